@@ -1,0 +1,62 @@
+# Two commands for a newcomer: `make run` and `make test`.  See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WATCHER_PORT ?= 8081
+PYTEST_ARGS ?=
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test test-sqlite test-postgres deps dev-deps system-deps migrate demo bench lint clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+
+$(VENV)/.deps: requirements.txt | $(VENV)/bin/python
+	$(VENV)/bin/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(VENV)/bin/pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.deps
+
+deps: $(VENV)/.deps
+dev-deps: $(VENV)/.dev-deps
+
+## system-deps: Debian's chromium (browser tests) and fonts (PDFs); installed once, as root.
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi dejavu; then \
+	  echo "Installing Debian packages: chromium fonts-dejavu-core"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	fi
+
+migrate: deps
+	$(FLASK) db upgrade
+
+demo: migrate
+	$(FLASK) demo load
+
+## run: install, migrate, load demo data, start the Watcher-compatible server and the portal.
+run: deps
+	@bash scripts/run.sh
+
+## test: the whole suite on SQLite, then again on PostgreSQL.
+test: dev-deps system-deps
+	@bash scripts/test.sh $(PYTEST_ARGS)
+
+test-sqlite: dev-deps
+	TEST_DATABASE=sqlite $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: dev-deps
+	TEST_DATABASE=postgres $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: dev-deps
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .hypothesis

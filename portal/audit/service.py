@@ -1,0 +1,59 @@
+"""Recording the audit trail.  Services call :func:`record`; the caller commits."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from portal.extensions import db
+from portal.models import AuditEvent, User
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        items = [_jsonable(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set) else items
+    return value
+
+
+def snapshot(obj: Any, fields: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """Read ``fields`` of ``obj`` into a JSON-ready dict for before/after records."""
+    return {name: _jsonable(getattr(obj, name)) for name in fields}
+
+
+def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Keep only the keys whose values changed."""
+    before = before or {}
+    after = after or {}
+    keys = sorted(set(before) | set(after))
+    changed = [k for k in keys if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in changed if k in before}, {k: after.get(k) for k in changed if k in after}
+
+
+def record(action: str, object_type: str, object_id: int | None, summary: str = "",
+           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+           actor: User | None = None, only_changes: bool = True) -> AuditEvent:
+    """Add an audit event (flushed with the caller's unit of work, never committed here)."""
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user._get_current_object()  # type: ignore[attr-defined]
+    if only_changes and before is not None and after is not None:
+        before, after = diff(before, after)
+    event = AuditEvent(
+        action=action, object_type=object_type, object_id=object_id, summary=summary,
+        before=_jsonable(before) if before is not None else None,
+        after=_jsonable(after) if after is not None else None,
+        actor_id=actor.id if actor is not None else None,
+        actor_label=actor.email if actor is not None else "system",
+        ip=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(event)
+    return event

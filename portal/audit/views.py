@@ -1,0 +1,46 @@
+"""The Audit page: every recorded change, filterable."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+
+from flask import Blueprint, current_app, render_template, request
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import AuditEvent
+from portal.security import admin_required
+
+bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+
+
+def _date_arg(name: str) -> datetime | None:
+    raw = request.args.get(name, "").strip()
+    try:
+        return datetime.combine(datetime.strptime(raw, "%Y-%m-%d").date(), time(), tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+@bp.route("/")
+@admin_required
+def index() -> str:
+    """List audit events, newest first, filtered by actor, action, object and dates (UTC)."""
+    filters = {k: request.args.get(k, "").strip() for k in ("actor", "action", "object_type", "object_id")}
+    query = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    if filters["actor"]:
+        query = query.where(AuditEvent.actor_label.ilike(f"%{filters['actor']}%"))
+    if filters["action"]:
+        query = query.where(AuditEvent.action.ilike(f"{filters['action']}%"))
+    if filters["object_type"]:
+        query = query.where(AuditEvent.object_type == filters["object_type"])
+    if filters["object_id"].isdigit():
+        query = query.where(AuditEvent.object_id == int(filters["object_id"]))
+    since, until = _date_arg("since"), _date_arg("until")
+    if since:
+        query = query.where(AuditEvent.created_at >= since)
+    if until:
+        query = query.where(AuditEvent.created_at < until + timedelta(days=1))
+    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    object_types = db.session.scalars(select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type))
+    return render_template("audit/list.html", page=page, filters=filters, object_types=list(object_types),
+                           since=request.args.get("since", ""), until=request.args.get("until", ""))

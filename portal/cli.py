@@ -1,0 +1,62 @@
+"""Command-line commands: ``flask users ...`` and ``flask demo ...``."""
+from __future__ import annotations
+
+import os
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from portal.auth.service import normalize_email
+from portal.extensions import db
+from portal.models import ROLE_ADMIN, User
+
+users_cli = AppGroup("users", help="Manage portal users.")
+demo_cli = AppGroup("demo", help="Demo data.")
+
+MIN_PASSWORD = 10
+
+
+@users_cli.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="", help="Display name.")
+def create_admin(email: str, name: str) -> None:
+    """Create a billing admin EMAIL (password from PORTAL_ADMIN_PASSWORD or a prompt)."""
+    from portal.audit import service as audit
+
+    email = normalize_email(email)
+    if "@" not in email:
+        raise click.BadParameter("EMAIL must be an e-mail address.")
+    if db.session.scalar(select(User).where(User.email == email)) is not None:
+        raise click.ClickException(f"A user {email} already exists.")
+    password = os.environ.get("PORTAL_ADMIN_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD:
+        raise click.ClickException(f"The password must have at least {MIN_PASSWORD} characters.")
+    user = User(email=email, name=name, role=ROLE_ADMIN, is_enabled=True)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", "user", user.id, summary=f"admin {email} created from the command line",
+                 after={"email": email, "role": ROLE_ADMIN})
+    db.session.commit()
+    click.echo(f"Admin {email} created.")
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Create a realistic small operator (idempotent: does nothing if demo data exists)."""
+    from portal.demo import DEMO_LOGINS, load_demo
+
+    created = load_demo()
+    db.session.commit()
+    click.echo("Demo data loaded." if created else "Demo data already present.")
+    for role, email, password in DEMO_LOGINS:
+        click.echo(f"  {role:<10} {email:<32} {password}")
+
+
+def register(app: Flask) -> None:
+    """Attach the command groups."""
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,95 @@
+"""Settings from the environment.
+
+``PORTAL_ENV`` selects the profile: ``development`` (default), ``testing`` or
+``production``.  Production refuses to start without the secrets it needs, so a
+forgotten variable fails at boot instead of at the first login.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+#: Variables that must be set when PORTAL_ENV=production.
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "CREDENTIALS_KEY", "WATCHER_URL",
+                          "WATCHER_LOGIN", "WATCHER_PASSWORD", "EXTERNAL_AUTH_SECRET")
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the configuration cannot work."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from ``env`` (defaults to ``os.environ``)."""
+    env = dict(os.environ if env is None else env)
+    profile = env.get("PORTAL_ENV", "development")
+    if profile not in {"development", "testing", "production"}:
+        raise ConfigError(f"PORTAL_ENV must be development, testing or production, not {profile!r}")
+    production = profile == "production"
+    if production:
+        missing = [name for name in REQUIRED_IN_PRODUCTION if not env.get(name)]
+        if missing:
+            raise ConfigError("Missing required settings for production: " + ", ".join(missing))
+        if len(env["SECRET_KEY"]) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'portal.sqlite'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+
+    return {
+        "PORTAL_ENV": profile,
+        "SECRET_KEY": env.get("SECRET_KEY") or "dev-only-secret-key-change-me-0123456789",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=production),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=production),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PERMANENT_SESSION_LIFETIME": _int(env, "SESSION_LIFETIME_SECONDS", 8 * 3600),
+        "WTF_CSRF_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "BOOTSTRAP_BOOTSWATCH_THEME": None,
+        "PER_PAGE": _int(env, "PER_PAGE", 25),
+        "DEFAULT_TIMEZONE": env.get("DEFAULT_TIMEZONE", "UTC"),
+        "DEFAULT_CURRENCY": env.get("DEFAULT_CURRENCY", "EUR"),
+        "CREDENTIALS_KEY": env.get("CREDENTIALS_KEY", ""),
+        "WATCHER_URL": env.get("WATCHER_URL", ""),
+        "WATCHER_LOGIN": env.get("WATCHER_LOGIN", ""),
+        "WATCHER_PASSWORD": env.get("WATCHER_PASSWORD", ""),
+        "WATCHER_TIMEOUT": _int(env, "WATCHER_TIMEOUT", 10),
+        "EXTERNAL_AUTH_SECRET": env.get("EXTERNAL_AUTH_SECRET", ""),
+        "MAIL_SERVER": env.get("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": _int(env, "MAIL_PORT", 25),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_FROM": env.get("MAIL_FROM", "billing@localhost"),
+        "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+    }

@@ -1,0 +1,97 @@
+"""Form pieces shared by the admin forms: money, currency, timezone and confirm forms."""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import available_timezones
+
+from babel.numbers import get_currency_precision
+from flask_wtf import FlaskForm
+from wtforms import Field, SelectField, StringField, SubmitField
+from wtforms.validators import ValidationError
+
+#: Currencies offered in forms (ISO 4217).  Minor units come from Babel's CLDR data.
+CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "RUB", "KZT", "AED",
+              "INR", "BRL", "JPY", "KWD")
+TIMEZONES = tuple(sorted(tz for tz in available_timezones() if "/" in tz or tz == "UTC"))
+
+
+def currency_choices() -> list[tuple[str, str]]:
+    """Choices for a currency select."""
+    return [(code, code) for code in CURRENCIES]
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    """Choices for a timezone select."""
+    return [(tz, tz) for tz in TIMEZONES]
+
+
+def parse_money(text: str, currency: str) -> int:
+    """Parse a decimal amount typed by a person into integer minor units.
+
+    Refuses non-numbers, negatives and more decimals than ``currency`` has.
+    Accepts a comma as the decimal separator and spaces as thousand separators.
+    """
+    cleaned = (text or "").strip().replace(" ", "").replace("\u00a0", "")
+    if cleaned.count(",") == 1 and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    if not cleaned:
+        raise ValueError("Enter an amount.")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation as exc:
+        raise ValueError("Enter a number, e.g. 12.50.") from exc
+    if not value.is_finite():
+        raise ValueError("Enter a number, e.g. 12.50.")
+    if value < 0:
+        raise ValueError("The amount cannot be negative.")
+    precision = get_currency_precision(currency)
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > precision:
+        unit = "no decimals" if precision == 0 else f"at most {precision} decimals"
+        raise ValueError(f"{currency} amounts take {unit}.")
+    minor = value.scaleb(precision)
+    if minor > 10**12:
+        raise ValueError("The amount is too large.")
+    return int(minor)
+
+
+def format_minor_plain(amount_minor: int, currency: str) -> str:
+    """Minor units back into the plain decimal text a form shows (``1250`` -> ``12.50``)."""
+    precision = get_currency_precision(currency)
+    return f"{Decimal(amount_minor).scaleb(-precision):.{precision}f}"
+
+
+class MoneyField(StringField):
+    """A decimal amount; ``minor(currency)`` gives integer minor units after validation."""
+
+    def minor(self, currency: str) -> int:
+        """The value in minor units of ``currency`` (validate first)."""
+        return parse_money(self.data or "", currency)
+
+
+class MoneyFor:
+    """Validator: the field holds a valid amount in the currency chosen in ``currency_field``."""
+
+    def __init__(self, currency_field: str = "currency") -> None:
+        self.currency_field = currency_field
+
+    def __call__(self, form: Any, field: Field) -> None:
+        currency = getattr(form, self.currency_field).data or "EUR"
+        try:
+            parse_money(field.data or "", currency)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class CurrencyField(SelectField):
+    """A select of the supported currencies."""
+
+    def __init__(self, label: str = "Currency", **kwargs: Any) -> None:
+        super().__init__(label, choices=currency_choices(), **kwargs)
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form behind delete/archive/issue buttons, for its CSRF token."""
+
+    submit = SubmitField("Confirm")

@@ -1,0 +1,123 @@
+"""Services (priced building blocks), tariffs and their effective-dated prices."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, String, Table,
+                        Text, UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import Base, UTCDateTime, utcnow
+from portal.models.sync import WatcherSyncMixin
+
+KIND_CONTINUOUS = "continuous_archive"
+KIND_EVENT = "event_archive"
+KIND_ANALYTICS = "analytics"
+KIND_OTHER = "other"
+SERVICE_KINDS = {
+    KIND_CONTINUOUS: "Continuous archive",
+    KIND_EVENT: "Event archive",
+    KIND_ANALYTICS: "Video analytics",
+    KIND_OTHER: "Other",
+}
+ANALYTICS = {"faces": "Face recognition", "plates": "Licence-plate recognition"}
+
+tariff_services = Table(
+    "tariff_services",
+    Base.metadata,
+    Column("tariff_id", ForeignKey("tariffs.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_id", ForeignKey("services.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+
+class Service(Base):
+    """A priced building block with a monthly price per camera."""
+
+    __tablename__ = "services"
+    __table_args__ = (
+        CheckConstraint("kind IN ('continuous_archive', 'event_archive', 'analytics', 'other')",
+                        name="kind_known"),
+        CheckConstraint("monthly_price_minor >= 0", name="price_not_negative"),
+        CheckConstraint("length(currency) = 3", name="currency_iso"),
+        CheckConstraint("kind <> 'continuous_archive' OR archive_days > 0", name="continuous_has_days"),
+        CheckConstraint("kind <> 'event_archive' OR archive_days > 0 OR archive_gb > 0",
+                        name="event_has_days_or_gb"),
+        CheckConstraint("kind <> 'analytics' OR analytics IN ('faces', 'plates')", name="analytics_known"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    archive_days: Mapped[int | None] = mapped_column(Integer)
+    archive_gb: Mapped[int | None] = mapped_column(Integer)
+    analytics: Mapped[str | None] = mapped_column(String(20))
+    monthly_price_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def kind_label(self) -> str:
+        """Human label of the kind."""
+        return SERVICE_KINDS.get(self.kind, self.kind)
+
+    def __repr__(self) -> str:
+        return f"<Service {self.id} {self.name!r}>"
+
+
+class Tariff(WatcherSyncMixin, Base):
+    """A named set of services sold per camera per month; maps 1:1 to a Watcher preset."""
+
+    __tablename__ = "tariffs"
+    __table_args__ = (
+        CheckConstraint("length(currency) = 3", name="currency_iso"),
+        CheckConstraint("price_mode IN ('sum', 'override')", name="price_mode_known"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    currency: Mapped[str] = mapped_column(String(3))
+    price_mode: Mapped[str] = mapped_column(String(10), default="sum")
+    is_default_offer: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    services: Mapped[list[Service]] = relationship(secondary=tariff_services, order_by="Service.name")
+    prices: Mapped[list[TariffPrice]] = relationship(
+        back_populates="tariff", order_by="TariffPrice.effective_from", cascade="all, delete-orphan")
+
+    def price_on(self, day: date) -> TariffPrice | None:
+        """The price version in force on ``day`` (None before the first one)."""
+        current = None
+        for version in self.prices:
+            if version.effective_from <= day:
+                current = version
+        return current
+
+    def __repr__(self) -> str:
+        return f"<Tariff {self.id} {self.name!r}>"
+
+
+class TariffPrice(Base):
+    """One price version: the monthly price per camera from a local date on."""
+
+    __tablename__ = "tariff_prices"
+    __table_args__ = (
+        UniqueConstraint("tariff_id", "effective_from", name="uq_tariff_prices_tariff_from"),
+        CheckConstraint("amount_minor >= 0", name="price_not_negative"),
+        CheckConstraint("length(currency) = 3", name="currency_iso"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tariff_id: Mapped[int] = mapped_column(ForeignKey("tariffs.id", ondelete="CASCADE"), index=True)
+    effective_from: Mapped[date] = mapped_column(Date)
+    amount_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    tariff: Mapped[Tariff] = relationship(back_populates="prices")

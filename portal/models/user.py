@@ -1,0 +1,104 @@
+"""Portal users and their per-organization rights."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.models.base import Base, UTCDateTime, utcnow
+from portal.models.sync import WatcherSyncMixin
+
+if TYPE_CHECKING:
+    from portal.models.organization import Organization
+
+ROLE_ADMIN = "admin"
+ROLE_SUBSCRIBER = "subscriber"
+ROLES = (ROLE_ADMIN, ROLE_SUBSCRIBER)
+
+#: Rights mirrored into Watcher (organization member flags) and the portal-only one.
+WATCHER_RIGHTS = ("can_view_streams", "can_edit_streams", "can_edit_users", "can_view_stats")
+RIGHTS = WATCHER_RIGHTS + ("can_view_invoices",)
+RIGHT_LABELS = {
+    "can_view_streams": "View cameras",
+    "can_edit_streams": "Edit cameras",
+    "can_edit_users": "Edit users",
+    "can_view_stats": "View statistics",
+    "can_view_invoices": "View invoices",
+}
+
+
+class User(UserMixin, WatcherSyncMixin, Base):
+    """A person who logs in; the e-mail is the login in the portal and in Watcher."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'subscriber')", name="role_known"),
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default=ROLE_SUBSCRIBER)
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan")
+
+    @property
+    def is_admin(self) -> bool:
+        """True for billing admins."""
+        return self.role == ROLE_ADMIN
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: disabled users cannot log in
+        return bool(self.is_enabled)
+
+    @property
+    def display_name(self) -> str:
+        """Name if known, else the e-mail."""
+        return self.name or self.email
+
+    def set_password(self, password: str) -> None:
+        """Hash and store ``password`` (scrypt)."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        """Compare ``password`` with the stored hash; False when none is set."""
+        if not self.password_hash:
+            return False
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class Membership(Base):
+    """A user's rights in one organization."""
+
+    __tablename__ = "memberships"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    can_view_streams: Mapped[bool] = mapped_column(Boolean, default=True)
+    can_edit_streams: Mapped[bool] = mapped_column(Boolean, default=False)
+    can_edit_users: Mapped[bool] = mapped_column(Boolean, default=False)
+    can_view_stats: Mapped[bool] = mapped_column(Boolean, default=False)
+    can_view_invoices: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    organization: Mapped[Organization] = relationship(back_populates="memberships")
+
+    def rights(self) -> dict[str, bool]:
+        """The rights as a name -> flag mapping."""
+        return {name: bool(getattr(self, name)) for name in RIGHTS}
