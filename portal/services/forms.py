@@ -5,7 +5,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.forms import CurrencyField, MoneyField, MoneyFor
 from portal.models.tariff import ANALYTICS, KIND_ANALYTICS, KIND_CONTINUOUS, KIND_EVENT, SERVICE_KINDS
@@ -24,16 +24,21 @@ class ServiceForm(FlaskForm):
     description = TextAreaField("Description", validators=[Length(max=2000)])
     submit = SubmitField("Save")
 
-    def validate_archive_days(self, field: Any) -> None:
-        if self.kind.data == KIND_CONTINUOUS and not field.data:
-            raise ValidationError("A continuous archive needs its depth in days.")
-
-    def validate_archive_gb(self, field: Any) -> None:
-        if self.kind.data == KIND_EVENT and not field.data and not self.archive_days.data:
-            raise ValidationError("An event archive needs a depth in days or a size in GB.")
-
-    def validate_analytics(self, field: Any) -> None:
-        if field.data and field.data not in ANALYTICS:
-            raise ValidationError("Choose face or licence-plate recognition.")
-        if self.kind.data == KIND_ANALYTICS and not field.data:
-            raise ValidationError("Choose which analytics this service provides.")
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Field checks first, then the rules that depend on the kind."""
+        ok = super().validate(extra_validators)
+        kind = self.kind.data
+        if kind == KIND_CONTINUOUS and not self.archive_days.data and not self.archive_days.errors:
+            self.archive_days.errors.append("A continuous archive needs its depth in days.")
+            ok = False
+        if (kind == KIND_EVENT and not self.archive_days.data and not self.archive_gb.data
+                and not self.archive_gb.errors and not self.archive_days.errors):
+            self.archive_gb.errors.append("An event archive needs a depth in days or a size in GB.")
+            ok = False
+        if self.analytics.data and self.analytics.data not in ANALYTICS:
+            self.analytics.errors.append("Choose face or licence-plate recognition.")
+            ok = False
+        elif kind == KIND_ANALYTICS and not self.analytics.data:
+            self.analytics.errors.append("Choose which analytics this service provides.")
+            ok = False
+        return ok
