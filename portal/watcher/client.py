@@ -4,8 +4,9 @@ Every call goes through :meth:`WatcherClient._request`, which always sets a time
 method, path, status and elapsed time (never credentials, tokens or query strings), attaches
 the bearer token (logging in per API on first use, refreshing ahead of the JWT ``exp`` and
 once on 401), retries idempotent methods on 429/5xx/connection errors with exponential
-backoff, and maps failures to :mod:`portal.watcher.errors`. A POST is never retried after it
-may have reached Watcher: it raises ``WatcherUnavailable(maybe_applied=True)`` instead.
+backoff, and maps failures to :mod:`portal.watcher.errors`. A POST is retried only when it
+surely was not applied (429, connection refused, connect timeout); after a 5xx, read timeout
+or dropped response it raises ``WatcherUnavailable(maybe_applied=True)`` instead.
 """
 
 from __future__ import annotations
