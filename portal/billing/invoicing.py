@@ -1,0 +1,96 @@
+"""Invoicing: charges -> lines (rounded once each), trial share, tax and totals.
+
+An invoice line is one organization's use of one tariff at one price version
+with one trial status.  Its ``exact_minor`` is the exact sum of its charges and
+its ``amount_minor`` that sum rounded once (``money.ROUNDING``, half-up).  The
+subtotal is the sum of the rounded lines; tax is ``subtotal x tax_bp / 10000``
+rounded once; the total is subtotal + tax.  So every invoice adds up on paper.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+
+from .errors import InvalidTaxRate
+from .money import round_minor
+from .types import Charge, InvoiceDraft, InvoiceLine, Statement, TrialShare
+
+_LineKey = tuple[int, int, date, bool]
+
+
+@dataclass
+class _Sum:
+    """Running totals of one line."""
+
+    first: Charge
+    cameras: set[int] = field(default_factory=set)
+    microseconds: int = 0
+    days: Fraction = Fraction(0)
+    exact: Fraction = Fraction(0)
+    list_exact: Fraction = Fraction(0)
+
+
+def build_lines(charges: Iterable[Charge]) -> tuple[InvoiceLine, ...]:
+    """Group charges into invoice lines, each rounded once.
+
+    Lines are ordered by organization, tariff name, tariff id, price date, and
+    trial before paid.
+    """
+    sums: dict[_LineKey, _Sum] = {}
+    for charge in charges:
+        key = (charge.organization_id, charge.tariff_id, charge.price_from, charge.is_trial)
+        total = sums.get(key)
+        if total is None:
+            total = sums[key] = _Sum(charge)
+        total.cameras.add(charge.camera_id)
+        total.microseconds += charge.microseconds
+        total.days += charge.days
+        total.exact += charge.exact_minor
+        total.list_exact += charge.list_exact_minor
+    lines = [
+        InvoiceLine(
+            organization_id=key[0], tariff_id=key[1], tariff_name=total.first.tariff_name,
+            price_from=key[2], list_price_minor=total.first.list_price_minor, is_trial=key[3],
+            cameras=len(total.cameras), microseconds=total.microseconds, days=total.days,
+            exact_minor=total.exact, list_exact_minor=total.list_exact,
+            amount_minor=round_minor(total.exact))
+        for key, total in sums.items()]
+    lines.sort(key=lambda ln: (ln.organization_id, ln.tariff_name, ln.tariff_id, ln.price_from,
+                               not ln.is_trial))
+    return tuple(lines)
+
+
+def trial_share(charges: Iterable[Charge]) -> TrialShare:
+    """What the trial gave away: time, camera-days and list-price value (rounded once)."""
+    microseconds, days, value = 0, Fraction(0), Fraction(0)
+    for charge in charges:
+        if charge.is_trial:
+            microseconds += charge.microseconds
+            days += charge.days
+            value += charge.list_exact_minor
+    return TrialShare(microseconds=microseconds, days=days, list_exact_minor=value,
+                      list_amount_minor=round_minor(value))
+
+
+def tax_minor(subtotal_minor: int, tax_bp: int) -> int:
+    """Tax on a subtotal at ``tax_bp`` basis points (2000 = 20 %), rounded once."""
+    if not isinstance(tax_bp, int) or isinstance(tax_bp, bool) or tax_bp < 0:
+        raise InvalidTaxRate(f"tax rate must be a non-negative integer of basis points: {tax_bp!r}")
+    return round_minor(Fraction(subtotal_minor * tax_bp, 10_000))
+
+
+def build_invoice(statement: Statement, tax_bp: int = 0) -> InvoiceDraft:
+    """Turn a statement into an invoice draft: lines, annex, subtotal, tax, total.
+
+    Trial lines stay on the invoice with a zero amount so the subscriber sees
+    the free usage.  ``subtotal_minor == statement.total_minor``.
+    """
+    subtotal = sum(line.amount_minor for line in statement.lines)
+    tax = tax_minor(subtotal, tax_bp)
+    return InvoiceDraft(
+        bill_to_id=statement.bill_to_id, organization_ids=statement.organization_ids,
+        period=statement.period, currency=statement.currency, lines=statement.lines,
+        annex=statement.charges, subtotal_minor=subtotal, tax_bp=tax_bp, tax_minor=tax,
+        total_minor=subtotal + tax)

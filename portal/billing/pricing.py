@@ -1,0 +1,54 @@
+"""Effective-dated price lists: which price version applies on a local date."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+
+from .errors import InvalidPriceList, NoPriceForPeriod
+from .types import PriceVersion
+
+
+class PriceBook:
+    """Price versions grouped per tariff and sorted by ``effective_from``.
+
+    A version effective from local date D applies from 00:00 of D in the
+    organization's timezone until the next version's date.  Usage before a
+    tariff's first version raises :class:`NoPriceForPeriod` (the engine never
+    guesses a price, not even 0).
+    """
+
+    def __init__(self, prices: Iterable[PriceVersion]) -> None:
+        grouped: dict[int, list[PriceVersion]] = defaultdict(list)
+        for version in prices:
+            grouped[version.tariff_id].append(version)
+        self._dates: dict[int, list[date]] = {}
+        self._versions: dict[int, list[PriceVersion]] = {}
+        for tariff_id, versions in grouped.items():
+            versions.sort(key=lambda v: v.effective_from)
+            dates = [v.effective_from for v in versions]
+            if len(set(dates)) != len(dates):
+                raise InvalidPriceList(f"tariff {tariff_id}: two price versions share a date")
+            self._dates[tariff_id] = dates
+            self._versions[tariff_id] = versions
+
+    def version_at(self, tariff_id: int, day: date) -> tuple[PriceVersion, date | None]:
+        """The version in force on local ``day`` and the date of the next one (or None)."""
+        dates = self._dates.get(tariff_id, [])
+        index = _last_at_or_before(dates, day)
+        if index < 0:
+            raise NoPriceForPeriod(tariff_id, day)
+        following = dates[index + 1] if index + 1 < len(dates) else None
+        return self._versions[tariff_id][index], following
+
+
+def _last_at_or_before(dates: list[date], day: date) -> int:
+    """Index of the last date <= ``day`` in sorted ``dates``, or -1 (binary search)."""
+    low, high = 0, len(dates)
+    while low < high:
+        middle = (low + high) // 2
+        if dates[middle] <= day:
+            low = middle + 1
+        else:
+            high = middle
+    return low - 1
