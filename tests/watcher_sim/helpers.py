@@ -29,7 +29,8 @@ class Api:
 
     def call(self, method: str, path: str, **kw: Any) -> requests.Response:
         """Send a request with the bearer token."""
-        return requests.request(method, self.base + path, headers=self.headers, timeout=10, **kw)
+        headers = {**self.headers, **kw.pop("headers", {})}
+        return requests.request(method, self.base + path, headers=headers, timeout=10, **kw)
 
     def ok(self, method: str, path: str, **kw: Any) -> Any:
         """Send a request, assert 200 and return the JSON."""
