@@ -166,7 +166,6 @@ def error_from_response(
     """
     title, code, source = parse_error_body(body)
     if status >= 500 or status == 429:
-        cls: type[WatcherError] = WatcherUnavailable
         message = f"Watcher unavailable: {title or f'HTTP {status}'}"
         return WatcherUnavailable(
             message, maybe_applied=maybe_applied, status=status, title=title, code=code,

@@ -114,15 +114,10 @@ class OrgMember:
         """
         f = Fields(data, where)
         perms = f.obj("permissions")
-        if "organization" in perms.data:
-            rights = perms.obj("organization")
-        elif any(k in perms.data for k in Permissions.__dataclass_fields__):
-            rights = perms
-        else:
-            rights = f
-        p = Permissions.parse(rights)
+        flat = any(k in perms.data for k in Permissions.__dataclass_fields__)
+        rights = perms.obj("organization") if "organization" in perms.data else perms if flat else f
         return cls(id=f.int("id", required=True), name=f.str("name"), email=f.str("email"),
-                   **p.__dict__)
+                   **Permissions.parse(rights).__dict__)
 
 
 @dataclass(frozen=True)
@@ -220,8 +215,7 @@ class Stream:
         deprecated ``organization_id``/``preset_id``, and any of them may be missing."""
         f = Fields(data, where)
         org, preset, change = f.obj("organization"), f.obj("preset"), f.obj("last_change")
-        org_id = org.int("id")
-        preset_id = preset.int("id")
+        org_id, preset_id = org.int("id"), preset.int("id")
         return cls(
             name=f.str("name", required=True), title=f.str("title"), disabled=f.bool("disabled"),
             organization_id=f.int("organization_id") if org_id is None else org_id,

@@ -340,3 +340,10 @@ def test_logs_carry_no_secrets(watcher: Any, caplog: pytest.LogCaptureFixture) -
     for secret in ["Gina-Secret-Pass-9", *tokens]:
         assert secret not in caplog.text  # nobody's log, urllib3's included
     assert "Authorization" not in ours and "Bearer" not in ours and "?" not in ours
+
+
+def test_post_retried_after_429_creates_once(client: WatcherClient, watcher: Any) -> None:
+    client.get_user(1)
+    watcher.fault("error", count=1, status=429, path=ADMIN_USERS, method="POST")
+    assert client.create_user(UserSpec(name="hank", password="Hank-pass-1")).name == "hank"
+    assert [u.name for u in client.iter_users(name="hank")] == ["hank"]
