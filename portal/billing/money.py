@@ -147,7 +147,7 @@ def parse_amount(text: str, currency: str) -> int:
         raise TooManyDecimals(text, currency, places)
     if len(whole.lstrip("0")) > 19:
         raise AmountTooLarge(text)
-    minor = int(whole) * 10**places + int(decimals.ljust(places, "0") or "0")
+    minor: int = int(whole) * 10**places + int(decimals.ljust(places, "0") or "0")
     if minor > MAX_MINOR:
         raise AmountTooLarge(text)
     return minor

@@ -193,6 +193,11 @@ class InvoiceLine:
         """Used seconds, exact."""
         return Decimal(self.microseconds).scaleb(-6)
 
+    @property
+    def exact_amount_minor(self) -> Decimal:
+        """The line's exact (unrounded) amount in minor units, for display."""
+        return fraction_to_decimal(self.exact_minor, DISPLAY_PLACES)
+
 
 @dataclass(frozen=True)
 class TrialShare:
@@ -202,6 +207,11 @@ class TrialShare:
     days: Fraction
     list_exact_minor: Fraction
     list_amount_minor: int
+
+    @property
+    def seconds(self) -> Decimal:
+        """Seconds of use inside trials, exact."""
+        return Decimal(self.microseconds).scaleb(-6)
 
     @property
     def camera_days(self) -> Decimal:

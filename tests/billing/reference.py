@@ -73,11 +73,11 @@ def reference_lines(orgs: list, spans: list, prices: list, start: date, end: dat
                 if per_day:
                     touched[(key, span.camera_id, day.year, day.month)].add(day)
                     continue
-                month = (day.year, day.month, org.timezone)
-                if month not in lengths:
-                    lengths[month] = month_length_us(*month)
+                month_key = (day.year, day.month, org.timezone)
+                if month_key not in lengths:
+                    lengths[month_key] = month_length_us(*month_key)
                 amounts[key] += Fraction(unit * ((b - a) // timedelta(microseconds=1)),
-                                         lengths[month])
+                                         lengths[month_key])
             day += timedelta(days=1)
     for (key, _camera, year, month), days in touched.items():
         version = [p for p in prices if p.tariff_id == key[1] and p.effective_from == key[2]][0]

@@ -90,3 +90,17 @@ def test_golden_3_berlin_october_dst_trial_and_price_change() -> None:
     assert (draft.subtotal_minor, draft.tax_minor, draft.total_minor) == (3439, 653, 4092)
     assert (st.trial.list_amount_minor, st.trial.days) == (338, Fraction(2 * 31 * 72, 745))
     assert st.trial.microseconds == 2 * 72 * 3600 * 10**6
+
+
+def test_display_views_of_exact_values() -> None:
+    # The annex shows exact values as Decimals; totals never come from these views.
+    tz = "America/New_York"
+    st = rate_period([org(tz=tz, currency="USD")],
+                     [span(1, local(tz, 2026, 7, 10), local(tz, 2026, 7, 15))],
+                     [price(1000, currency="USD")], [TariffInfo(1, "Pro")],
+                     month_period(2026, 7), datetime(2026, 8, 1, tzinfo=UTC))
+    (charge,), (line,) = st.charges, st.lines
+    assert str(charge.exact_amount_minor) == "161.2903"   # 5000/31
+    assert str(line.exact_amount_minor) == "161.2903" and line.amount_minor == 161
+    assert str(charge.camera_days) == "5.0000" and charge.seconds == 5 * 86400
+    assert charge.display_minor == 161 and line.seconds == 432000
