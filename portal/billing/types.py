@@ -112,7 +112,9 @@ class Charge:
 
     Ties a span to a line: same camera, organization, tariff, price version and
     trial status.  ``exact_minor`` is what is billed (0 in trial);
-    ``list_exact_minor`` is the same use at list price.
+    ``list_exact_minor`` is the same use at list price.  ``days`` are
+    camera-days: started days in DAY mode; in SECOND mode the share of each
+    month times its days, so a full 745-hour October is exactly 31.
     """
 
     camera_id: int
