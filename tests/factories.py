@@ -75,3 +75,12 @@ def add_member(user: User, org: Organization, **rights: bool) -> Membership:
 def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
     """Sign in through the real form."""
     return client.post("/login", data={"email": email, "password": password}, follow_redirects=False)
+
+
+def row_counts() -> dict[str, int]:
+    """Rows per table, to assert that nothing was saved (needs an app context)."""
+    from sqlalchemy import func, select
+
+    from portal.models import Base
+    return {table.name: db.session.scalar(select(func.count()).select_from(table))
+            for table in Base.metadata.sorted_tables}

@@ -1,9 +1,21 @@
-"""Admin pages for organizations (being written)."""
+"""Admin pages for organizations: list, tree, create, edit, detail and members."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template_string
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
+from werkzeug.wrappers import Response
 
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import Camera, Membership, Organization, User
+from portal.models.user import RIGHT_LABELS, RIGHTS, ROLE_SUBSCRIBER
+from portal.organizations.forms import AddMemberForm, OrganizationForm, RightsForm
+from portal.organizations.members import remove_membership, set_membership
+from portal.organizations.service import (OrganizationData, active_tariffs, change_owner, create_organization,
+                                          find_organization, move_organization, tree, update_organization)
 from portal.security import admin_required
+from portal.users.service import create_owner_from_email
 
 bp = Blueprint("organizations", __name__, url_prefix="/admin/organizations")
 
@@ -11,12 +23,194 @@ bp = Blueprint("organizations", __name__, url_prefix="/admin/organizations")
 @bp.route("/")
 @admin_required
 def index() -> str:
-    """Placeholder list until the organizations forms land."""
-    return render_template_string("{% extends 'base.html' %}{% block content %}<h1 class='h3'>organizations</h1>{% endblock %}")
+    """List organizations with search (title, owner e-mail, billing contact) and paging."""
+    q = request.args.get("q", "").strip()
+    owner = aliased(User)
+    query = select(Organization).outerjoin(owner, Organization.owner_id == owner.id).order_by(Organization.title)
+    if q:
+        like = f"%{q}%"
+        query = query.where(or_(Organization.title.ilike(like), owner.email.ilike(like),
+                                Organization.billing_contact.ilike(like)))
+    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("organizations/list.html", page=page, q=q)
+
+
+@bp.route("/tree")
+@admin_required
+def tree_view() -> str:
+    """Parents and their subsidiaries as a nested list."""
+    roots, children = tree()
+    return render_template("organizations/tree.html", roots=roots, children=children)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@admin_required
+def create() -> str | Response:
+    """Create an organization, with an existing owner or a new one from an e-mail."""
+    form = OrganizationForm()
+    _choices(form, None)
+    if request.method == "GET":
+        form.currency.data = current_app.config["DEFAULT_CURRENCY"]
+        form.timezone.data = current_app.config["DEFAULT_TIMEZONE"]
+        form.allowed_tariffs.data = [t.id for t in active_tariffs() if t.is_default_offer]
+        form.parent_id.data = request.args.get("parent_id", type=int)
+    return _save(form, Organization())
+
+
+@bp.route("/<int:organization_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit(organization_id: int) -> str | Response:
+    """Edit an organization, move it in the hierarchy or change its owner."""
+    org = db.session.get(Organization, organization_id) or abort(404)
+    form = OrganizationForm(obj=org)
+    _choices(form, org)
+    if request.method == "GET":
+        form.allowed_tariffs.data = [t.id for t in org.allowed_tariffs if not t.is_archived]
+    return _save(form, org)
 
 
 @bp.route("/<int:organization_id>")
 @admin_required
 def detail(organization_id: int) -> str:
-    """Placeholder detail."""
-    return index()
+    """All fields, members with rights, subsidiaries, sync state and camera count."""
+    org = db.session.get(Organization, organization_id) or abort(404)
+    return _detail(org, _member_form(org))
+
+
+@bp.route("/<int:organization_id>/members", methods=["POST"])
+@admin_required
+def add_member(organization_id: int) -> str | Response:
+    """Add a user with rights to the organization."""
+    org = db.session.get(Organization, organization_id) or abort(404)
+    form = _member_form(org)
+    if form.validate_on_submit():
+        user = db.session.get(User, form.user_id.data)
+        try:
+            if user is None:
+                raise DomainError("This user does not exist.", field="user_id")
+            if db.session.get(Membership, (user.id, org.id)) is not None:
+                raise DomainError("Already a member; change the rights in the table.", field="user_id")
+            set_membership(org, user, form.rights())
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field or "user_id").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(f"{user.email} added to “{org.title}”.", "success")
+            return redirect(url_for("organizations.detail", organization_id=org.id))
+    return _detail(org, form), 200
+
+
+@bp.route("/<int:organization_id>/members/<int:user_id>", methods=["POST"])
+@admin_required
+def update_member(organization_id: int, user_id: int) -> Response:
+    """Change a member's rights."""
+    membership = db.session.get(Membership, (user_id, organization_id)) or abort(404)
+    form = RightsForm()
+    if form.validate_on_submit():
+        set_membership(membership.organization, membership.user, form.rights())
+        db.session.commit()
+        flash(f"Rights of {membership.user.email} saved.", "success")
+    return _back(organization_id, user_id)
+
+
+@bp.route("/<int:organization_id>/members/<int:user_id>/remove", methods=["POST"])
+@admin_required
+def remove_member(organization_id: int, user_id: int) -> Response:
+    """Remove a member (not the owner)."""
+    membership = db.session.get(Membership, (user_id, organization_id)) or abort(404)
+    form = RightsForm()
+    email = membership.user.email
+    if form.validate_on_submit():
+        try:
+            remove_membership(membership)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"{email} removed.", "success")
+    return _back(organization_id, user_id)
+
+
+def _back(organization_id: int, user_id: int) -> Response:
+    """Back to the page the member form was on: the user's (``back=user``) or the organization's."""
+    if request.form.get("back") == "user":
+        return redirect(url_for("users.detail", user_id=user_id))
+    return redirect(url_for("organizations.detail", organization_id=organization_id))
+
+
+def _detail(org: Organization, member_form: AddMemberForm) -> str:
+    cameras = db.session.scalar(select(func.count()).select_from(Camera).where(
+        Camera.organization_id == org.id, Camera.missing_since.is_(None)))
+    memberships = list(db.session.scalars(select(Membership).join(User).where(
+        Membership.organization_id == org.id).order_by(User.email)))
+    return render_template("organizations/detail.html", org=org, cameras=cameras, memberships=memberships,
+                           member_form=member_form, rights_form=RightsForm(formdata=None),
+                           rights=RIGHTS, right_labels=RIGHT_LABELS)
+
+
+def _member_form(org: Organization) -> AddMemberForm:
+    form = AddMemberForm()
+    taken = select(Membership.user_id).where(Membership.organization_id == org.id)
+    users = db.session.scalars(select(User).where(User.role == ROLE_SUBSCRIBER, User.id.not_in(taken))
+                               .order_by(User.email))
+    form.user_id.choices = [("", "— choose a user —")] + [(u.id, u.email) for u in users]
+    return form
+
+
+def _choices(form: OrganizationForm, org: Organization | None) -> None:
+    owners = db.session.scalars(select(User).where(User.role == ROLE_SUBSCRIBER).order_by(User.email))
+    form.owner_id.choices = [("", "— new owner by e-mail —")] + [
+        (u.id, u.email + ("" if u.is_enabled else " (disabled)")) for u in owners]
+    roots, children = tree()
+    options: list[tuple[object, str]] = [("", "— none (top level) —")]
+
+    def walk(nodes: list[Organization]) -> None:
+        for node in nodes:
+            if org is None or node.id != org.id:
+                options.append((node.id, "\u2003" * node.depth + node.title))
+            walk(children.get(node.id, []))
+
+    walk(roots)
+    form.parent_id.choices = options
+    form.allowed_tariffs.choices = [(t.id, f"{t.name} ({t.currency})") for t in active_tariffs()]
+
+
+def _data(form: OrganizationForm) -> OrganizationData:
+    return OrganizationData(
+        title=form.title.data.strip(), timezone=form.timezone.data, currency=form.currency.data,
+        tariff_ids=tuple(form.allowed_tariffs.data or ()), trial_start=form.trial_start.data,
+        trial_end=form.trial_end.data, camera_limit=form.camera_limit.data, user_limit=form.user_limit.data,
+        billing_contact=form.billing_contact.data or "", invoice_to_parent=bool(form.invoice_to_parent.data))
+
+
+def _owner(form: OrganizationForm) -> User:
+    if form.owner_id.data is not None:
+        owner = db.session.get(User, form.owner_id.data)
+        if owner is None:
+            raise DomainError("This user does not exist.", field="owner_id")
+        return owner
+    return create_owner_from_email(form.owner_email.data)
+
+
+def _save(form: OrganizationForm, org: Organization) -> str | Response:
+    if form.validate_on_submit():
+        try:
+            parent = find_organization(form.parent_id.data)
+            owner = _owner(form)
+            if org.id is None:
+                org = create_organization(_data(form), owner, parent)
+            else:
+                move_organization(org, parent)
+                update_organization(org, _data(form))
+                change_owner(org, owner)
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field or "title").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(f"Organization “{org.title}” saved.", "success")
+            return redirect(url_for("organizations.detail", organization_id=org.id))
+    archived = [t for t in org.allowed_tariffs if t.is_archived] if org.id else []
+    return render_template("organizations/form.html", form=form, org=org, archived_tariffs=archived)

@@ -1,0 +1,81 @@
+"""Organization and membership forms (shape only; the service enforces business rules)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, EmailField, Field, IntegerField, SelectField,
+                     SelectMultipleField, StringField, SubmitField, TextAreaField)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+
+from portal.forms import CurrencyField, timezone_choices
+from portal.models.user import RIGHT_LABELS, RIGHTS
+
+
+def optional_int(value: Any) -> int | None:
+    """Coerce a select's value: empty means None, anything else must be an integer."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class OrganizationForm(FlaskForm):
+    """Create or edit an organization."""
+
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    owner_id = SelectField("Owner", coerce=optional_int)
+    owner_email = EmailField("…or a new owner's e-mail", validators=[Optional(), Email(), Length(max=254)],
+                             description="Creates a subscriber without a password; they get an activation e-mail.")
+    parent_id = SelectField("Parent organization", coerce=optional_int, validate_choice=False)
+    allowed_tariffs = SelectMultipleField("Allowed tariffs", coerce=int)
+    trial_start = DateField("Trial starts", validators=[Optional()])
+    trial_end = DateField("Trial ends", validators=[Optional()])
+    timezone = SelectField("Timezone", choices=timezone_choices())
+    currency = CurrencyField()
+    camera_limit = IntegerField("Camera limit", validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+    user_limit = IntegerField("User limit", validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+    billing_contact = TextAreaField("Billing contact", validators=[Length(max=2000)])
+    invoice_to_parent = BooleanField("Invoice to parent (usage lands on the parent's consolidated invoice)")
+    submit = SubmitField("Save")
+
+    def validate_owner_id(self, field: Field) -> None:
+        if field.data is None and not (self.owner_email.data or "").strip():
+            raise ValidationError("Choose an owner or enter a new owner's e-mail.")
+        if field.data is not None and (self.owner_email.data or "").strip():
+            raise ValidationError("Choose an existing owner or type a new e-mail, not both.")
+
+    def validate_trial_end(self, field: Field) -> None:
+        start = self.trial_start.data
+        if (start is None) != (field.data is None) and not self.trial_start.errors:
+            raise ValidationError("Give both trial dates or neither.")
+        if start and field.data and field.data < start:
+            raise ValidationError("The trial cannot end before it starts.")
+
+    def validate_invoice_to_parent(self, field: Field) -> None:
+        if field.data and self.parent_id.data is None:
+            raise ValidationError("Only a subsidiary can be invoiced to its parent: choose a parent first.")
+
+
+class RightsForm(FlaskForm):
+    """The five rights of a membership."""
+
+    submit = SubmitField("Save")
+
+    def rights(self) -> dict[str, bool]:
+        """The checked rights as a name -> flag mapping."""
+        return {name: bool(getattr(self, name).data) for name in RIGHTS}
+
+
+for _name in RIGHTS:
+    setattr(RightsForm, _name, BooleanField(RIGHT_LABELS[_name], default=_name == "can_view_streams"))
+
+
+class AddMemberForm(RightsForm):
+    """Add a user to an organization with rights."""
+
+    user_id = SelectField("User", coerce=optional_int)
+    submit = SubmitField("Add member")
+
+    def validate_user_id(self, field: Field) -> None:
+        if field.data is None:
+            raise ValidationError("Choose a user.")

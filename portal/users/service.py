@@ -1,0 +1,81 @@
+"""User administration (add and flush; the view commits).
+
+Passwords are not set here: a user created by an admin has none until the
+activation e-mail (a later issue) lets them choose one.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal.audit import service as audit
+from portal.auth.service import normalize_email
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import ROLE_ADMIN, ROLE_SUBSCRIBER, User
+from portal.models.user import ROLES
+
+FIELDS = ("email", "name", "role", "is_enabled")
+
+
+def _check_email_free(email: str, user_id: int | None) -> None:
+    existing = db.session.scalar(select(User.id).where(User.email == email))
+    if existing is not None and existing != user_id:
+        raise DomainError("A user with this e-mail already exists.", field="email")
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise DomainError("Choose admin or subscriber.", field="role")
+
+
+def create_user(email: str, name: str = "", role: str = ROLE_SUBSCRIBER) -> User:
+    """Create an enabled user without a password; the e-mail is stored lower-cased."""
+    email = normalize_email(email)
+    _check_email_free(email, None)
+    _check_role(role)
+    user = User(email=email, name=name.strip(), role=role, is_enabled=True)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", "user", user.id, summary=user.email, after=audit.snapshot(user, FIELDS))
+    return user
+
+
+def create_owner_from_email(email: str) -> User:
+    """Create the subscriber who will own a new organization, from an e-mail address only.
+
+    The user has no password yet; the activation e-mail will be hooked in here.
+    """
+    try:
+        return create_user(email, role=ROLE_SUBSCRIBER)
+    except DomainError as error:
+        raise DomainError("A user with this e-mail already exists; choose them in the Owner list.",
+                          field="owner_email") from error
+
+
+def update_user(user: User, email: str, name: str, role: str, actor: User | None = None) -> User:
+    """Change a user's login, name and role; an admin cannot drop their own admin role."""
+    email = normalize_email(email)
+    _check_email_free(email, user.id)
+    _check_role(role)
+    if actor is not None and actor.id == user.id and user.role == ROLE_ADMIN and role != ROLE_ADMIN:
+        raise DomainError("You cannot remove your own admin role.", field="role")
+    before = audit.snapshot(user, FIELDS)
+    user.email, user.name, user.role = email, name.strip(), role
+    db.session.flush()
+    audit.record("user.update", "user", user.id, summary=user.email, before=before,
+                 after=audit.snapshot(user, FIELDS))
+    return user
+
+
+def set_enabled(user: User, enabled: bool, actor: User | None = None) -> User:
+    """Enable or disable a user (a disabled user cannot log in); nobody can disable themselves."""
+    if not enabled and actor is not None and actor.id == user.id:
+        raise DomainError("You cannot disable your own account.")
+    if user.is_enabled == enabled:
+        return user
+    before = audit.snapshot(user, ("is_enabled",))
+    user.is_enabled = enabled
+    db.session.flush()
+    audit.record("user.enable" if enabled else "user.disable", "user", user.id, summary=user.email,
+                 before=before, after=audit.snapshot(user, ("is_enabled",)))
+    return user
