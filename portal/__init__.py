@@ -26,10 +26,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("urllib3").setLevel(logging.WARNING)  # it would log full URLs at DEBUG
 
     _register_extensions(app)
     _register_blueprints(app)
     from portal import cli, errors, security, templating
+    from portal.sync import hooks
+    hooks.register(app)
     errors.register(app)
     security.register(app)
     templating.register(app)
@@ -68,7 +71,10 @@ def _register_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.account.views import bp as account_bp
     from portal.audit.views import bp as audit_bp
+    from portal.extauth.views import bp as extauth_bp
+    from portal.sync.views import bp as sync_bp
     from portal.auth.views import bp as auth_bp
     from portal.dashboard.views import bp as dashboard_bp
     from portal.organizations.views import bp as organizations_bp
@@ -76,6 +82,6 @@ def _register_blueprints(app: Flask) -> None:
     from portal.tariffs.views import bp as tariffs_bp
     from portal.users.views import bp as users_bp
 
-    for blueprint in (auth_bp, dashboard_bp, services_bp, tariffs_bp, organizations_bp, users_bp,
-                      audit_bp):
+    for blueprint in (auth_bp, account_bp, dashboard_bp, services_bp, tariffs_bp, organizations_bp, users_bp,
+                      audit_bp, sync_bp, extauth_bp):
         app.register_blueprint(blueprint)

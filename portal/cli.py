@@ -58,5 +58,8 @@ def demo_load() -> None:
 
 def register(app: Flask) -> None:
     """Attach the command groups."""
+    from portal.sync.cli import watcher_cli
+
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(watcher_cli)

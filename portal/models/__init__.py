@@ -1,4 +1,5 @@
 """All models, importable from one place so Alembic and the app see the full schema."""
+from portal.models.account import AccountToken
 from portal.models.audit import AuditEvent
 from portal.models.base import Base, UTCDateTime, utcnow
 from portal.models.invoice import Invoice, InvoiceCameraLine, InvoiceLine, InvoiceSequence
@@ -9,7 +10,7 @@ from portal.models.usage import Camera, UsageInterval
 from portal.models.user import RIGHTS, ROLE_ADMIN, ROLE_SUBSCRIBER, Membership, User
 
 __all__ = [
-    "AuditEvent", "Base", "Camera", "Invoice", "InvoiceCameraLine", "InvoiceLine", "InvoiceSequence",
+    "AccountToken", "AuditEvent", "Base", "Camera", "Invoice", "InvoiceCameraLine", "InvoiceLine", "InvoiceSequence",
     "JobLock", "MAX_DEPTH", "Membership", "Organization", "OutboxItem", "RIGHTS", "ROLE_ADMIN",
     "ROLE_SUBSCRIBER", "Service", "SyncRun", "Tariff", "TariffPrice", "UTCDateTime", "UsageInterval",
     "User", "WatcherSyncMixin", "organization_tariffs", "tariff_services", "utcnow",

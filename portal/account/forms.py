@@ -1,0 +1,34 @@
+"""Password forms."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from portal.account.service import MIN_PASSWORD
+
+_new = [DataRequired(), Length(min=MIN_PASSWORD, max=200,
+                               message=f"Use at least {MIN_PASSWORD} characters.")]
+
+
+class SetPasswordForm(FlaskForm):
+    """New password twice (activation and reset)."""
+
+    password = PasswordField("New password", validators=_new)
+    confirm = PasswordField("Repeat the new password",
+                            validators=[DataRequired(), EqualTo("password", message="The passwords differ.")])
+    submit = SubmitField("Set password")
+
+
+class ChangePasswordForm(SetPasswordForm):
+    """The current password, then the new one twice."""
+
+    current = PasswordField("Current password", validators=[DataRequired()])
+    submit = SubmitField("Change password")
+
+
+class ForgotForm(FlaskForm):
+    """The login to send a reset link to."""
+
+    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField("Send me a link")

@@ -1,0 +1,93 @@
+"""Activation and password-reset links, and setting a password everywhere at once.
+
+A password set in the portal is hashed here and queued, sealed, for Watcher
+(same login, same password); see :mod:`portal.sync.outbox`.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import select, update
+
+from portal.audit import service as audit
+from portal.extensions import db
+from portal.mail import send_mail
+from portal.models import AccountToken, User, utcnow
+from portal.sync import outbox
+
+LIFETIMES = {"activate": timedelta(days=7), "reset": timedelta(hours=2)}
+MIN_PASSWORD = 10
+
+
+class InvalidLink(Exception):
+    """The link is unknown, used, expired or for a disabled account."""
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_link(user: User, purpose: str) -> str:
+    """Create a single-use token (older unused ones of the same purpose stop working); returns the URL."""
+    now = utcnow()
+    db.session.execute(update(AccountToken).where(
+        AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None))
+        .values(used_at=now).execution_options(synchronize_session=False))
+    token = secrets.token_urlsafe(32)
+    db.session.add(AccountToken(user_id=user.id, purpose=purpose, token_hash=_hash(token),
+                                expires_at=now + LIFETIMES[purpose]))
+    endpoint = "account.activate" if purpose == "activate" else "account.reset"
+    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, token=token, _external=False)
+
+
+def check_link(token: str, purpose: str) -> AccountToken:
+    """The live token row for ``token`` or :class:`InvalidLink`."""
+    row = db.session.scalar(select(AccountToken).where(AccountToken.token_hash == _hash(token),
+                                                       AccountToken.purpose == purpose))
+    if row is None or row.used_at is not None or row.expires_at <= utcnow() or not row.user.is_enabled:
+        raise InvalidLink("This link is invalid, has expired or was already used.")
+    return row
+
+
+def set_password(user: User, password: str, reason: str) -> None:
+    """Hash the password here and queue it for Watcher, sealed (flushes; caller commits)."""
+    user.set_password(password)
+    if not user.is_admin or user.memberships:
+        outbox.enqueue(user, password=password)
+    audit.record(f"user.password_{reason}", "user", user.id, summary=user.email, actor=user)
+
+
+def use_link(token: str, purpose: str, password: str) -> User:
+    """Consume a link and set the password; raises :class:`InvalidLink`."""
+    row = check_link(token, purpose)
+    row.used_at = utcnow()
+    set_password(row.user, password, "activated" if purpose == "activate" else "reset")
+    return row.user
+
+
+def activation_mail(user: User, link: str) -> tuple[str, str]:
+    """Subject and body of the activation e-mail."""
+    return ("Activate your video surveillance account",
+            f"Hello {user.display_name},\n\nan account was opened for you. Set your password here "
+            f"(the link works once and expires in 7 days):\n\n{link}\n\nThe same login and password "
+            "work in the billing portal and in Watcher.\n")
+
+
+def reset_mail(user: User, link: str) -> tuple[str, str]:
+    """Subject and body of the password-reset e-mail."""
+    return ("Reset your password",
+            f"Hello {user.display_name},\n\nsomeone asked to reset the password of {user.email}. "
+            f"If it was you, set a new one here (the link works once and expires in 2 hours):\n\n{link}\n\n"
+            "If it was not you, ignore this e-mail: nothing changes.\n")
+
+
+def send_link(user: User, purpose: str) -> str:
+    """Issue a link and commit it, then e-mail it (after commit, so no mail for a rolled-back link)."""
+    link = issue_link(user, purpose)
+    db.session.commit()
+    subject, body = (activation_mail if purpose == "activate" else reset_mail)(user, link)
+    send_mail(user.email, subject, body)
+    return link

@@ -1,0 +1,85 @@
+"""Account pages: activation, forgotten password, reset, and changing one's password."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, login_user
+from werkzeug.wrappers import Response
+
+from portal.account.forms import ChangePasswordForm, ForgotForm, SetPasswordForm
+from portal.account.service import InvalidLink, check_link, send_link, set_password, use_link
+from portal.auth.service import find_user
+from portal.extensions import db, limiter
+from portal.mail import MailError
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _token_page(token: str, purpose: str, title: str) -> str | Response:
+    try:
+        check_link(token, purpose)
+    except InvalidLink as error:
+        return render_template("account/invalid_link.html", message=str(error)), 404  # type: ignore[return-value]
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = use_link(token, purpose, form.password.data or "")
+        except InvalidLink as error:
+            db.session.rollback()
+            return render_template("account/invalid_link.html", message=str(error)), 404  # type: ignore[return-value]
+        db.session.commit()
+        login_user(user)
+        flash("Your password is set. Use it here and in Watcher.", "success")
+        return redirect(url_for("dashboard.index"))
+    return render_template("account/set_password.html", form=form, title=title)
+
+
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+@limiter.limit(_limit, methods=["POST"])
+def activate(token: str) -> str | Response:
+    """Set the first password from an activation link."""
+    return _token_page(token, "activate", "Activate your account")
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_limit, methods=["POST"])
+def reset(token: str) -> str | Response:
+    """Set a new password from a reset link."""
+    return _token_page(token, "reset", "Choose a new password")
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(_limit, methods=["POST"])
+def forgot() -> str | Response:
+    """Ask for a reset link; the answer is the same whether the address exists or not."""
+    form = ForgotForm()
+    if form.validate_on_submit():
+        user = find_user(form.email.data or "")
+        if user is not None and user.is_enabled:
+            try:
+                send_link(user, "reset")
+            except MailError:
+                flash("The e-mail could not be sent right now. Please try again later.", "danger")
+                return render_template("account/forgot.html", form=form)
+        flash("If the address belongs to an account, a link to reset the password is on its way.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("account/forgot.html", form=form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> str | Response:
+    """Change one's own password (portal and Watcher)."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data or ""):
+            form.current.errors.append("The current password is wrong.")
+        else:
+            set_password(current_user, form.password.data or "", "changed")
+            db.session.commit()
+            flash("Your password is changed, here and in Watcher.", "success")
+            return redirect(url_for("dashboard.index"))
+    return render_template("account/change_password.html", form=form)

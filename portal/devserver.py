@@ -1,0 +1,33 @@
+"""The development server used by ``make run``: werkzeug, with query strings kept out of the log.
+
+Watcher's external authentication sends the password in the query string, so
+the access log shows only paths.  (In production ``gunicorn.conf.py`` does the same.)
+"""
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from werkzeug.serving import WSGIRequestHandler, run_simple
+
+
+class PathOnlyRequestHandler(WSGIRequestHandler):
+    """Logs ``METHOD /path`` without the query string."""
+
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        path = self.path.split("?", 1)[0]
+        self.log("info", '"%s %s" %s %s', self.command, path, getattr(code, "value", code), size)
+
+
+def main() -> None:
+    """Serve the portal on HOST:PORT."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    args = parser.parse_args()
+    from app import app
+    run_simple(args.host, args.port, app, threaded=True, request_handler=PathOnlyRequestHandler)
+
+
+if __name__ == "__main__":
+    main()

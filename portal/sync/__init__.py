@@ -1,0 +1,1 @@
+"""Integration with Watcher: the outbox (push), the stream sync (pull), reconciliation."""

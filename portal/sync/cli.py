@@ -1,0 +1,90 @@
+"""``flask watcher ...``: dispatch the outbox, pull streams, reconcile, run the worker loop."""
+from __future__ import annotations
+
+import time
+
+import click
+from flask.cli import AppGroup
+
+from portal.extensions import db
+from portal.sync import service
+from portal.sync.locks import LockBusy
+from portal.watcher import WatcherError
+
+watcher_cli = AppGroup("watcher", help="Exchange data with Flussonic Watcher.")
+
+
+@watcher_cli.command("dispatch")
+def dispatch_command() -> None:
+    """Deliver the pending outbox rows that are due."""
+    result = service.run_dispatch()
+    click.echo(f"Delivered {result.delivered}, failed {result.failed}.")
+    for line in result.errors:
+        click.echo(f"  {line}", err=True)
+
+
+@watcher_cli.command("sync")
+def sync_command() -> None:
+    """Pull all streams from Watcher into cameras and usage intervals."""
+    try:
+        result = service.run_pull()
+    except LockBusy as error:
+        raise click.ClickException(str(error)) from error
+    except WatcherError as error:
+        raise click.ClickException(f"Watcher: {error.title or error}") from error
+    counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.counts().items())
+    click.echo(f"Pulled: {counts}.")
+    for label, names in result.unknown_presets.items():
+        click.echo(f"  preset {label} maps to no tariff: {', '.join(names[:10])}", err=True)
+    for org_id, names in result.unmanaged_organizations.items():
+        click.echo(f"  Watcher organization {org_id} is not managed by the portal: {', '.join(names[:10])}", err=True)
+
+
+@watcher_cli.command("reconcile")
+@click.option("--repair", is_flag=True, help="Queue every drifting object for a re-push and deliver.")
+def reconcile_command(repair: bool) -> None:
+    """List every difference between the portal and Watcher."""
+    drifts = service.run_reconcile()
+    for d in drifts:
+        click.echo(f"{d.object_type} #{d.object_id} {d.label}: {d.field}: portal={d.portal} watcher={d.watcher}")
+    click.echo(f"{len(drifts)} difference(s).")
+    if repair and drifts:
+        queued = service.repair_all(drifts)
+        db.session.commit()
+        result = service.run_dispatch()
+        click.echo(f"Queued {queued}; delivered {result.delivered}, failed {result.failed}.")
+
+
+@watcher_cli.command("push-all")
+def push_all_command() -> None:
+    """Queue every tariff, subscriber and organization (first connection to a Watcher)."""
+    count = service.enqueue_everything()
+    db.session.commit()
+    result = service.run_dispatch()
+    click.echo(f"Queued {count}; delivered {result.delivered}, failed {result.failed}.")
+
+
+@watcher_cli.command("worker")
+@click.option("--interval", default=30, show_default=True, help="Seconds between rounds.")
+@click.option("--rounds", default=0, help="Stop after this many rounds (0 = run forever).")
+def worker_command(interval: int, rounds: int) -> None:
+    """Loop: deliver the outbox, then pull streams; errors are reported and retried next round."""
+    done = 0
+    while True:
+        try:
+            result = service.run_dispatch()
+            if result.attempted:
+                click.echo(f"push: delivered {result.delivered}, failed {result.failed}")
+            pulled = service.run_pull()
+            if pulled.changed:
+                click.echo(f"pull: {pulled.counts()}")
+        except (WatcherError, LockBusy) as error:
+            db.session.rollback()
+            click.echo(f"worker: {getattr(error, 'title', None) or error}", err=True)
+        except Exception as error:  # keep the loop alive; the next round retries
+            db.session.rollback()
+            click.echo(f"worker: unexpected {type(error).__name__}: {error}", err=True)
+        done += 1
+        if rounds and done >= rounds:
+            return
+        time.sleep(interval)

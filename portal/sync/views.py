@@ -1,0 +1,128 @@
+"""Admin pages: Sync (runs, outbox backlog, Sync now) and Reconciliation (drift, repair)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from portal.extensions import db
+from portal.forms import ConfirmForm
+from portal.models import OutboxItem, SyncRun
+from portal.models.sync import OUTBOX_DONE
+from portal.security import admin_required
+from portal.sync import outbox, service
+from portal.sync.connection import watcher_configured
+from portal.sync.locks import LockBusy
+from portal.watcher import WatcherError
+
+bp = Blueprint("sync", __name__, url_prefix="/admin/sync")
+
+
+def _last(direction: str) -> SyncRun | None:
+    return db.session.scalar(select(SyncRun).where(SyncRun.direction == direction)
+                             .order_by(SyncRun.started_at.desc(), SyncRun.id.desc()).limit(1))
+
+
+@bp.route("/")
+@admin_required
+def index() -> str:
+    """Last runs, and the outbox rows not yet delivered."""
+    show_done = request.args.get("done") == "1"
+    query = select(OutboxItem).order_by(OutboxItem.id.desc())
+    if not show_done:
+        query = query.where(OutboxItem.state != OUTBOX_DONE)
+    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    runs = list(db.session.scalars(select(SyncRun).where(SyncRun.direction.in_(("pull", "push")))
+                                   .order_by(SyncRun.started_at.desc(), SyncRun.id.desc()).limit(10)))
+    return render_template("sync/index.html", page=page, runs=runs, last_pull=_last("pull"),
+                           last_push=_last("push"), backlog=outbox.backlog_count(), form=ConfirmForm(),
+                           configured=watcher_configured(), show_done=show_done)
+
+
+@bp.route("/now", methods=["POST"])
+@admin_required
+def sync_now() -> Response:
+    """Deliver the outbox and pull streams now."""
+    if ConfirmForm().validate_on_submit():
+        if not watcher_configured():
+            flash("Watcher is not configured (WATCHER_URL is empty).", "danger")
+            return redirect(url_for("sync.index"))
+        try:
+            pushed = service.run_dispatch()
+            pulled = service.run_pull()
+        except LockBusy:
+            flash("A sync is already running; try again in a moment.", "warning")
+        except WatcherError as error:
+            db.session.rollback()
+            flash(f"Watcher could not be reached or refused: {error.title or error}", "danger")
+        else:
+            flash(f"Pushed {pushed.delivered} (failed {pushed.failed}); pulled {pulled.seen} cameras, "
+                  f"{pulled.opened} intervals opened, {pulled.closed} closed.",
+                  "success" if not pushed.failed else "warning")
+    return redirect(url_for("sync.index"))
+
+
+@bp.route("/outbox/<int:item_id>/retry", methods=["POST"])
+@admin_required
+def retry(item_id: int) -> Response:
+    """Make one outbox row due now and try it."""
+    if ConfirmForm().validate_on_submit():
+        if outbox.retry(item_id) is None:
+            abort(404)
+        db.session.commit()
+        if watcher_configured():
+            service.run_dispatch()
+        flash("Retried.", "info")
+    return redirect(url_for("sync.index"))
+
+
+@bp.route("/reconcile")
+@admin_required
+def reconcile() -> str:
+    """The last reconciliation's list of drifts."""
+    return render_template("sync/reconcile.html", run=_last("reconcile"), form=ConfirmForm(),
+                           configured=watcher_configured())
+
+
+@bp.route("/reconcile/run", methods=["POST"])
+@admin_required
+def reconcile_run() -> Response:
+    """Compare the portal with Watcher now."""
+    if ConfirmForm().validate_on_submit():
+        try:
+            drifts = service.run_reconcile()
+        except WatcherError as error:
+            db.session.rollback()
+            flash(f"Watcher could not be reached or refused: {error.title or error}", "danger")
+        else:
+            flash(f"{len(drifts)} difference(s) found." if drifts else "Portal and Watcher are in step.",
+                  "warning" if drifts else "success")
+    return redirect(url_for("sync.reconcile"))
+
+
+@bp.route("/reconcile/repair", methods=["POST"])
+@admin_required
+def repair() -> Response:
+    """Re-push one object (``object_type``/``object_id`` in the form) or all drifting ones."""
+    if ConfirmForm().validate_on_submit():
+        run = _last("reconcile")
+        object_type, object_id = request.form.get("object_type"), request.form.get("object_id", "")
+        if object_type and object_id.isdigit():
+            if not service.repair(object_type, int(object_id)):
+                abort(404)
+            queued = 1
+        else:
+            from portal.sync.reconcile import Drift
+            drifts = [Drift(**d) for d in (run.report.get("drifts", []) if run else [])]
+            queued = service.repair_all(drifts)
+        db.session.commit()
+        result = service.run_dispatch() if watcher_configured() else None
+        if result is not None and result.failed:
+            flash(f"Queued {queued}; {result.failed} could not be delivered yet: {result.errors[0]}", "warning")
+        else:
+            flash(f"Queued {queued} for re-push" + (f", delivered {result.delivered}." if result else "."), "success")
+        try:
+            service.run_reconcile()
+        except WatcherError:
+            db.session.rollback()
+    return redirect(url_for("sync.reconcile"))
