@@ -1,0 +1,84 @@
+"""Tariff forms: they validate shape only; the rules live in :mod:`portal.tariffs.service`."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from portal.forms import CurrencyField, MoneyField, parse_money
+
+PRICE_MODES = [("sum", "Sum of the services’ monthly prices"), ("override", "A price of its own (override)")]
+
+#: Effective dates outside this range are typos, not price plans.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+
+
+def _check_day(field: Any) -> None:
+    if field.data is not None and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(f"Enter a date between {FIRST_DAY.year} and {LAST_DAY.year}.")
+
+
+class TariffForm(FlaskForm):
+    """Edit a tariff.  Prices are not edited here: they change through :class:`PriceForm`."""
+
+    name = StringField("Name", validators=[DataRequired(message="Enter a name."), Length(max=120)])
+    note = TextAreaField("Note", validators=[Length(max=2000)])
+    services = SelectMultipleField("Services", coerce=int,
+                                   invalid_choice_message="A chosen service no longer exists; choose again.",
+                                   description="All services must be priced in the tariff’s currency.")
+    price_mode = RadioField("Monthly price per camera", choices=PRICE_MODES, default="sum",
+                            validators=[DataRequired(message="Choose how the price is set.")])
+    is_default_offer = BooleanField("Offered to new organizations by default")
+    submit = SubmitField("Save")
+
+
+class NewTariffForm(TariffForm):
+    """Create a tariff: also its currency and its first price version."""
+
+    currency = CurrencyField()
+    override_price = MoneyField("Override price per camera per month",
+                                description="Used only when the price is “a price of its own”.")
+    effective_from = DateField("First price effective from",
+                               validators=[InputRequired(message="Enter a date, e.g. 2026-01-01.")])
+
+    def validate_override_price(self, field: Any) -> None:
+        """Required in override mode; the amount must suit the currency."""
+        if self.price_mode.data != "override":
+            return
+        if not (field.data or "").strip():
+            raise ValidationError("Enter the override price, or choose the sum of services.")
+        try:
+            parse_money(field.data, self.currency.data or "EUR")
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def validate_effective_from(self, field: Any) -> None:
+        """Keep the date in a plausible range."""
+        _check_day(field)
+
+
+class PriceForm(FlaskForm):
+    """Set a new price version from a date (the tariff's currency is given by the view)."""
+
+    amount = MoneyField("New monthly price per camera")
+    effective_from = DateField("Effective from", validators=[InputRequired(message="Enter a date, e.g. 2026-01-01.")])
+    submit = SubmitField("Set new price")
+
+    def __init__(self, *args: Any, currency: str = "EUR", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.currency_code = currency
+
+    def validate_amount(self, field: Any) -> None:
+        """A non-negative amount with no more decimals than the currency has."""
+        try:
+            parse_money(field.data or "", self.currency_code)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def validate_effective_from(self, field: Any) -> None:
+        """Keep the date in a plausible range."""
+        _check_day(field)

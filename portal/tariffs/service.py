@@ -1,0 +1,281 @@
+"""Tariff operations: save, price versions, archive and delete (add and flush; the view commits).
+
+Rules kept here:
+
+* A name is unique regardless of case.
+* Every service of a tariff is priced in the tariff's currency; the currency is fixed at
+  creation (the price versions are stored in it).
+* A tariff priced as the sum of its services needs at least one service.
+* Prices are effective-dated :class:`TariffPrice` versions.  Creating a tariff creates its
+  first version; afterwards a price changes **only** through :func:`set_price`.  Saving a
+  tariff never rewrites a price, not even in "sum" mode when its services change: the sum of
+  the services is then only the suggested amount for the next version.
+* :func:`set_price` accepts any date not already taken by a version of that tariff,
+  including one before the first version: such a version only prices a period that had no
+  price at all, so it changes no amount that was in force.  Whether a version may reach
+  back into a period that has already been invoiced is decided by the invoicing rules,
+  not here.
+* A tariff in use (usage intervals, cameras, invoice lines, or allowed to an organization)
+  is archived, never deleted.  Archived tariffs are left out of :func:`active_tariffs`, so
+  they cannot be newly allowed; organizations that already allow one keep it.  Archiving
+  also withdraws the "offered by default" flag.
+
+Each public function that changes a tariff is small, records one audit event and returns
+the tariff, so the Watcher preset push can be added to it in one place.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from portal.audit import service as audit
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import (Camera, InvoiceLine, Organization, Service, Tariff, TariffPrice, UsageInterval,
+                           User, organization_tariffs, utcnow)
+from portal.models.sync import SYNC_PENDING
+
+FIELDS = ("name", "note", "currency", "price_mode", "is_default_offer", "is_archived")
+PRICE_MODES = ("sum", "override")
+
+
+@dataclass(frozen=True)
+class TariffValues:
+    """Validated form input for :func:`save_tariff`."""
+
+    name: str
+    note: str
+    currency: str
+    price_mode: str
+    is_default_offer: bool
+    service_ids: Sequence[int]
+
+
+@dataclass(frozen=True)
+class PriceRow:
+    """One line of the price history."""
+
+    version: TariffPrice
+    set_by: str
+    in_force: bool
+
+
+def active_tariffs(currency: str | None = None) -> list[Tariff]:
+    """Tariffs that may be newly allowed to an organization (not archived), by name."""
+    query = select(Tariff).where(Tariff.is_archived.is_(False)).order_by(func.lower(Tariff.name))
+    if currency is not None:
+        query = query.where(Tariff.currency == currency)
+    return list(db.session.scalars(query))
+
+
+def default_offer_tariffs(currency: str | None = None) -> list[Tariff]:
+    """Active tariffs flagged "offered to new organizations by default"."""
+    return [t for t in active_tariffs(currency) if t.is_default_offer]
+
+
+def services_sum(tariff: Tariff) -> int:
+    """The sum of the tariff's services' monthly prices, in minor units."""
+    return sum(service.monthly_price_minor for service in tariff.services)
+
+
+def suggested_price(tariff: Tariff, today: date) -> int:
+    """The amount to pre-fill a new version with: the services' sum, or the current price."""
+    current = tariff.price_on(today)
+    if tariff.price_mode == "sum" or current is None:
+        return services_sum(tariff)
+    return current.amount_minor
+
+
+def usage_counts(tariff: Tariff) -> dict[str, int]:
+    """How many rows refer to the tariff, by kind; any non-zero count means "in use"."""
+    def count(query: Any) -> int:
+        return int(db.session.scalar(query) or 0)
+
+    return {
+        "organizations": count(select(func.count()).select_from(organization_tariffs)
+                               .where(organization_tariffs.c.tariff_id == tariff.id)),
+        "cameras": count(select(func.count(Camera.id)).where(Camera.tariff_id == tariff.id)),
+        "usage_intervals": count(select(func.count(UsageInterval.id)).where(UsageInterval.tariff_id == tariff.id)),
+        "invoice_lines": count(select(func.count(InvoiceLine.id)).where(InvoiceLine.tariff_id == tariff.id)),
+    }
+
+
+def is_used(tariff: Tariff) -> bool:
+    """True when anything refers to the tariff, so it may only be archived."""
+    return any(usage_counts(tariff).values())
+
+
+def organizations_allowing(tariff: Tariff) -> list[Organization]:
+    """Organizations that allow the tariff, by title."""
+    return list(db.session.scalars(
+        select(Organization).join(organization_tariffs)
+        .where(organization_tariffs.c.tariff_id == tariff.id).order_by(Organization.title)))
+
+
+def price_history(tariff: Tariff, today: date) -> list[PriceRow]:
+    """All price versions, newest first, with who set them and the one in force ``today``."""
+    current = tariff.price_on(today)
+    rows = db.session.execute(
+        select(TariffPrice, User.email).outerjoin(User, User.id == TariffPrice.created_by_id)
+        .where(TariffPrice.tariff_id == tariff.id).order_by(TariffPrice.effective_from.desc())).all()
+    return [PriceRow(version=version, set_by=email or "system",
+                     in_force=current is not None and version.id == current.id) for version, email in rows]
+
+
+def _snapshot(tariff: Tariff) -> dict[str, Any]:
+    return {**audit.snapshot(tariff, FIELDS), "services": sorted(s.name for s in tariff.services)}
+
+
+def _mark_for_sync(tariff: Tariff) -> None:
+    """The tariff's Watcher preset no longer matches: it waits for the next push."""
+    tariff.sync_state = SYNC_PENDING
+    tariff.sync_error = None
+
+
+def _flush(message: str, field: str) -> None:
+    """Flush, turning a unique-constraint race into a readable error."""
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        raise DomainError(message, field=field) from exc
+
+
+def _check_name(name: str, tariff_id: int | None) -> None:
+    existing = db.session.scalar(select(Tariff.id).where(func.lower(Tariff.name) == name.strip().lower()))
+    if existing is not None and existing != tariff_id:
+        raise DomainError("A tariff with this name already exists.", field="name")
+
+
+def _load_services(values: TariffValues) -> list[Service]:
+    ids = list(dict.fromkeys(values.service_ids))
+    services = list(db.session.scalars(select(Service).where(Service.id.in_(ids)).order_by(Service.name)))
+    if len(services) != len(ids):
+        raise DomainError("A chosen service no longer exists; choose again.", field="services")
+    foreign = [s for s in services if s.currency != values.currency]
+    if foreign:
+        names = ", ".join(f"{s.name} ({s.currency})" for s in foreign)
+        raise DomainError(f"All services must be priced in {values.currency}; not so: {names}.", field="services")
+    if values.price_mode == "sum" and not services:
+        raise DomainError("Choose at least one service, or give the tariff a price of its own.", field="services")
+    return services
+
+
+def save_tariff(tariff: Tariff, values: TariffValues, *, first_price: int | None = None,
+                effective_from: date | None = None, by: User | None = None) -> Tariff:
+    """Create (``tariff.id is None``) or update a tariff from validated values.
+
+    On create the first price version starts on ``effective_from``: ``first_price`` in
+    "override" mode, the sum of the services in "sum" mode.  On update no price changes.
+    """
+    creating = tariff.id is None
+    before = None if creating else _snapshot(tariff)
+    if values.price_mode not in PRICE_MODES:
+        raise DomainError("Choose how the price is set.", field="price_mode")
+    _check_name(values.name, tariff.id)
+    if not creating and values.currency != tariff.currency:
+        raise DomainError("The currency of a tariff cannot change; create a new tariff instead.", field="currency")
+    services = _load_services(values)
+    if values.is_default_offer and tariff.is_archived:
+        raise DomainError("An archived tariff cannot be offered by default; un-archive it first.",
+                          field="is_default_offer")
+    if creating:
+        if effective_from is None:
+            raise DomainError("Enter the date the first price is effective from.", field="effective_from")
+        if values.price_mode == "override" and first_price is None:
+            raise DomainError("Enter the override price, or choose the sum of services.", field="override_price")
+    tariff.name = values.name.strip()
+    tariff.note = values.note.strip()
+    tariff.currency = values.currency
+    tariff.price_mode = values.price_mode
+    tariff.is_default_offer = values.is_default_offer
+    tariff.services = services
+    if creating:
+        assert effective_from is not None
+        amount = first_price if values.price_mode == "override" and first_price is not None else services_sum(tariff)
+        tariff.prices.append(TariffPrice(effective_from=effective_from, amount_minor=amount, currency=tariff.currency,
+                                         created_by_id=by.id if by is not None else None))
+    _mark_for_sync(tariff)
+    db.session.add(tariff)
+    _flush("A tariff with this name already exists.", "name")
+    after = _snapshot(tariff)
+    if creating:
+        first = tariff.prices[0]
+        after["price"] = {"effective_from": first.effective_from, "amount_minor": first.amount_minor}
+        audit.record("tariff.create", "tariff", tariff.id, summary=tariff.name, after=after, actor=by)
+    else:
+        audit.record("tariff.update", "tariff", tariff.id, summary=tariff.name, before=before, after=after, actor=by)
+    return tariff
+
+
+def set_price(tariff: Tariff, amount_minor: int, effective_from: date, *, by: User | None = None) -> Tariff:
+    """Add a price version from ``effective_from`` (any date the tariff has no version on yet).
+
+    Prices are not part of the Watcher preset, so this does not mark the tariff for sync.
+    """
+    if amount_minor < 0:
+        raise DomainError("The amount cannot be negative.", field="amount")
+    if any(version.effective_from == effective_from for version in tariff.prices):
+        raise DomainError(f"A price from {effective_from.isoformat()} already exists; choose another date.",
+                          field="effective_from")
+    previous = tariff.price_on(effective_from)
+    version = TariffPrice(effective_from=effective_from, amount_minor=amount_minor, currency=tariff.currency,
+                          created_by_id=by.id if by is not None else None)
+    tariff.prices.append(version)
+    tariff.prices.sort(key=lambda v: v.effective_from)  # price_on() relies on the order
+    _flush(f"A price from {effective_from.isoformat()} already exists; choose another date.", "effective_from")
+    before = None
+    if previous is not None:
+        before = {"effective_from": previous.effective_from, "amount_minor": previous.amount_minor}
+    after = {"effective_from": effective_from, "amount_minor": amount_minor, "currency": tariff.currency}
+    audit.record("tariff.price_set", "tariff", tariff.id, summary=f"{tariff.name}: new price from {effective_from}",
+                 before=before, after=after, actor=by, only_changes=False)
+    return tariff
+
+
+def archive_tariff(tariff: Tariff, *, by: User | None = None) -> Tariff:
+    """Archive: hide from the default list and from new allowances; withdraw the default offer."""
+    if tariff.is_archived:
+        raise DomainError("The tariff is already archived.")
+    before = _snapshot(tariff)
+    tariff.is_archived = True
+    tariff.archived_at = utcnow()
+    tariff.is_default_offer = False
+    _mark_for_sync(tariff)
+    db.session.flush()
+    audit.record("tariff.archive", "tariff", tariff.id, summary=tariff.name, before=before, after=_snapshot(tariff),
+                 actor=by)
+    return tariff
+
+
+def unarchive_tariff(tariff: Tariff, *, by: User | None = None) -> Tariff:
+    """Bring an archived tariff back into use."""
+    if not tariff.is_archived:
+        raise DomainError("The tariff is not archived.")
+    before = _snapshot(tariff)
+    tariff.is_archived = False
+    tariff.archived_at = None
+    _mark_for_sync(tariff)
+    db.session.flush()
+    audit.record("tariff.unarchive", "tariff", tariff.id, summary=tariff.name, before=before,
+                 after=_snapshot(tariff), actor=by)
+    return tariff
+
+
+def delete_tariff(tariff: Tariff, *, by: User | None = None) -> Tariff:
+    """Delete a never-used tariff; a tariff in use is refused (archive it instead)."""
+    counts = usage_counts(tariff)
+    if any(counts.values()):
+        used = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.items() if n)
+        raise DomainError(f"“{tariff.name}” is in use ({used}) and cannot be deleted; archive it instead.")
+    before = {**_snapshot(tariff), "prices": [
+        {"effective_from": p.effective_from, "amount_minor": p.amount_minor} for p in tariff.prices]}
+    tariff_id = tariff.id
+    db.session.delete(tariff)
+    db.session.flush()
+    audit.record("tariff.delete", "tariff", tariff_id, summary=tariff.name, before=before, actor=by)
+    return tariff
