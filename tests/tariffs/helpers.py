@@ -1,7 +1,8 @@
 """Helpers for the tariff tests (kept here rather than in the shared factories)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 from typing import Any
 
 from flask import Flask
@@ -11,6 +12,11 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import AuditEvent, Camera, Organization, Tariff, TariffPrice, UsageInterval
 from tests.factories import login, make_admin
+
+
+def today(tz: str = "UTC") -> date:
+    """Today as the pages see it (the test config keeps DEFAULT_TIMEZONE=UTC)."""
+    return datetime.now(ZoneInfo(tz)).date()
 
 
 def as_admin(app: Flask, client: FlaskClient) -> None:

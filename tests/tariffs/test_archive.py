@@ -1,6 +1,7 @@
 """Archive, un-archive and delete: a tariff in use is archived, never deleted."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 
@@ -11,7 +12,7 @@ from flask.testing import FlaskClient
 from portal.extensions import db
 from portal.models import Camera, Invoice, InvoiceLine, Organization, Tariff, TariffPrice, tariff_services
 from portal.tariffs.service import active_tariffs, default_offer_tariffs
-from tests.factories import make_org, make_service, make_tariff
+from tests.factories import PASSWORD, make_admin, make_org, make_service, make_tariff
 from tests.tariffs.helpers import as_admin, counts, events, make_usage
 
 
@@ -139,3 +140,34 @@ def test_unknown_tariff_is_404(app: Flask, client: FlaskClient) -> None:
         assert client.get(url).status_code == 404
     for url in ("/archive", "/unarchive", "/delete", "/prices"):
         assert client.post("/admin/tariffs/999" + url).status_code == 404
+
+
+class TestWithCsrf:
+    @pytest.fixture()
+    def app_config(self) -> dict[str, bool]:
+        return {"WTF_CSRF_ENABLED": True}
+
+    def test_actions_carry_a_csrf_token_and_refuse_without_one(self, app: Flask, client: FlaskClient) -> None:
+        with app.app_context():
+            tariff_id = make_tariff("Basic").id
+            db.session.commit()
+        TestWithCsrf._login(app, client)
+        page = client.get(f"/admin/tariffs/{tariff_id}").get_data(as_text=True)
+        assert page.count('name="csrf_token"') >= 4  # sign out, archive, delete, set price
+        for action in ("archive", "delete", "prices"):
+            assert client.post(f"/admin/tariffs/{tariff_id}/{action}").status_code == 400
+        with app.app_context():
+            tariff = db.session.get(Tariff, tariff_id)
+            assert tariff is not None and not tariff.is_archived and len(tariff.prices) == 1
+
+    @staticmethod
+    def _login(app: Flask, client: FlaskClient) -> None:
+        with app.app_context():
+            make_admin("boss@example.com")
+            db.session.commit()
+        form = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
+        assert token is not None
+        response = client.post("/login", data={"email": "boss@example.com", "password": PASSWORD,
+                                               "csrf_token": token.group(1)})
+        assert response.status_code == 302

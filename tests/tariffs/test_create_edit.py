@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from portal.extensions import db
 from portal.models import Service, Tariff
 from tests.factories import make_service, make_tariff
-from tests.tariffs.helpers import as_admin, counts, events
+from tests.tariffs.helpers import as_admin, counts, events, today
 
 
 @pytest.fixture()
@@ -42,7 +42,7 @@ def _selected(html: str, service_id: int) -> bool:
 def test_new_form_defaults_to_today_and_default_currency(app: Flask, client: FlaskClient,
                                                          catalog: dict[str, int]) -> None:
     html = client.get("/admin/tariffs/new").get_data(as_text=True)
-    assert f'value="{date.today().isoformat()}"' in html
+    assert f'value="{today().isoformat()}"' in html
     assert '<option selected value="EUR">' in html
     assert "Archive 7 days — €5.00 / month" in html
 

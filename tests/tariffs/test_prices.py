@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from portal.extensions import db
 from portal.models import Tariff
 from tests.factories import make_service, make_tariff
-from tests.tariffs.helpers import as_admin, counts, events
+from tests.tariffs.helpers import as_admin, counts, events, today
 
 
 @pytest.fixture()
@@ -34,17 +34,17 @@ def _rows(html: str) -> list[str]:
 def test_detail_prefills_the_current_price_in_override_mode(client: FlaskClient, tariff_id: int) -> None:
     html = client.get(f"/admin/tariffs/{tariff_id}").get_data(as_text=True)
     assert 'name="amount" type="text" value="10.00"' in html
-    assert f'value="{date.today().isoformat()}"' in html
+    assert f'value="{today().isoformat()}"' in html
     assert "Set a new price from a date" in html
 
 
 def test_new_version_is_added_and_history_marks_the_one_in_force(app: Flask, client: FlaskClient,
                                                                  tariff_id: int) -> None:
-    yesterday = date.today() - timedelta(days=1)
+    yesterday = today() - timedelta(days=1)
     response = client.post(f"/admin/tariffs/{tariff_id}/prices",
                            data={"amount": "12.50", "effective_from": yesterday.isoformat()})
     assert response.status_code == 302
-    future = date.today() + timedelta(days=30)
+    future = today() + timedelta(days=30)
     assert client.post(f"/admin/tariffs/{tariff_id}/prices",
                        data={"amount": "15", "effective_from": future.isoformat()}).status_code == 302
     with app.app_context():
@@ -52,7 +52,7 @@ def test_new_version_is_added_and_history_marks_the_one_in_force(app: Flask, cli
         assert tariff is not None
         assert [(p.effective_from, p.amount_minor) for p in tariff.prices] == [
             (date(2020, 1, 1), 1000), (yesterday, 1250), (future, 1500)]
-        assert tariff.price_on(date.today()).amount_minor == 1250  # type: ignore[union-attr]
+        assert tariff.price_on(today()).amount_minor == 1250  # type: ignore[union-attr]
     html = client.get(f"/admin/tariffs/{tariff_id}").get_data(as_text=True)
     rows = _rows(html)
     assert len(rows) == 3
