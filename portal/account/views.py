@@ -78,7 +78,7 @@ def change_password() -> str | Response:
         if not current_user.check_password(form.current.data or ""):
             form.current.errors.append("The current password is wrong.")
         else:
-            set_password(current_user, form.password.data or "", "changed")
+            set_password(current_user._get_current_object(), form.password.data or "", "changed")
             db.session.commit()
             flash("Your password is changed, here and in Watcher.", "success")
             return redirect(url_for("dashboard.index"))

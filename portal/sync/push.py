@@ -65,7 +65,14 @@ def push_tariff(client: WatcherClient, tariff: Tariff) -> int:
 
 
 def _ensure_user(client: WatcherClient, user: User) -> int:
-    return user.watcher_id if user.watcher_id is not None else push_user(client, user)
+    """The user's Watcher id, creating the user first if missing (or deleted behind our back)."""
+    if user.watcher_id is not None:
+        try:
+            client.get_user(user.watcher_id)
+            return user.watcher_id
+        except WatcherNotFound:
+            user.watcher_id = None
+    return push_user(client, user)
 
 
 def _ensure_tariff(client: WatcherClient, tariff: Tariff) -> int:
