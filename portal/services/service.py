@@ -8,6 +8,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Service, Tariff, tariff_services
 from portal.models.tariff import KIND_ANALYTICS, KIND_CONTINUOUS, KIND_EVENT
+from portal.sync import outbox
 
 FIELDS = ("name", "kind", "archive_days", "archive_gb", "analytics", "monthly_price_minor", "currency",
           "description")
@@ -46,6 +47,9 @@ def save_service(service: Service, values: dict[str, object]) -> Service:
         audit.record("service.create", "service", service.id, summary=service.name, after=after)
     else:
         audit.record("service.update", "service", service.id, summary=service.name, before=before, after=after)
+        if any(before.get(k) != after.get(k) for k in ("name", "kind", "archive_days", "archive_gb", "analytics")):
+            for tariff in tariffs_using(service):  # the presets built from this service change
+                outbox.enqueue(tariff)
     return service
 
 

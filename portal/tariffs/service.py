@@ -38,7 +38,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import (Camera, InvoiceLine, Organization, Service, Tariff, TariffPrice, UsageInterval,
                            User, organization_tariffs, utcnow)
-from portal.models.sync import SYNC_PENDING
+from portal.sync import outbox
 
 FIELDS = ("name", "note", "currency", "price_mode", "is_default_offer", "is_archived")
 PRICE_MODES = ("sum", "override")
@@ -131,10 +131,17 @@ def _snapshot(tariff: Tariff) -> dict[str, Any]:
     return {**audit.snapshot(tariff, FIELDS), "services": sorted(s.name for s in tariff.services)}
 
 
-def _mark_for_sync(tariff: Tariff) -> None:
-    """The tariff's Watcher preset no longer matches: it waits for the next push."""
-    tariff.sync_state = SYNC_PENDING
+def _mark_for_sync(tariff: Tariff, *, organizations_too: bool = False) -> None:
+    """Queue the tariff's Watcher preset for a push (call after the flush that gives it an id).
+
+    Archiving changes which presets organizations may use, so it also queues
+    the organizations that allow the tariff.
+    """
     tariff.sync_error = None
+    outbox.enqueue(tariff)
+    if organizations_too:
+        for org in organizations_allowing(tariff):
+            outbox.enqueue(org)
 
 
 def _flush(message: str, field: str) -> None:
@@ -199,9 +206,9 @@ def save_tariff(tariff: Tariff, values: TariffValues, *, first_price: int | None
         amount = first_price if values.price_mode == "override" and first_price is not None else services_sum(tariff)
         tariff.prices.append(TariffPrice(effective_from=effective_from, amount_minor=amount, currency=tariff.currency,
                                          created_by_id=by.id if by is not None else None))
-    _mark_for_sync(tariff)
     db.session.add(tariff)
     _flush("A tariff with this name already exists.", "name")
+    _mark_for_sync(tariff)
     after = _snapshot(tariff)
     if creating:
         first = tariff.prices[0]
@@ -245,8 +252,8 @@ def archive_tariff(tariff: Tariff, *, by: User | None = None) -> Tariff:
     tariff.is_archived = True
     tariff.archived_at = utcnow()
     tariff.is_default_offer = False
-    _mark_for_sync(tariff)
     db.session.flush()
+    _mark_for_sync(tariff, organizations_too=True)
     audit.record("tariff.archive", "tariff", tariff.id, summary=tariff.name, before=before, after=_snapshot(tariff),
                  actor=by)
     return tariff
@@ -259,8 +266,8 @@ def unarchive_tariff(tariff: Tariff, *, by: User | None = None) -> Tariff:
     before = _snapshot(tariff)
     tariff.is_archived = False
     tariff.archived_at = None
-    _mark_for_sync(tariff)
     db.session.flush()
+    _mark_for_sync(tariff, organizations_too=True)
     audit.record("tariff.unarchive", "tariff", tariff.id, summary=tariff.name, before=before,
                  after=_snapshot(tariff), actor=by)
     return tariff
