@@ -49,9 +49,19 @@ def demo_load() -> None:
     """Create a realistic small operator (idempotent: does nothing if demo data exists)."""
     from portal.demo import DEMO_LOGINS, load_demo
 
+    from portal.sync.connection import watcher_configured
+    from portal.sync.service import run_dispatch
+    from portal.watcher import WatcherError
+
     created = load_demo()
     db.session.commit()
     click.echo("Demo data loaded." if created else "Demo data already present.")
+    if created and watcher_configured():
+        try:
+            result = run_dispatch()
+            click.echo(f"Pushed to Watcher: {result.delivered} delivered, {result.failed} waiting for a retry.")
+        except WatcherError as error:
+            click.echo(f"Watcher not reachable yet ({error.title or error}); the worker will push later.")
     for role, email, password in DEMO_LOGINS:
         click.echo(f"  {role:<10} {email:<32} {password}")
 
