@@ -19,13 +19,18 @@ def optional_int(value: Any) -> int | None:
     return int(value)
 
 
+def strip(value: str | None) -> str | None:
+    """Filter: drop surrounding blanks from typed text."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class OrganizationForm(FlaskForm):
     """Create or edit an organization."""
 
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     owner_id = SelectField("Owner", coerce=optional_int)
     owner_email = EmailField("…or a new owner's e-mail", validators=[Optional(), Email(), Length(max=254)],
-                             description="Creates a subscriber without a password; they get an activation e-mail.")
+                             filters=[strip], description="Creates a subscriber without a password; they get an activation e-mail.")
     parent_id = SelectField("Parent organization", coerce=optional_int, validate_choice=False)
     allowed_tariffs = SelectMultipleField("Allowed tariffs", coerce=int)
     trial_start = DateField("Trial starts", validators=[Optional()])

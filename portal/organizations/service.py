@@ -19,6 +19,10 @@ from portal.extensions import db
 from portal.models import MAX_DEPTH, Organization, Tariff, User
 from portal.models.user import ROLE_SUBSCRIBER
 from portal.organizations.members import grant_all_rights
+from portal.tariffs.service import active_tariffs
+
+__all__ = ["OrganizationData", "active_tariffs", "change_owner", "create_organization", "find_organization",
+           "move_organization", "subtree", "tree", "update_organization"]
 
 FIELDS = ("title", "trial_start", "trial_end", "timezone", "currency", "camera_limit", "user_limit",
           "billing_contact", "invoice_to_parent")
@@ -38,11 +42,6 @@ class OrganizationData:
     user_limit: int | None = None
     billing_contact: str = ""
     invoice_to_parent: bool = False
-
-
-def active_tariffs() -> list[Tariff]:
-    """Non-archived tariffs by name (the choices of the allowed-tariffs select)."""
-    return list(db.session.scalars(select(Tariff).where(Tariff.is_archived.is_(False)).order_by(Tariff.name)))
 
 
 def find_organization(organization_id: int | None, field: str = "parent_id") -> Organization | None:

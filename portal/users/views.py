@@ -1,9 +1,20 @@
-"""Admin pages for users (being written)."""
+"""Admin pages for users: list, create, edit, detail, enable/disable and memberships."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template_string
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+from werkzeug.wrappers import Response
 
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.forms import ConfirmForm
+from portal.models import Membership, Organization, User
+from portal.models.user import RIGHT_LABELS, RIGHTS, ROLES
+from portal.organizations.members import set_membership
 from portal.security import admin_required
+from portal.users.forms import AddMembershipForm, UserForm
+from portal.users.service import create_user, set_enabled, update_user
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
@@ -11,12 +22,112 @@ bp = Blueprint("users", __name__, url_prefix="/admin/users")
 @bp.route("/")
 @admin_required
 def index() -> str:
-    """Placeholder list until the users forms land."""
-    return render_template_string("{% extends 'base.html' %}{% block content %}<h1 class='h3'>users</h1>{% endblock %}")
+    """List users with search (e-mail or name), a role filter and paging."""
+    q = request.args.get("q", "").strip()
+    role = request.args.get("role", "")
+    query = select(User).order_by(User.email)
+    if q:
+        like = f"%{q}%"
+        query = query.where(or_(User.email.ilike(like), User.name.ilike(like)))
+    if role in ROLES:
+        query = query.where(User.role == role)
+    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("users/list.html", page=page, q=q, role=role if role in ROLES else "")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@admin_required
+def create() -> str | Response:
+    """Create a user (no password: it is set through activation, a later issue)."""
+    return _save(UserForm(), User())
+
+
+@bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit(user_id: int) -> str | Response:
+    """Edit a user's e-mail, name and role."""
+    user = db.session.get(User, user_id) or abort(404)
+    return _save(UserForm(obj=user), user)
 
 
 @bp.route("/<int:user_id>")
 @admin_required
 def detail(user_id: int) -> str:
-    """Placeholder detail."""
-    return index()
+    """A user, their organizations with rights, and enable/disable."""
+    user = db.session.get(User, user_id) or abort(404)
+    return _detail(user, _membership_form(user))
+
+
+@bp.route("/<int:user_id>/enabled", methods=["POST"])
+@admin_required
+def toggle_enabled(user_id: int) -> Response:
+    """Enable (``enabled=1``) or disable the user; nobody disables themselves."""
+    user = db.session.get(User, user_id) or abort(404)
+    if ConfirmForm().validate_on_submit():
+        enabled = request.form.get("enabled") == "1"
+        try:
+            set_enabled(user, enabled, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"{user.email} {'enabled' if enabled else 'disabled'}.", "success")
+    return redirect(url_for("users.detail", user_id=user_id))
+
+
+@bp.route("/<int:user_id>/memberships", methods=["POST"])
+@admin_required
+def add_membership(user_id: int) -> str | Response:
+    """Give the user rights in one more organization."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = _membership_form(user)
+    if form.validate_on_submit():
+        org = db.session.get(Organization, form.organization_id.data)
+        try:
+            if org is None:
+                raise DomainError("This organization does not exist.", field="organization_id")
+            set_membership(org, user, form.rights())
+        except DomainError as error:
+            db.session.rollback()
+            field = "organization_id" if error.field in (None, "user_id") else error.field
+            getattr(form, field).errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(f"{user.email} added to “{org.title}”.", "success")
+            return redirect(url_for("users.detail", user_id=user.id))
+    return _detail(user, form)
+
+
+def _detail(user: User, form: AddMembershipForm) -> str:
+    memberships = list(db.session.scalars(select(Membership).join(Organization).where(
+        Membership.user_id == user.id).order_by(Organization.title)))
+    owned = list(db.session.scalars(select(Organization).where(Organization.owner_id == user.id)
+                                    .order_by(Organization.title)))
+    return render_template("users/detail.html", user=user, memberships=memberships, owned=owned,
+                           membership_form=form, confirm=ConfirmForm(), rights=RIGHTS, right_labels=RIGHT_LABELS)
+
+
+def _membership_form(user: User) -> AddMembershipForm:
+    form = AddMembershipForm()
+    taken = select(Membership.organization_id).where(Membership.user_id == user.id)
+    orgs = db.session.scalars(select(Organization).where(Organization.id.not_in(taken)).order_by(Organization.title))
+    form.organization_id.choices = [("", "— choose an organization —")] + [(o.id, o.title) for o in orgs]
+    return form
+
+
+def _save(form: UserForm, user: User) -> str | Response:
+    if form.validate_on_submit():
+        try:
+            if user.id is None:
+                user = create_user(form.email.data, form.name.data or "", form.role.data)
+            else:
+                update_user(user, form.email.data, form.name.data or "", form.role.data, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field or "email").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(f"User {user.email} saved.", "success")
+            return redirect(url_for("users.detail", user_id=user.id))
+    return render_template("users/form.html", form=form, user=user)

@@ -1,0 +1,32 @@
+"""User forms (shape only; the service enforces uniqueness and self-protection)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, Field, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, ValidationError
+
+from portal.models.user import ROLE_ADMIN, ROLE_SUBSCRIBER
+from portal.organizations.forms import RightsForm, optional_int, strip
+
+ROLE_CHOICES = [(ROLE_SUBSCRIBER, "Subscriber"), (ROLE_ADMIN, "Billing admin")]
+
+
+class UserForm(FlaskForm):
+    """Create or edit a user (no password: activation by e-mail comes later)."""
+
+    email = EmailField("E-mail (login)", validators=[DataRequired(), Email(), Length(max=254)],
+                       filters=[strip])
+    name = StringField("Name", validators=[Length(max=200)])
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    submit = SubmitField("Save")
+
+
+class AddMembershipForm(RightsForm):
+    """Give a user rights in one more organization."""
+
+    organization_id = SelectField("Organization", coerce=optional_int)
+    submit = SubmitField("Add to organization")
+
+    def validate_organization_id(self, field: Field) -> None:
+        if field.data is None:
+            raise ValidationError("Choose an organization.")
