@@ -1,39 +1,65 @@
 #!/usr/bin/env bash
-# `make run`: migrate, load demo data, start the Watcher-compatible server and the portal.
+# `make run`: migrate, start the Watcher-compatible server with demo cameras, load the portal's
+# demo data (pushed to that server), then serve the portal and run the sync worker.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-5000}
 WATCHER_PORT=${WATCHER_PORT:-8081}
+SYNC_INTERVAL=${SYNC_INTERVAL:-30}
 PY=.venv/bin/python
 mkdir -p instance
 
+secret() { [ -s "instance/$1" ] || $PY -c 'import secrets; print(secrets.token_urlsafe(32))' > "instance/$1"; cat "instance/$1"; }
+export SECRET_KEY=${SECRET_KEY:-$(secret secret_key)}
+export EXTERNAL_AUTH_SECRET=${EXTERNAL_AUTH_SECRET:-$(secret external_auth_secret)}
 export WATCHER_URL=${WATCHER_URL:-http://$HOST:$WATCHER_PORT}
 export WATCHER_LOGIN=${WATCHER_LOGIN:-admin}
 export WATCHER_PASSWORD=${WATCHER_PASSWORD:-admin}
-if [ ! -s instance/secret_key ]; then
-  $PY -c 'import secrets; print(secrets.token_urlsafe(48))' > instance/secret_key
-fi
-export SECRET_KEY=${SECRET_KEY:-$(cat instance/secret_key)}
-
-$PY -m flask --app app db upgrade
-$PY -m flask --app app demo load
+export PUBLIC_URL=${PUBLIC_URL:-http://$HOST:$PORT}
+export FLASK_APP=app
 
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
+wait_for() {  # wait_for URL: until it answers (any HTTP status)
+  for _ in $(seq 1 100); do
+    if $PY -c "import sys, urllib.request, urllib.error
+try: urllib.request.urlopen(sys.argv[1], timeout=1)
+except urllib.error.HTTPError: pass
+except Exception: sys.exit(1)" "$1" 2>/dev/null; then return 0; fi
+    sleep 0.2
+  done
+  echo "Nothing answers at $1" >&2; return 1
+}
+
 $PY -m watcher_sim --host "$HOST" --port "$WATCHER_PORT" --data instance/watcher.sqlite --demo \
-    --admin-login "$WATCHER_LOGIN" --admin-password "$WATCHER_PASSWORD" &
+    --admin-login "$WATCHER_LOGIN" --admin-password "$WATCHER_PASSWORD" \
+    --external-auth-url "$PUBLIC_URL/watcher/auth/$EXTERNAL_AUTH_SECRET" &
+pids+=($!)
+wait_for "$WATCHER_URL/watcher/admin-api/v3/monitoring/liveness"
+
+$PY -m flask db upgrade
+$PY -m flask demo load
+$PY -m flask watcher sync || true
+
+$PY -m portal.devserver --host "$HOST" --port "$PORT" &
+pids+=($!)
+wait_for "http://$HOST:$PORT/login"
+$PY -m flask watcher worker --interval "$SYNC_INTERVAL" &
 pids+=($!)
 
-echo
-echo "Portal:            http://$HOST:$PORT/"
-echo "Watcher (emulator): $WATCHER_URL  (admin: $WATCHER_LOGIN / $WATCHER_PASSWORD)"
-echo "Demo logins:"
+cat <<MSG
+
+  Portal:   http://$HOST:$PORT/
+  Watcher:  $WATCHER_URL  (Watcher-compatible server; admin login $WATCHER_LOGIN / $WATCHER_PASSWORD)
+  The portal pushes changes to Watcher at once and pulls cameras every ${SYNC_INTERVAL}s.
+
+  Demo logins (portal; subscribers use the same password in Watcher):
+MSG
 $PY -c 'from portal.demo import DEMO_LOGINS
-for role, email, password in DEMO_LOGINS: print(f"  {role:<10} {email:<32} {password}")'
+for role, email, password in DEMO_LOGINS: print(f"    {role:<11} {email:<30} {password}")'
 echo
-$PY -m flask --app app run --host "$HOST" --port "$PORT" &
-pids+=($!)
+echo "  Press Ctrl+C to stop."
 wait -n "${pids[@]}"
