@@ -81,7 +81,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.services.views import bp as services_bp
     from portal.tariffs.views import bp as tariffs_bp
     from portal.users.views import bp as users_bp
+    from portal.usages.views import bp as usages_bp
+    from portal.invoices.views import bp as invoices_bp
 
     for blueprint in (auth_bp, account_bp, dashboard_bp, services_bp, tariffs_bp, organizations_bp, users_bp,
-                      audit_bp, sync_bp, extauth_bp):
+                      audit_bp, sync_bp, extauth_bp, usages_bp, invoices_bp):
         app.register_blueprint(blueprint)

@@ -1,0 +1,48 @@
+"""Who may see which invoices: admins all; subscribers only with the right to.
+
+A subscriber sees the non-draft invoices of the organizations they own (and of
+their subsidiaries) and of those where their membership has
+``can_view_invoices``.  Anything else answers 404, like every tenant lookup.
+"""
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import Select, select, union
+from sqlalchemy.orm import aliased
+
+from portal.extensions import db
+from portal.models import MAX_DEPTH, Invoice, Membership, Organization, User
+from portal.tenancy import visible_organization_ids
+
+
+def invoice_organization_ids(user: User) -> Select[tuple[int]]:
+    """A SELECT of the organization ids whose invoices ``user`` may see."""
+    if user.is_admin:
+        return select(Organization.id)
+    rights = select(Membership.organization_id).where(
+        Membership.user_id == user.id, Membership.can_view_invoices.is_(True))
+    owned = select(Organization.id).where(Organization.owner_id == user.id)
+    parts, level = [rights, owned], owned
+    for _ in range(MAX_DEPTH):
+        child = aliased(Organization)
+        level = select(child.id).where(child.parent_id.in_(level))
+        parts.append(level)
+    allowed = select(union(*parts).subquery().c[0])
+    return select(Organization.id).where(Organization.id.in_(allowed),
+                                         Organization.id.in_(visible_organization_ids(user)))
+
+
+def visible_invoices(user: User) -> Select[tuple[Invoice]]:
+    """A SELECT of the invoices ``user`` may see (subscribers never see drafts)."""
+    query = select(Invoice).where(Invoice.organization_id.in_(invoice_organization_ids(user)))
+    if not user.is_admin:
+        query = query.where(Invoice.status != "draft")
+    return query
+
+
+def scoped_invoice_or_404(user: User, invoice_id: int) -> Invoice:
+    """Load an invoice ``user`` may see, or answer 404."""
+    invoice = db.session.scalar(visible_invoices(user).where(Invoice.id == invoice_id))
+    if invoice is None:
+        abort(404)
+    return invoice

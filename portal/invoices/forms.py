@@ -1,0 +1,48 @@
+"""Invoice forms: create (draft/issue), pay, void and the list filters."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+STATUS_CHOICES = [("", "Any status"), ("draft", "Draft"), ("issued", "Issued"), ("paid", "Paid"),
+                  ("void", "Void")]
+
+
+class CreateInvoiceForm(FlaskForm):
+    """The preview's buttons: the period travels in hidden fields."""
+
+    start = HiddenField(validators=[DataRequired()])
+    end = HiddenField(validators=[DataRequired()])
+    draft = SubmitField("Create draft")
+    issue = SubmitField("Issue")
+
+
+class PayForm(FlaskForm):
+    """Mark an issued invoice paid."""
+
+    paid_on = DateField("Payment date", validators=[InputRequired(message="Enter the payment date.")])
+    reference = StringField("Payment reference", validators=[
+        DataRequired(message="Enter the payment reference."), Length(max=200)])
+    submit = SubmitField("Mark paid")
+
+
+class VoidForm(FlaskForm):
+    """Void an issued invoice."""
+
+    reason = TextAreaField("Reason", validators=[
+        DataRequired(message="Enter the reason for voiding."), Length(max=2000)])
+    submit = SubmitField("Void invoice")
+
+
+class InvoiceFilterForm(FlaskForm):
+    """List filters (GET)."""
+
+    class Meta:
+        csrf = False
+
+    organization = SelectField("Organization", coerce=str, validate_choice=False)
+    status = SelectField("Status", choices=STATUS_CHOICES, validate_choice=False)
+    start = DateField("Period from", validators=[Optional()])
+    end = DateField("Period to", validators=[Optional()])
+    submit = SubmitField("Filter")

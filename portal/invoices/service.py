@@ -1,0 +1,202 @@
+"""Invoice lifecycle: draft -> issued -> paid, or void.  Services add and flush; callers commit.
+
+Every number comes from :func:`portal.usages.service.rate_scope`, the same path
+as the Usages page and the preview.  Issuing freezes the tariff names, unit
+prices and amounts into ``invoice_lines`` / ``invoice_camera_lines``; the
+database refuses later changes (see :mod:`portal.invoices.schema`).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal.audit import service as audit
+from portal.billing import InvoiceDraft, Period, build_invoice
+from portal.billing.periods import local_date
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.invoices.numbering import next_number
+from portal.models import Invoice, InvoiceCameraLine, InvoiceLine, Organization, User
+from portal.usages.report import camera_amount
+from portal.usages.service import Scope, billed_to, rate_scope
+
+
+class PeriodAlreadyInvoiced(DomainError):
+    """A non-void invoice of the organization already covers (part of) the period."""
+
+    def __init__(self, existing: Invoice | None) -> None:
+        label = (existing.number or f"draft #{existing.id}") if existing else "another invoice"
+        super().__init__(f"This period is already invoiced ({label}).")
+        self.existing = existing
+
+
+class BilledToParent(DomainError):
+    """The organization's usage goes on its parent's invoice."""
+
+
+class NothingToInvoice(DomainError):
+    """No usage at all in the period."""
+
+
+def period_of(invoice: Invoice) -> Period:
+    """The invoice's period."""
+    return Period(invoice.period_start, invoice.period_end)
+
+
+def find_overlapping(organization_id: int, period: Period) -> Invoice | None:
+    """The non-void invoice of the organization whose period overlaps ``period``, if any."""
+    return db.session.scalar(select(Invoice).where(
+        Invoice.organization_id == organization_id, Invoice.status != "void",
+        Invoice.period_start <= period.end, Invoice.period_end >= period.start)
+        .order_by(Invoice.id).limit(1))
+
+
+def check_payer(org: Organization) -> None:
+    """Refuse invoicing a subsidiary whose usage lands on its parent's invoice."""
+    payer = billed_to(org)
+    if payer is not None:
+        raise BilledToParent(f"“{org.title}” is invoiced to its parent: its usage is on the invoice "
+                             f"of “{payer.title}”. Issue the invoice for “{payer.title}” instead.")
+
+
+def _fill(invoice: Invoice, scope: Scope, draft: InvoiceDraft) -> None:
+    """Copy the engine's draft into the invoice row, its lines and its camera annex."""
+    titles, several = scope.titles, len(scope.ids) > 1
+    invoice.currency = draft.currency
+    invoice.subtotal_minor, invoice.tax_minor = draft.subtotal_minor, draft.tax_minor
+    invoice.total_minor, invoice.tax_rate_bp = draft.total_minor, draft.tax_bp
+    invoice.lines = [
+        InvoiceLine(position=i, tariff_id=ln.tariff_id, is_trial=ln.is_trial,
+                    description=(f"{titles[ln.organization_id]}: " if several else "") + ln.tariff_name,
+                    unit_price_minor=ln.unit_price_minor, cameras=ln.cameras,
+                    camera_days=ln.camera_days, amount_minor=ln.amount_minor)
+        for i, ln in enumerate(draft.lines, 1)]
+    invoice.cameras = [
+        InvoiceCameraLine(position=i, organization_title=titles[c.organization_id],
+                          camera_name=c.camera_name, camera_title=c.camera_title,
+                          tariff_name=c.tariff_name, started_at=c.started_at, ended_at=c.ended_at,
+                          seconds=c.microseconds // 1_000_000, is_trial=c.is_trial,
+                          amount=camera_amount(c.exact_minor, draft.currency))
+        for i, c in enumerate(draft.annex, 1)]
+
+
+def _compute(invoice: Invoice, org: Organization, period: Period, now: datetime) -> None:
+    scope, statement = rate_scope(org, period, now)
+    if not statement.lines:
+        raise NothingToInvoice(f"“{org.title}” has no usage from {period.start} to {period.end}: "
+                               "nothing to invoice.")
+    _fill(invoice, scope, build_invoice(statement, int(current_app.config.get("INVOICE_TAX_BP", 0))))
+
+
+def create_invoice(org: Organization, period: Period, now: datetime, issue: bool = False,
+                   actor: User | None = None) -> Invoice:
+    """Create a draft (and issue it when ``issue``) for ``org`` over ``period``.
+
+    An existing draft for exactly this period is refreshed (and issued) instead.
+    Raises :class:`PeriodAlreadyInvoiced` when another non-void invoice overlaps
+    (the database refuses it too: on a lost race the unit of work is rolled
+    back), :class:`BilledToParent`, :class:`NothingToInvoice` and the engine's errors.
+    """
+    check_payer(org)
+    existing = find_overlapping(org.id, period)
+    if existing is not None:
+        if existing.status != "draft" or period_of(existing) != period:
+            raise PeriodAlreadyInvoiced(existing)
+        refresh_draft(existing, now, actor)
+        return issue_invoice(existing, now, actor) if issue else existing
+    if issue:
+        _check_period_over(org, period, now)
+    invoice = Invoice(organization_id=org.id, period_start=period.start, period_end=period.end,
+                      status="draft", created_by_id=actor.id if actor else None)
+    _compute(invoice, org, period, now)
+    db.session.add(invoice)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise PeriodAlreadyInvoiced(find_overlapping(org.id, period)) from None
+    audit.record("invoice.draft", "invoice", invoice.id, actor=actor,
+                 summary=f"{org.title} {period}: draft {invoice.total_minor} {invoice.currency}")
+    return issue_invoice(invoice, now, actor) if issue else invoice
+
+
+def refresh_draft(invoice: Invoice, now: datetime, actor: User | None = None) -> Invoice:
+    """Recompute a draft from the current ledger and prices."""
+    _require(invoice, "draft", "Only a draft can be refreshed.")
+    invoice.lines, invoice.cameras = [], []
+    db.session.flush()
+    _compute(invoice, invoice.organization, period_of(invoice), now)
+    db.session.flush()
+    audit.record("invoice.refresh", "invoice", invoice.id, actor=actor,
+                 summary=f"draft #{invoice.id}: {invoice.total_minor} {invoice.currency}")
+    return invoice
+
+
+def _check_period_over(org: Organization, period: Period, now: datetime) -> None:
+    if period.bounds(org.timezone)[1] > now:
+        raise DomainError(f"The period ends on {period.end.isoformat()} and is not over yet in "
+                          f"{org.timezone}: create a draft now and issue it after the period.")
+
+
+def issue_invoice(invoice: Invoice, now: datetime, actor: User | None = None) -> Invoice:
+    """Freeze a draft: recompute it, give it the next number, issue and due dates."""
+    _require(invoice, "draft", "Only a draft can be issued.")
+    org = invoice.organization
+    check_payer(org)
+    _check_period_over(org, period_of(invoice), now)
+    refresh_draft(invoice, now, actor)
+    today = local_date(now, org.timezone)
+    invoice.number = next_number(today.year)
+    invoice.status, invoice.issued_at, invoice.issue_date = "issued", now, today
+    invoice.due_date = today + timedelta(days=int(current_app.config.get("INVOICE_DUE_DAYS", 14)))
+    invoice.bill_to = "\n".join(part for part in (org.title, org.billing_contact) if part)
+    db.session.flush()
+    audit.record("invoice.issue", "invoice", invoice.id, actor=actor,
+                 summary=f"{invoice.number}: {invoice.total_minor} {invoice.currency}")
+    return invoice
+
+
+def mark_paid(invoice: Invoice, paid_on: date | None, reference: str,
+              actor: User | None = None) -> Invoice:
+    """Record the payment of an issued invoice (date and reference required)."""
+    _require(invoice, "issued", "Only an issued invoice can be marked paid.")
+    if paid_on is None:
+        raise DomainError("Enter the payment date.", field="paid_on")
+    if not reference.strip():
+        raise DomainError("Enter the payment reference.", field="reference")
+    invoice.status, invoice.paid_on, invoice.payment_reference = "paid", paid_on, reference.strip()
+    db.session.flush()
+    audit.record("invoice.paid", "invoice", invoice.id, actor=actor,
+                 summary=f"{invoice.number} paid on {paid_on.isoformat()} ({reference.strip()})")
+    return invoice
+
+
+def void_invoice(invoice: Invoice, reason: str, now: datetime, actor: User | None = None) -> Invoice:
+    """Void an issued (or paid) invoice; it keeps its number.  A reason is required."""
+    if invoice.status not in ("issued", "paid"):
+        raise DomainError("Only an issued or paid invoice can be voided; delete a draft instead.")
+    if not reason.strip():
+        raise DomainError("Enter the reason for voiding.", field="reason")
+    invoice.status, invoice.void_reason, invoice.voided_at = "void", reason.strip(), now
+    db.session.flush()
+    audit.record("invoice.void", "invoice", invoice.id, actor=actor,
+                 summary=f"{invoice.number} void: {reason.strip()}")
+    return invoice
+
+
+def delete_draft(invoice: Invoice, actor: User | None = None) -> None:
+    """Delete a draft (issued invoices are never deleted)."""
+    _require(invoice, "draft", "Only a draft can be deleted; void an issued invoice instead.")
+    audit.record("invoice.delete", "invoice", invoice.id, actor=actor,
+                 summary=f"draft #{invoice.id} of {invoice.organization.title} deleted")
+    db.session.delete(invoice)
+    db.session.flush()
+
+
+def _require(invoice: Invoice, status: str, message: str) -> None:
+    if invoice.status != status:
+        raise DomainError(message)
+

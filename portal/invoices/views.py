@@ -1,0 +1,188 @@
+"""Invoice pages: preview -> draft/issue, list, detail, print, PDF, CSV, pay, void."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
+
+from portal.billing import BillingError, InvalidPeriod, Period
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.forms import ConfirmForm
+from portal.invoices.access import invoice_organization_ids, scoped_invoice_or_404, visible_invoices
+from portal.invoices.export import invoice_csv
+from portal.invoices.forms import CreateInvoiceForm, InvoiceFilterForm, PayForm, VoidForm
+from portal.invoices.pdf import invoice_pdf
+from portal.invoices.service import (PeriodAlreadyInvoiced, check_payer, create_invoice, delete_draft,
+                                     issue_invoice, mark_paid, refresh_draft, void_invoice)
+from portal.models import Invoice, Organization, utcnow
+from portal.security import admin_required
+from portal.usages.forms import PeriodForm
+from portal.usages.report import build_report
+from portal.usages.service import rate_scope
+
+bp = Blueprint("invoices", __name__)
+
+
+@bp.route("/organizations/<int:organization_id>/invoices/preview")
+@admin_required
+def preview(organization_id: int) -> tuple[str, int]:
+    """What the invoice would say, built by the same function as the Usages page."""
+    org = db.session.get(Organization, organization_id) or abort(404)
+    form = PeriodForm(request.args)
+    report, error = None, None
+    if not form.validate():
+        return render_template("invoices/preview.html", org=org, report=None, form=None,
+                               error="Choose a valid period on the Usages page."), 400
+    period = form.chosen(utcnow(), org.timezone)
+    try:
+        check_payer(org)
+        report = build_report(*rate_scope(org, period, utcnow()))
+    except (DomainError, BillingError) as exc:
+        error = getattr(exc, "message", None) or f"This invoice cannot be priced: {exc}."
+    create = CreateInvoiceForm(start=period.start.isoformat(), end=period.end.isoformat())
+    return render_template("invoices/preview.html", org=org, report=report, form=create,
+                           error=error, period=period), 200
+
+
+@bp.route("/organizations/<int:organization_id>/invoices", methods=["POST"])
+@admin_required
+def create(organization_id: int) -> BaseResponse:
+    """Create a draft or issue at once; issuing a period twice shows the existing invoice."""
+    org = db.session.get(Organization, organization_id) or abort(404)
+    form = CreateInvoiceForm()
+    try:
+        if not form.validate_on_submit():
+            raise InvalidPeriod("missing period")
+        period = Period(date.fromisoformat(form.start.data), date.fromisoformat(form.end.data))
+    except ValueError:
+        flash("Choose a valid period.", "error")
+        return redirect(url_for("usages.show", organization_id=org.id))
+    args = {"period": "custom", "start": period.start.isoformat(), "end": period.end.isoformat()}
+    try:
+        invoice = create_invoice(org, period, utcnow(), issue=bool(form.issue.data),
+                                 actor=current_user._get_current_object())
+    except PeriodAlreadyInvoiced as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+        if exc.existing is not None:
+            return redirect(url_for("invoices.detail", invoice_id=exc.existing.id))
+        return redirect(url_for("invoices.preview", organization_id=org.id, **args))
+    except (DomainError, BillingError) as exc:
+        db.session.rollback()
+        flash(getattr(exc, "message", None) or f"This invoice cannot be priced: {exc}.", "error")
+        return redirect(url_for("invoices.preview", organization_id=org.id, **args))
+    db.session.commit()
+    flash(f"Invoice {invoice.number} issued." if invoice.number else "Draft invoice created.", "success")
+    return redirect(url_for("invoices.detail", invoice_id=invoice.id))
+
+
+@bp.route("/invoices/")
+@login_required
+def index() -> str:
+    """Invoices the user may see; admins filter by organization, status and period."""
+    form = InvoiceFilterForm(request.args)
+    orgs = list(db.session.scalars(select(Organization).where(
+        Organization.id.in_(invoice_organization_ids(current_user))).order_by(Organization.title)))
+    form.organization.choices = [("", "All organizations")] + [(str(o.id), o.title) for o in orgs]
+    query = visible_invoices(current_user).order_by(Invoice.period_start.desc(), Invoice.id.desc())
+    form.validate()
+    if form.organization.data and form.organization.data.isdigit():
+        query = query.where(Invoice.organization_id == int(form.organization.data))
+    if form.status.data:
+        query = query.where(Invoice.status == form.status.data)
+    if form.start.data and not form.start.errors:
+        query = query.where(Invoice.period_end >= form.start.data)
+    if form.end.data and not form.end.errors:
+        query = query.where(Invoice.period_start <= form.end.data)
+    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    args = {k: v for k, v in request.args.items() if k in ("organization", "status", "start", "end") and v}
+    return render_template("invoices/list.html", page=page, form=form, args=args)
+
+
+@bp.route("/invoices/<int:invoice_id>")
+@login_required
+def detail(invoice_id: int) -> str:
+    """One invoice with its lines, annex and (for admins) the lifecycle actions."""
+    invoice = scoped_invoice_or_404(current_user, invoice_id)
+    return render_template("invoices/detail.html", invoice=invoice, confirm=ConfirmForm(),
+                           pay_form=PayForm(), void_form=VoidForm())
+
+
+def _printable(invoice: Invoice, for_pdf: bool) -> str:
+    return render_template("invoices/print.html", invoice=invoice, for_pdf=for_pdf)
+
+
+@bp.route("/invoices/<int:invoice_id>/print")
+@login_required
+def printable(invoice_id: int) -> str:
+    """The invoice as a printable page (its own template and print CSS)."""
+    return _printable(scoped_invoice_or_404(current_user, invoice_id), for_pdf=False)
+
+
+@bp.route("/invoices/<int:invoice_id>/pdf")
+@login_required
+def pdf(invoice_id: int) -> Response:
+    """The invoice as PDF (cached once issued)."""
+    invoice = scoped_invoice_or_404(current_user, invoice_id)
+    data = invoice_pdf(invoice, _printable(invoice, for_pdf=True))
+    name = f"{invoice.number or f'draft-{invoice.id}'}.pdf"
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@bp.route("/invoices/<int:invoice_id>/csv")
+@login_required
+def csv(invoice_id: int) -> Response:
+    """The invoice's lines and camera annex as CSV."""
+    invoice = scoped_invoice_or_404(current_user, invoice_id)
+    name = f"{invoice.number or f'draft-{invoice.id}'}.csv"
+    return Response(invoice_csv(invoice), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _act(invoice_id: int, action: str) -> BaseResponse:
+    """Run one lifecycle action behind a confirm/pay/void form and redirect."""
+    invoice = db.session.get(Invoice, invoice_id) or abort(404)
+    form = {"pay": PayForm, "void": VoidForm}.get(action, ConfirmForm)()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(url_for("invoices.detail", invoice_id=invoice.id))
+    actor, now, done = current_user._get_current_object(), utcnow(), ""
+    try:
+        if action == "issue":
+            issue_invoice(invoice, now, actor)
+            done = f"Invoice {invoice.number} issued."
+        elif action == "refresh":
+            refresh_draft(invoice, now, actor)
+            done = "Draft recomputed from the current usage and prices."
+        elif action == "pay":
+            mark_paid(invoice, form.paid_on.data, form.reference.data or "", actor)
+            done = f"Invoice {invoice.number} marked paid."
+        elif action == "void":
+            void_invoice(invoice, form.reason.data or "", now, actor)
+            done = f"Invoice {invoice.number} voided."
+        else:
+            delete_draft(invoice, actor)
+            db.session.commit()
+            flash("Draft deleted.", "success")
+            return redirect(url_for("invoices.index"))
+    except (DomainError, BillingError) as exc:
+        db.session.rollback()
+        flash(getattr(exc, "message", None) or f"This invoice cannot be priced: {exc}.", "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect(url_for("invoices.detail", invoice_id=invoice_id))
+
+
+@bp.route("/invoices/<int:invoice_id>/<any(issue, refresh, delete, pay, void):action>", methods=["POST"])
+@admin_required
+def act(invoice_id: int, action: str) -> BaseResponse:
+    """Issue, refresh or delete a draft; mark an issued invoice paid; void it."""
+    return _act(invoice_id, action)
