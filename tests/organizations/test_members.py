@@ -176,3 +176,18 @@ def test_search_and_paging(app: Flask, admin_client: FlaskClient) -> None:
     assert ">Northwind</a>" in by_owner and "1 in all" in by_owner
     none = admin_client.get("/admin/organizations/?q=zzz").get_data(as_text=True)
     assert "No organizations match “zzz”." in none
+
+
+def test_user_limit_cannot_drop_below_members(app: Flask, admin_client: FlaskClient, org_id: int) -> None:
+    with app.app_context():
+        org = db.session.get(Organization, org_id)
+        add_member(make_user("extra@example.com"), org)
+        db.session.commit()
+        data = edit_data(org, user_limit="1", title="Renamed")
+        before = row_counts()
+    response = admin_client.post(f"/admin/organizations/{org_id}/edit", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "The organization already has 2 members." in html
+    assert 'value="1"' in html and 'value="Renamed"' in html
+    with app.app_context():
+        assert row_counts() == before and db.session.get(Organization, org_id).title == "Acme"
