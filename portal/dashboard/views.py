@@ -1,32 +1,35 @@
-"""Home page: the admin's overview or the subscriber's organizations."""
+"""Home page: the admin's overview or the subscriber's organizations, and one organization's page."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 
-from portal.extensions import db
-from portal.models import Camera, Organization, Tariff, User
-from portal.tenancy import scoped_organization_or_404, visible_organizations
+from portal.models import utcnow
+from portal.tenancy import scoped_organization_or_404
+from portal.dashboard import helpers
+from portal.dashboard.admin import admin_overview
+from portal.dashboard.attention import attention_list
+from portal.dashboard.figures import local_today
+from portal.dashboard.subscriber import (current_cameras, organization_summaries, visible_children,
+                                         visible_invoices)
 
 bp = Blueprint("dashboard", __name__)
+bp.record_once(helpers.install)
 
 
 @bp.route("/")
 @login_required
 def index() -> str:
-    """Admins get counts of the catalog; subscribers the list of their organizations."""
+    """Admins get the overview and the attention list; subscribers their organizations and invoices."""
+    now = utcnow()
     if current_user.is_admin:
-        counts = {
-            "organizations": db.session.scalar(select(func.count()).select_from(Organization)),
-            "users": db.session.scalar(select(func.count()).select_from(User)),
-            "tariffs": db.session.scalar(select(func.count()).select_from(Tariff)
-                                         .where(Tariff.is_archived.is_(False))),
-            "cameras": db.session.scalar(select(func.count()).select_from(Camera)
-                                         .where(Camera.missing_since.is_(None))),
-        }
-        return render_template("dashboard/admin.html", counts=counts)
-    return render_template("dashboard/subscriber.html", organizations=visible_organizations(current_user))
+        overview = admin_overview(now, current_app.config.get("DEFAULT_TIMEZONE", "UTC"))
+        return render_template("dashboard/admin.html", o=overview, attention=attention_list())
+    summaries = organization_summaries(current_user, now)
+    today = local_today(now, current_app.config.get("DEFAULT_TIMEZONE", "UTC"))
+    return render_template("dashboard/subscriber.html", organizations=summaries,
+                           invoices=visible_invoices(current_user, today),
+                           shows_invoices=any(s.can_view_invoices for s in summaries))
 
 
 @bp.route("/my/organizations/<int:organization_id>")
@@ -34,6 +37,10 @@ def index() -> str:
 def organization(organization_id: int) -> str:
     """A subscriber's view of one of their organizations (404 for anyone else's)."""
     org = scoped_organization_or_404(current_user, organization_id)
-    cameras = list(db.session.scalars(select(Camera).where(
-        Camera.organization_id == org.id, Camera.missing_since.is_(None)).order_by(Camera.name)))
-    return render_template("dashboard/organization.html", org=org, cameras=cameras)
+    summaries = organization_summaries(current_user, utcnow(), only_id=org.id)
+    if not summaries:  # pragma: no cover - scoped_organization_or_404 already checked visibility
+        abort(404)
+    summary = summaries[0]
+    invoices = visible_invoices(current_user, summary.today, org.id) if summary.can_view_invoices else []
+    return render_template("dashboard/organization.html", s=summary, invoices=invoices,
+                           cameras=current_cameras(org.id), children=visible_children(current_user, org.id))

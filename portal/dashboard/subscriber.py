@@ -1,0 +1,160 @@
+"""The subscriber's area: their organizations, current cameras, expected cost, invoices.
+
+Every lookup is scoped through :func:`portal.tenancy.visible_organization_ids`; invoices
+are further limited to organizations where the user may see them (a membership with
+``can_view_invoices``, or ownership of the organization or of an ancestor).  Drafts are
+never shown.  The set of queries is fixed whatever the number of organizations.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Select, select, union
+from sqlalchemy.orm import aliased
+
+from portal.extensions import db
+from portal.models import MAX_DEPTH, Camera, Invoice, Membership, Organization, Tariff, User
+from portal.tenancy import visible_organization_ids
+from portal.dashboard.figures import (CostLine, MoneyAmount, cost_lines, current_camera_counts, in_trial,
+                                      load_tariff_prices, local_today, totals_by_currency)
+
+#: Invoice states a subscriber may see (never drafts).
+VISIBLE_INVOICE_STATES = ("issued", "paid", "void")
+
+
+@dataclass(frozen=True)
+class OrgSummary:
+    """One organization as its subscriber sees it on the dashboard."""
+
+    id: int
+    title: str
+    parent_id: int | None
+    parent_title: str | None
+    today: date
+    trial_end: date | None
+    in_trial: bool
+    lines: list[CostLine]
+    cameras: int
+    monthly: list[MoneyAmount]
+    can_view_invoices: bool
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    """An invoice in a subscriber's list."""
+
+    id: int
+    number: str | None
+    organization_id: int
+    organization_title: str
+    period_start: date
+    period_end: date
+    status: str
+    issue_date: date | None
+    due_date: date | None
+    total_minor: int
+    currency: str
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class CameraRow:
+    """A current camera: names and tariff only (never a stream URL)."""
+
+    name: str
+    title: str
+    tariff_name: str | None
+
+
+def invoice_organization_ids(user: User) -> Select[tuple[int]]:
+    """A SELECT of the organization ids whose invoices ``user`` may see.
+
+    A membership with ``can_view_invoices``, or owning the organization or one of its
+    ancestors; always within what the user may see at all.
+    """
+    if user.is_admin:
+        return select(Organization.id)
+    granted = select(Membership.organization_id).where(Membership.user_id == user.id,
+                                                       Membership.can_view_invoices.is_(True))
+    owned = select(Organization.id).where(Organization.owner_id == user.id)
+    parts = [granted, owned]
+    level = owned
+    for _ in range(MAX_DEPTH):
+        child = aliased(Organization)
+        level = select(child.id).where(child.parent_id.in_(level))
+        parts.append(level)
+    ids = union(*parts).subquery()
+    return select(ids.c[0]).where(ids.c[0].in_(visible_organization_ids(user)))
+
+
+def organization_summaries(user: User, now: datetime, only_id: int | None = None) -> list[OrgSummary]:
+    """The visible organizations (or just ``only_id``) with their current cost: four queries.
+
+    A parent is named only when the user may see it too.
+    """
+    visible = visible_organization_ids(user)
+    parent = aliased(Organization)
+    stmt = (select(Organization.id, Organization.title, Organization.timezone, Organization.trial_start,
+                   Organization.trial_end, parent.id, parent.title)
+            .outerjoin(parent, (parent.id == Organization.parent_id) & parent.id.in_(visible))
+            .where(Organization.id.in_(visible)).order_by(Organization.title))
+    if only_id is not None:
+        stmt = stmt.where(Organization.id == only_id)
+    orgs = db.session.execute(stmt).all()
+    if not orgs:
+        return []
+    scope = select(Organization.id).where(Organization.id.in_(visible))
+    if only_id is not None:
+        scope = scope.where(Organization.id == only_id)
+    counts = current_camera_counts(scope)
+    tariffs = load_tariff_prices(c.tariff_id for c in counts)
+    by_org = defaultdict(list)
+    for count in counts:
+        by_org[count.organization_id].append(count)
+    invoice_ids = set(db.session.scalars(invoice_organization_ids(user)))
+    summaries = []
+    for org_id, title, tz, trial_start, trial_end, parent_id, parent_title in orgs:
+        today = local_today(now, tz)
+        trial = in_trial(today, trial_start, trial_end)
+        lines = cost_lines(by_org[org_id], tariffs, today, trial)
+        summaries.append(OrgSummary(
+            id=org_id, title=title, parent_id=parent_id, parent_title=parent_title, today=today,
+            trial_end=trial_end if trial else None, in_trial=trial, lines=lines,
+            cameras=sum(line.cameras for line in lines), monthly=totals_by_currency(lines),
+            can_view_invoices=org_id in invoice_ids))
+    return summaries
+
+
+def visible_invoices(user: User, today: date, organization_id: int | None = None) -> list[InvoiceRow]:
+    """The user's non-draft invoices, newest first (one query); ``today`` decides overdue."""
+    stmt = (select(Invoice.id, Invoice.number, Invoice.organization_id, Organization.title, Invoice.period_start,
+                   Invoice.period_end, Invoice.status, Invoice.issue_date, Invoice.due_date, Invoice.total_minor,
+                   Invoice.currency)
+            .join(Organization, Organization.id == Invoice.organization_id)
+            .where(Invoice.organization_id.in_(invoice_organization_ids(user)),
+                   Invoice.status.in_(VISIBLE_INVOICE_STATES))
+            .order_by(Invoice.period_start.desc(), Invoice.id.desc()))
+    if organization_id is not None:
+        stmt = stmt.where(Invoice.organization_id == organization_id)
+    return [InvoiceRow(*row, overdue=row.status == "issued" and row.due_date is not None and row.due_date < today)
+            for row in db.session.execute(stmt)]
+
+
+def current_cameras(organization_id: int) -> list[CameraRow]:
+    """Cameras Watcher still reports in one (already scoped) organization, with their tariff: one query."""
+    rows = db.session.execute(
+        select(Camera.name, Camera.title, Tariff.name).outerjoin(Tariff, Tariff.id == Camera.tariff_id)
+        .where(Camera.organization_id == organization_id, Camera.missing_since.is_(None))
+        .order_by(Camera.name))
+    return [CameraRow(name, title, tariff) for name, title, tariff in rows]
+
+
+def visible_children(user: User, organization_id: int) -> list[tuple[int, str]]:
+    """(id, title) of the organization's subsidiaries the user may see: one query."""
+    return [(row[0], row[1]) for row in db.session.execute(
+        select(Organization.id, Organization.title)
+        .where(Organization.parent_id == organization_id,
+               Organization.id.in_(visible_organization_ids(user)))
+        .order_by(Organization.title))]
