@@ -29,8 +29,8 @@ def use(org: Organization, tariff: Tariff, start: datetime, end: datetime | None
     return camera
 
 
-def golden_september(org: Organization, tariff: Tariff) -> None:
+def golden_september(org: Organization, tariff: Tariff, prefix: str = "") -> None:
     """3 cameras for all of September 2026 + 1 camera for 10 days: at €9.00, €30.00."""
     for n in range(3):
-        use(org, tariff, utc(2026, 8, 20), utc(2026, 10, 5), name=f"full-{n}", title=f"Full {n}")
-    use(org, tariff, utc(2026, 9, 11), utc(2026, 9, 21), name="part-0", title="Ten days")
+        use(org, tariff, utc(2026, 8, 20), utc(2026, 10, 5), name=f"{prefix}full-{n}", title=f"Full {n}")
+    use(org, tariff, utc(2026, 9, 11), utc(2026, 9, 21), name=f"{prefix}part-0", title="Ten days")
