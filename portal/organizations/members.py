@@ -7,6 +7,7 @@ from portal.audit import service as audit
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import RIGHTS, Membership, Organization, User
+from portal.sync import outbox
 
 
 def _summary(org: Organization, user: User) -> str:
@@ -35,6 +36,7 @@ def set_membership(org: Organization, user: User, rights: Mapping[str, bool],
         db.session.flush()
         audit.record("membership.add", "organization", org.id, summary=_summary(org, user),
                      after={"user": user.email, **flags})
+        outbox.enqueue(org)
         return membership
     before = membership.rights()
     if before == flags:
@@ -44,6 +46,7 @@ def set_membership(org: Organization, user: User, rights: Mapping[str, bool],
     db.session.flush()
     audit.record("membership.update", "organization", org.id, summary=_summary(org, user),
                  before={"user": user.email, **before}, after={"user": user.email, **flags})
+    outbox.enqueue(org)
     return membership
 
 
@@ -63,4 +66,5 @@ def remove_membership(membership: Membership) -> Organization:
     db.session.expire(org, ["memberships"])
     db.session.expire(user, ["memberships"])
     audit.record("membership.remove", "organization", org.id, summary=_summary(org, user), before=before)
+    outbox.enqueue(org)
     return org

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from portal.audit import service as audit
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
+from portal.sync import outbox
 from portal.models import MAX_DEPTH, Organization, Tariff, User
 from portal.models.user import ROLE_SUBSCRIBER
 from portal.organizations.members import grant_all_rights
@@ -142,6 +143,7 @@ def create_organization(data: OrganizationData, owner: User, parent: Organizatio
     after = _snapshot(org) | {"owner": owner.email, "parent_id": org.parent_id}
     audit.record("organization.create", "organization", org.id, summary=org.title, after=after)
     grant_all_rights(org, owner)
+    outbox.enqueue(org)
     return org
 
 
@@ -155,6 +157,7 @@ def update_organization(org: Organization, data: OrganizationData) -> Organizati
     db.session.flush()
     audit.record("organization.update", "organization", org.id, summary=org.title, before=before,
                  after=_snapshot(org))
+    outbox.enqueue(org)
     return org
 
 
@@ -210,6 +213,7 @@ def change_owner(org: Organization, owner: User) -> Organization:
     grant_all_rights(org, owner)
     audit.record("organization.owner_change", "organization", org.id, summary=org.title,
                  before=before, after={"owner": owner.email})
+    outbox.enqueue(org)
     return org
 
 

@@ -6,8 +6,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 from werkzeug.wrappers import Response
 
+from portal.account.service import send_link
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.mail import MailError
 from portal.models import Camera, Membership, Organization, User
 from portal.models.user import RIGHT_LABELS, RIGHTS, ROLE_SUBSCRIBER
 from portal.organizations.forms import AddMemberForm, OrganizationForm, RightsForm
@@ -194,8 +196,19 @@ def _owner(form: OrganizationForm) -> User:
     return create_owner_from_email(form.owner_email.data)
 
 
+def _send_activation(owner: User) -> None:
+    """E-mail the new owner an activation link (after commit); a mail failure is reported, not fatal."""
+    try:
+        send_link(owner, "activate")
+    except MailError as error:
+        flash(f"{error} Send it again from the user's page.", "warning")
+    else:
+        flash(f"An activation e-mail was sent to {owner.email}.", "info")
+
+
 def _save(form: OrganizationForm, org: Organization) -> str | Response:
     if form.validate_on_submit():
+        new_owner = form.owner_id.data is None
         try:
             parent = find_organization(form.parent_id.data)
             owner = _owner(form)
@@ -211,6 +224,8 @@ def _save(form: OrganizationForm, org: Organization) -> str | Response:
         else:
             db.session.commit()
             flash(f"Organization “{org.title}” saved.", "success")
+            if new_owner and org.owner is not None:
+                _send_activation(org.owner)
             return redirect(url_for("organizations.detail", organization_id=org.id))
     archived = [t for t in org.allowed_tariffs if t.is_archived] if org.id else []
     return render_template("organizations/form.html", form=form, org=org, archived_tariffs=archived)

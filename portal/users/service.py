@@ -1,7 +1,8 @@
 """User administration (add and flush; the view commits).
 
 Passwords are not set here: a user created by an admin has none until the
-activation e-mail (a later issue) lets them choose one.
+activation e-mail lets them choose one (:mod:`portal.account.service`).
+Subscribers are mirrored into Watcher through the outbox.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import ROLE_ADMIN, ROLE_SUBSCRIBER, User
 from portal.models.user import ROLES
+from portal.sync import outbox
 
 FIELDS = ("email", "name", "role", "is_enabled")
 
@@ -37,13 +39,21 @@ def create_user(email: str, name: str = "", role: str = ROLE_SUBSCRIBER) -> User
     db.session.add(user)
     db.session.flush()
     audit.record("user.create", "user", user.id, summary=user.email, after=audit.snapshot(user, FIELDS))
+    _push(user)
     return user
+
+
+def _push(user: User) -> None:
+    """Queue the user for Watcher: subscribers always, others if Watcher already knows them."""
+    if user.role == ROLE_SUBSCRIBER or user.watcher_id is not None:
+        outbox.enqueue(user)
 
 
 def create_owner_from_email(email: str) -> User:
     """Create the subscriber who will own a new organization, from an e-mail address only.
 
-    The user has no password yet; the activation e-mail will be hooked in here.
+    The user has no password yet; the view e-mails an activation link once the
+    organization is committed (see :func:`portal.account.service.send_link`).
     """
     try:
         return create_user(email, role=ROLE_SUBSCRIBER)
@@ -64,6 +74,7 @@ def update_user(user: User, email: str, name: str, role: str, actor: User | None
     db.session.flush()
     audit.record("user.update", "user", user.id, summary=user.email, before=before,
                  after=audit.snapshot(user, FIELDS))
+    _push(user)
     return user
 
 
@@ -78,4 +89,5 @@ def set_enabled(user: User, enabled: bool, actor: User | None = None) -> User:
     db.session.flush()
     audit.record("user.enable" if enabled else "user.disable", "user", user.id, summary=user.email,
                  before=before, after=audit.snapshot(user, ("is_enabled",)))
+    _push(user)
     return user

@@ -6,9 +6,12 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
+from portal.account import service as account
+from portal.audit import service as audit
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import ConfirmForm
+from portal.mail import MailError
 from portal.models import Membership, Organization, User
 from portal.models.user import RIGHT_LABELS, RIGHTS, ROLES
 from portal.organizations.members import set_membership
@@ -73,6 +76,25 @@ def toggle_enabled(user_id: int) -> Response:
         else:
             db.session.commit()
             flash(f"{user.email} {'enabled' if enabled else 'disabled'}.", "success")
+    return redirect(url_for("users.detail", user_id=user_id))
+
+
+@bp.route("/<int:user_id>/send-link", methods=["POST"])
+@admin_required
+def send_link(user_id: int) -> Response:
+    """E-mail the user an activation (no password yet) or a password-reset link."""
+    user = db.session.get(User, user_id) or abort(404)
+    purpose = "reset" if request.form.get("purpose") == "reset" else "activate"
+    if ConfirmForm().validate_on_submit() and user.is_enabled:
+        try:
+            account.send_link(user, purpose)
+        except MailError as error:
+            flash(str(error), "error")
+        else:
+            audit.record(f"user.{purpose}_link_sent", "user", user.id, summary=user.email)
+            db.session.commit()
+            flash(f"{'Activation' if purpose == 'activate' else 'Password reset'} e-mail sent to {user.email}.",
+                  "success")
     return redirect(url_for("users.detail", user_id=user_id))
 
 
