@@ -1,0 +1,83 @@
+"""Browser tests: Playwright drives Debian's Chromium against the portal served over real HTTP.
+
+Never ``playwright install``: the browser is /usr/bin/chromium (``make test`` installs it).
+Screenshots land in tests/e2e/screenshots/ for a person to look at.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, sync_playwright
+from werkzeug.serving import make_server
+
+from tests.mailbox import free_port
+from watcher_sim.testing import SimHandle, watcher, watcher_server  # noqa: F401
+
+SHOTS = Path(__file__).resolve().parent / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One Chromium per test session (per xdist worker)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (it installs Debian's chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def app_config(watcher: SimHandle) -> dict[str, Any]:  # noqa: F811
+    """CSRF on, as in production, and the portal wired to the Watcher-compatible server."""
+    return {"WTF_CSRF_ENABLED": True, "SERVER_NAME": None, "WATCHER_URL": watcher.url,
+            "WATCHER_LOGIN": watcher.admin_login, "WATCHER_PASSWORD": watcher.admin_password,
+            "WATCHER_TIMEOUT": 3, "WATCHER_QUICK_TIMEOUT": 2, "MAIL_PORT": free_port()}
+
+
+@pytest.fixture()
+def live_url(app: Flask) -> Iterator[str]:
+    """The portal on a free 127.0.0.1 port."""
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+@pytest.fixture()
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context and page."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    yield tab
+    context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    """Save a full-page screenshot under tests/e2e/screenshots/."""
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Page, base: str, email: str, password: str) -> None:
+    """Log in through the form."""
+    page.goto(f"{base}/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
