@@ -9,6 +9,17 @@ from portal.extensions import db
 from portal.models import MAX_DEPTH, Membership, Organization, User
 
 
+def owned_subtree_parts(user: User) -> list[Select[tuple[int]]]:
+    """SELECTs of the organizations ``user`` owns and of their subsidiaries, one per level."""
+    owned = select(Organization.id).where(Organization.owner_id == user.id)
+    parts, level = [owned], owned
+    for _ in range(MAX_DEPTH):
+        child = aliased(Organization)
+        level = select(child.id).where(child.parent_id.in_(level))
+        parts.append(level)
+    return parts
+
+
 def visible_organization_ids(user: User) -> Select[tuple[int]]:
     """A SELECT of the organization ids ``user`` may see.
 
@@ -18,14 +29,7 @@ def visible_organization_ids(user: User) -> Select[tuple[int]]:
     if user.is_admin:
         return select(Organization.id)
     direct = select(Membership.organization_id).where(Membership.user_id == user.id)
-    owned = select(Organization.id).where(Organization.owner_id == user.id)
-    parts = [direct, owned]
-    level = owned
-    for _ in range(MAX_DEPTH):
-        child = aliased(Organization)
-        level = select(child.id).where(child.parent_id.in_(level))
-        parts.append(level)
-    return select(union(*parts).subquery().c[0])
+    return select(union(direct, *owned_subtree_parts(user)).subquery().c[0])
 
 
 def scoped_organization_or_404(user: User, organization_id: int) -> Organization:

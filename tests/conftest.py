@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +32,11 @@ def _backend() -> str:
     return backend
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A fresh, empty database for this test session; dropped afterwards."""
+@contextmanager
+def fresh_database(folder: Path) -> Iterator[str]:
+    """A new empty database for the configured backend (a file in ``folder`` for SQLite); dropped after."""
     if _backend() == "sqlite":
-        path = tmp_path_factory.mktemp("db") / "portal.sqlite"
-        yield f"sqlite:///{path}"
+        yield f"sqlite:///{folder / f'portal-{uuid.uuid4().hex[:8]}.sqlite'}"
         return
     name = f"portal_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -48,6 +48,13 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh, empty database for this test session; dropped afterwards."""
+    with fresh_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -122,6 +129,18 @@ def client(app: Flask) -> FlaskClient:
 def runner(app: Flask) -> FlaskCliRunner:
     """A CLI runner."""
     return app.test_cli_runner()
+
+
+@pytest.fixture()
+def admin_client(app: Flask, client: FlaskClient) -> FlaskClient:
+    """A client signed in as the billing admin admin@example.com."""
+    from tests.factories import login, make_admin
+
+    with app.app_context():
+        make_admin()
+        db.session.commit()
+    assert login(client, "admin@example.com").status_code == 302
+    return client
 
 
 @pytest.fixture()

@@ -1,8 +1,6 @@
 """Migrations: one head; upgrading an empty database yields exactly the models; downgrade works."""
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,11 +11,11 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect
 
 from portal import create_app
 from portal.models import Base
-from tests.conftest import PG_ADMIN_URL, make_config
+from tests.conftest import fresh_database, make_config
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -31,19 +29,8 @@ def test_single_head() -> None:
 
 @pytest.fixture()
 def empty_db_url(tmp_path: Path) -> Iterator[str]:
-    if os.environ.get("TEST_DATABASE", "sqlite") == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrate.sqlite'}"
-        return
-    name = f"portal_mig_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database(tmp_path) as url:
+        yield url
 
 
 def _app(url: str) -> Flask:

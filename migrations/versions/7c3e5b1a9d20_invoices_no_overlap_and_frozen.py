@@ -4,7 +4,7 @@ On PostgreSQL: btree_gist + an EXCLUDE constraint on (organization_id,
 daterange(period_start, period_end, '[]')) WHERE status <> 'void', and triggers
 that refuse changing the amounts or lines of a non-draft invoice.  On SQLite:
 BEFORE INSERT/UPDATE triggers doing the same.  The models get the same DDL via
-after_create events (portal/invoices/schema.py); the statements are copied here
+after_create events (portal/models/invoice_rules.py); the statements are copied here
 so this revision never changes when that module does.  Downgrade keeps the
 btree_gist extension (other objects may use it).
 

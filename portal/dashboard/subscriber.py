@@ -11,11 +11,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, select, union
+from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
-from portal.models import MAX_DEPTH, Camera, Invoice, Membership, Organization, Tariff, User
+from portal.invoices.access import invoice_organization_ids
+from portal.models import Camera, Invoice, Organization, Tariff, User
 from portal.tenancy import visible_organization_ids
 from portal.dashboard.figures import (CostLine, MoneyAmount, cost_lines, current_camera_counts, in_trial,
                                       load_tariff_prices, local_today, totals_by_currency)
@@ -66,27 +67,6 @@ class CameraRow:
     name: str
     title: str
     tariff_name: str | None
-
-
-def invoice_organization_ids(user: User) -> Select[tuple[int]]:
-    """A SELECT of the organization ids whose invoices ``user`` may see.
-
-    A membership with ``can_view_invoices``, or owning the organization or one of its
-    ancestors; always within what the user may see at all.
-    """
-    if user.is_admin:
-        return select(Organization.id)
-    granted = select(Membership.organization_id).where(Membership.user_id == user.id,
-                                                       Membership.can_view_invoices.is_(True))
-    owned = select(Organization.id).where(Organization.owner_id == user.id)
-    parts = [granted, owned]
-    level = owned
-    for _ in range(MAX_DEPTH):
-        child = aliased(Organization)
-        level = select(child.id).where(child.parent_id.in_(level))
-        parts.append(level)
-    ids = union(*parts).subquery()
-    return select(ids.c[0]).where(ids.c[0].in_(visible_organization_ids(user)))
 
 
 def organization_summaries(user: User, now: datetime, only_id: int | None = None) -> list[OrgSummary]:

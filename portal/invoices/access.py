@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import Select, select, union
-from sqlalchemy.orm import aliased
 
 from portal.extensions import db
-from portal.models import MAX_DEPTH, Invoice, Membership, Organization, User
-from portal.tenancy import visible_organization_ids
+from portal.models import Invoice, Membership, Organization, User
+from portal.tenancy import owned_subtree_parts, visible_organization_ids
 
 
 def invoice_organization_ids(user: User) -> Select[tuple[int]]:
@@ -21,13 +20,7 @@ def invoice_organization_ids(user: User) -> Select[tuple[int]]:
         return select(Organization.id)
     rights = select(Membership.organization_id).where(
         Membership.user_id == user.id, Membership.can_view_invoices.is_(True))
-    owned = select(Organization.id).where(Organization.owner_id == user.id)
-    parts, level = [rights, owned], owned
-    for _ in range(MAX_DEPTH):
-        child = aliased(Organization)
-        level = select(child.id).where(child.parent_id.in_(level))
-        parts.append(level)
-    allowed = select(union(*parts).subquery().c[0])
+    allowed = select(union(rights, *owned_subtree_parts(user)).subquery().c[0])
     return select(Organization.id).where(Organization.id.in_(allowed),
                                          Organization.id.in_(visible_organization_ids(user)))
 

@@ -3,7 +3,7 @@
 Every number comes from :func:`portal.usages.service.rate_scope`, the same path
 as the Usages page and the preview.  Issuing freezes the tariff names, unit
 prices and amounts into ``invoice_lines`` / ``invoice_camera_lines``; the
-database refuses later changes (see :mod:`portal.invoices.schema`).
+database refuses later changes (see :mod:`portal.models.invoice_rules`).
 """
 from __future__ import annotations
 

@@ -3,6 +3,7 @@ from portal.models.account import AccountToken
 from portal.models.audit import AuditEvent
 from portal.models.base import Base, UTCDateTime, utcnow
 from portal.models.invoice import Invoice, InvoiceCameraLine, InvoiceLine, InvoiceSequence
+from portal.models import invoice_rules as _invoice_rules  # noqa: F401  (attaches the invoice DDL)
 from portal.models.organization import MAX_DEPTH, Organization, organization_tariffs
 from portal.models.sync import JobLock, OutboxItem, SyncRun, WatcherSyncMixin
 from portal.models.tariff import Service, Tariff, TariffPrice, tariff_services

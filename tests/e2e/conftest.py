@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
-from werkzeug.serving import make_server
 
+from tests.live import serve
 from tests.mailbox import free_port
 from watcher_sim.testing import SimHandle, watcher, watcher_server  # noqa: F401
 
@@ -48,14 +47,8 @@ def app_config(watcher: SimHandle) -> dict[str, Any]:  # noqa: F811
 @pytest.fixture()
 def live_url(app: Flask) -> Iterator[str]:
     """The portal on a free 127.0.0.1 port."""
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture()

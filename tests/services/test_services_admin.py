@@ -10,16 +10,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditEvent, Service
-from tests.factories import login, make_admin, make_service
-
-
-@pytest.fixture()
-def admin_client(app: Flask, client: FlaskClient) -> FlaskClient:
-    with app.app_context():
-        make_admin()
-        db.session.commit()
-    login(client, "admin@example.com")
-    return client
+from tests.factories import make_service
 
 
 def _count(app: Flask) -> int:

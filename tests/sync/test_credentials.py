@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,14 +10,14 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from portal.account.service import send_link
 from portal.extensions import db
 from portal.models import AccountToken, AuditEvent, OutboxItem, User
 from portal.watcher import WatcherAuthError, WatcherClient
 from tests.factories import PASSWORD, add_member, login, make_org, make_user
-from tests.mailbox import Mailbox, free_port, mailbox  # noqa: F401
+from tests.live import serve
+from tests.mailbox import Mailbox, mailbox  # noqa: F401
 from watcher_sim.testing import SimHandle
 
 SECRET = "ext-auth-shared-secret-for-tests"
@@ -146,15 +145,8 @@ class TestExternalAuthRateLimit:
 @pytest.fixture()
 def live_portal(app: Flask) -> Iterator[str]:
     """The portal served over real HTTP on 127.0.0.1, so Watcher can call its external-auth URL."""
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
+    with serve(app) as url:
+        yield url
 
 
 def test_watcher_asks_the_portal_to_check_passwords(app: Flask, watcher: SimHandle, live_portal: str) -> None:

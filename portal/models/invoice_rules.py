@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy import DDL, event
 
-from portal.models import Invoice
+from portal.models.invoice import Invoice
 
 OVERLAP_MESSAGE = "invoice period overlaps another non-void invoice of this organization"
 FROZEN_MESSAGE = "an issued invoice cannot change"

@@ -1,0 +1,24 @@
+"""Serving the portal over real HTTP on 127.0.0.1 for tests that need a live URL."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask
+from werkzeug.serving import make_server
+
+from tests.mailbox import free_port
+
+
+@contextmanager
+def serve(app: Flask) -> Iterator[str]:
+    """Run ``app`` on a free port in a background thread; yields its base URL."""
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
