@@ -21,7 +21,7 @@ def send_mail(to: str, subject: str, body: str) -> None:
     message["From"] = config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject
-    message.set_content(body)
+    message.set_content(body, cte="8bit")  # links stay on one line, readable in any mail sink
     try:
         with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=10) as smtp:
             if config.get("MAIL_USE_TLS"):
@@ -31,5 +31,5 @@ def send_mail(to: str, subject: str, body: str) -> None:
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
         log.warning("mail to %s (%s) not sent: %s", to, subject, type(exc).__name__)
-        raise MailError(f"The e-mail to {to} could not be sent: {exc}") from exc
+        raise MailError(f"The e-mail to {to} could not be sent ({exc}).") from exc
     log.info("mail sent to %s: %s", to, subject)

@@ -17,6 +17,11 @@ export WATCHER_URL=${WATCHER_URL:-http://$HOST:$WATCHER_PORT}
 export WATCHER_LOGIN=${WATCHER_LOGIN:-admin}
 export WATCHER_PASSWORD=${WATCHER_PASSWORD:-admin}
 export PUBLIC_URL=${PUBLIC_URL:-http://$HOST:$PORT}
+MAIL_SINK=0
+if [ -z "${MAIL_SERVER:-}" ]; then  # no SMTP given: a local sink prints the e-mails here
+  MAIL_SINK=1
+  export MAIL_SERVER=$HOST MAIL_PORT=${MAIL_PORT:-8025}
+fi
 export FLASK_APP=app
 
 pids=()
@@ -34,6 +39,10 @@ except Exception: sys.exit(1)" "$1" 2>/dev/null; then return 0; fi
   echo "Nothing answers at $1" >&2; return 1
 }
 
+if [ "$MAIL_SINK" = 1 ]; then
+  $PY -m aiosmtpd -n -c aiosmtpd.handlers.Debugging -l "$MAIL_SERVER:$MAIL_PORT" &
+  pids+=($!)
+fi
 $PY -m watcher_sim --host "$HOST" --port "$WATCHER_PORT" --data instance/watcher.sqlite --demo \
     --admin-login "$WATCHER_LOGIN" --admin-password "$WATCHER_PASSWORD" \
     --external-auth-url "$PUBLIC_URL/watcher/auth/$EXTERNAL_AUTH_SECRET" &
@@ -55,6 +64,7 @@ cat <<MSG
   Portal:   http://$HOST:$PORT/
   Watcher:  $WATCHER_URL  (Watcher-compatible server; admin login $WATCHER_LOGIN / $WATCHER_PASSWORD)
   The portal pushes changes to Watcher at once and pulls cameras every ${SYNC_INTERVAL}s.
+  E-mails (activation, password reset) go to ${MAIL_SERVER}:${MAIL_PORT}$( [ "$MAIL_SINK" = 1 ] && echo " and are printed in this terminal").
 
   Demo logins (portal; subscribers use the same password in Watcher):
 MSG
