@@ -133,3 +133,38 @@ def test_order_per_object_and_coalescing(app: Flask) -> None:
         assert result.delivered == 1
         states = db.session.scalars(select(OutboxItem.state)).all()
         assert states == ["done", "done"]
+
+
+def test_archiving_a_tariff_withdraws_its_preset_and_disabling_a_user_disables_them(
+        app: Flask, wclient: WatcherClient) -> None:
+    from portal.tariffs.service import archive_tariff
+    from portal.users.service import set_enabled
+    with app.app_context():
+        tariff, org, owner = _catalog()
+        viewer = make_user("viewer@acme.example")
+        add_member(viewer, org, can_view_streams=True)
+        for obj in (tariff, owner, viewer, org):
+            outbox.enqueue(obj)
+        db.session.commit()
+        assert outbox.dispatch().failed == 0
+        org_wid, viewer_wid = org.watcher_id, viewer.watcher_id
+        assert [p.title for p in wclient.iter_presets(organization_id=org_wid)] == ["Pro"]
+        archive_tariff(db.session.get(Tariff, tariff.id))
+        set_enabled(db.session.get(User, viewer.id), False)
+        db.session.commit()
+        assert outbox.dispatch().failed == 0
+    assert list(wclient.iter_presets(organization_id=org_wid)) == []
+    assert wclient.get_user(viewer_wid).disabled is True
+
+
+def test_worker_runs_rounds_of_push_and_pull(app: Flask, watcher: SimHandle) -> None:
+    with app.app_context():
+        tariff, org, owner = _catalog()
+        outbox.enqueue(org)
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["watcher", "worker", "--interval", "0", "--rounds", "2"])
+    assert result.exit_code == 0, result.output
+    assert "push: delivered 1, failed 0" in result.output
+    watcher.fault("error", count=100, status=503)
+    result = app.test_cli_runner().invoke(args=["watcher", "worker", "--interval", "0", "--rounds", "1"])
+    assert result.exit_code == 0 and "worker:" in result.output  # reported, the loop goes on
