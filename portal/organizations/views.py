@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 from werkzeug.wrappers import Response
 
 from portal.account.service import send_link
@@ -28,7 +28,9 @@ def index() -> str:
     """List organizations with search (title, owner e-mail, billing contact) and paging."""
     q = request.args.get("q", "").strip()
     owner = aliased(User)
-    query = select(Organization).outerjoin(owner, Organization.owner_id == owner.id).order_by(Organization.title)
+    query = (select(Organization).outerjoin(owner, Organization.owner_id == owner.id)
+             .options(selectinload(Organization.owner), selectinload(Organization.parent))
+             .order_by(Organization.title))
     if q:
         like = f"%{q}%"
         query = query.where(or_(Organization.title.ilike(like), owner.email.ilike(like),

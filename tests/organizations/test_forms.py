@@ -127,3 +127,34 @@ def test_create_refuses_bad_input_and_saves_nothing(app: Flask, admin_client: Fl
             assert f'value="{data[name]}"' in html, name
     with app.app_context():
         assert row_counts() == before
+
+
+def test_list_queries_do_not_grow_with_rows(app: Flask, admin_client: FlaskClient) -> None:
+    """Owner and parent are loaded with the page, not one query per row."""
+    from sqlalchemy import event
+
+    def statements() -> int:
+        count = 0
+
+        def counter(*_args: object) -> None:
+            nonlocal count
+            count += 1
+        with app.app_context():
+            event.listen(db.engine, "before_cursor_execute", counter)
+            try:
+                assert admin_client.get("/admin/organizations/").status_code == 200
+            finally:
+                event.remove(db.engine, "before_cursor_execute", counter)
+        return count
+
+    with app.app_context():
+        parent = make_org("Parent", owner=make_user("p@example.com"))
+        make_org("Child 0", parent=parent, owner=make_user("c0@example.com"))
+        db.session.commit()
+    few = statements()
+    with app.app_context():
+        parent = db.session.scalar(select(Organization).where(Organization.title == "Parent"))
+        for i in range(1, 12):
+            make_org(f"Child {i}", parent=parent, owner=make_user(f"c{i}@example.com"))
+        db.session.commit()
+    assert statements() == few
