@@ -38,6 +38,18 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _check_fernet_key(key: str) -> None:
+    """Refuse a CREDENTIALS_KEY that is not a Fernet key now, not at the first password push."""
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(key.encode())
+    except ValueError as exc:
+        raise ConfigError("CREDENTIALS_KEY must be a Fernet key (32 url-safe base64-encoded bytes): "
+                          "python -c 'from cryptography.fernet import Fernet; "
+                          "print(Fernet.generate_key().decode())'") from exc
+
+
 def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from ``env`` (defaults to ``os.environ``)."""
     env = dict(os.environ if env is None else env)
@@ -51,6 +63,18 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
             raise ConfigError("Missing required settings for production: " + ", ".join(missing))
         if len(env["SECRET_KEY"]) < 32:
             raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+
+    if production:
+        _check_fernet_key(env["CREDENTIALS_KEY"])
+    proration = (env.get("BILLING_PRORATION") or "second").strip().lower()
+    if proration not in {"second", "day"}:
+        raise ConfigError(f"BILLING_PRORATION must be second or day, not {proration!r}")
+    tax_bp = _int(env, "INVOICE_TAX_BP", 0)
+    if not 0 <= tax_bp <= 10_000:
+        raise ConfigError("INVOICE_TAX_BP is in basis points: 0 to 10000 (1900 = 19 %)")
+    due_days = _int(env, "INVOICE_DUE_DAYS", 14)
+    if not 0 <= due_days <= 365:
+        raise ConfigError("INVOICE_DUE_DAYS must be between 0 and 365")
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'portal.sqlite'}"
     if database_url.startswith("postgres://"):
@@ -90,6 +114,10 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "OUTBOX_BACKOFF": _int(env, "OUTBOX_BACKOFF_SECONDS", 5),
         "OUTBOX_MAX_ATTEMPTS": _int(env, "OUTBOX_MAX_ATTEMPTS", 20),
         "BILL_DISABLED_CAMERAS": _bool(env.get("BILL_DISABLED_CAMERAS")),
+        "BILLING_PRORATION": proration,
+        "INVOICE_TAX_BP": tax_bp,
+        "INVOICE_DUE_DAYS": due_days,
+        "INVOICE_CACHE_DIR": env.get("INVOICE_CACHE_DIR") or str(INSTANCE / "invoice-cache"),
         "EXTERNAL_AUTH_SECRET": env.get("EXTERNAL_AUTH_SECRET", ""),
         "EXTERNAL_AUTH_ALLOWED_IPS": env.get("EXTERNAL_AUTH_ALLOWED_IPS", ""),
         "EXTERNAL_AUTH_RATE_LIMIT": env.get("EXTERNAL_AUTH_RATE_LIMIT", "120 per minute"),

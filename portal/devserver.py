@@ -1,7 +1,8 @@
-"""The development server used by ``make run``: werkzeug, with query strings kept out of the log.
+"""The development server used by ``make run``: werkzeug, with secrets kept out of the log.
 
-Watcher's external authentication sends the password in the query string, so
-the access log shows only paths.  (In production ``gunicorn.conf.py`` does the same.)
+Watcher's external authentication sends the password in the query string and
+its URL carries the shared secret, so the access log shows only redacted paths.
+(In production ``gunicorn.conf.py`` does the same.)
 """
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ from typing import Any
 
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
+from portal.logredact import loggable_path
+
 
 class PathOnlyRequestHandler(WSGIRequestHandler):
-    """Logs ``METHOD /path`` without the query string."""
+    """Logs ``METHOD /path`` without the query string and with secrets masked."""
 
     def log_request(self, code: Any = "-", size: Any = "-") -> None:
-        path = self.path.split("?", 1)[0]
-        self.log("info", '"%s %s" %s %s', self.command, path, getattr(code, "value", code), size)
+        self.log("info", '"%s %s" %s %s', self.command, loggable_path(self.path), getattr(code, "value", code),
+                 size)
 
 
 def main() -> None:

@@ -52,13 +52,17 @@ def test_production_requires_secrets() -> None:
     assert "SECRET_KEY" in str(error.value) and "DATABASE_URL" in str(error.value)
 
 
-def test_production_rejects_short_secret() -> None:
+def test_production_rejects_short_secret_and_bad_fernet_key() -> None:
+    from cryptography.fernet import Fernet
     env = {"PORTAL_ENV": "production", "SECRET_KEY": "short", "DATABASE_URL": "postgresql://x/y",
            "CREDENTIALS_KEY": "k", "WATCHER_URL": "http://w", "WATCHER_LOGIN": "a", "WATCHER_PASSWORD": "b",
            "EXTERNAL_AUTH_SECRET": "s"}
     with pytest.raises(ConfigError, match="at least 32"):
         load_config(env)
     env["SECRET_KEY"] = "x" * 40
+    with pytest.raises(ConfigError, match="Fernet key"):
+        load_config(env)
+    env["CREDENTIALS_KEY"] = Fernet.generate_key().decode()
     config = load_config(env)
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
@@ -67,3 +71,15 @@ def test_production_rejects_short_secret() -> None:
 def test_unknown_profile_refused() -> None:
     with pytest.raises(ConfigError):
         load_config({"PORTAL_ENV": "staging"})
+
+
+def test_billing_settings_are_read_and_validated() -> None:
+    config = load_config({"BILLING_PRORATION": "DAY", "INVOICE_TAX_BP": "1900", "INVOICE_DUE_DAYS": "30"})
+    assert (config["BILLING_PRORATION"], config["INVOICE_TAX_BP"], config["INVOICE_DUE_DAYS"]) == ("day", 1900, 30)
+    assert load_config({})["BILLING_PRORATION"] == "second"
+    for env, message in [({"BILLING_PRORATION": "hourly"}, "second or day"),
+                         ({"INVOICE_TAX_BP": "20001"}, "basis points"),
+                         ({"INVOICE_TAX_BP": "19%"}, "integer"),
+                         ({"INVOICE_DUE_DAYS": "-1"}, "between 0 and 365")]:
+        with pytest.raises(ConfigError, match=message):
+            load_config(env)

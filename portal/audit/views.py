@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEvent
+from portal.pagination import paginate
 from portal.security import admin_required
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
@@ -33,14 +34,14 @@ def index() -> str:
         query = query.where(AuditEvent.action.ilike(f"{filters['action']}%"))
     if filters["object_type"]:
         query = query.where(AuditEvent.object_type == filters["object_type"])
-    if filters["object_id"].isdigit():
+    if filters["object_id"].isdigit() and len(filters["object_id"]) <= 9:
         query = query.where(AuditEvent.object_id == int(filters["object_id"]))
     since, until = _date_arg("since"), _date_arg("until")
     if since:
         query = query.where(AuditEvent.created_at >= since)
     if until:
         query = query.where(AuditEvent.created_at < until + timedelta(days=1))
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(query)
     object_types = db.session.scalars(select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type))
     return render_template("audit/list.html", page=page, filters=filters, object_types=list(object_types),
                            since=request.args.get("since", ""), until=request.args.get("until", ""))

@@ -115,9 +115,13 @@ def split_by_month(start: datetime, end: datetime, tz: str) -> list[MonthSlice]:
     return slices
 
 
+#: Billing periods lie within these years (it also keeps every timezone shift in range).
+MIN_YEAR, MAX_YEAR = 1971, 2999
+
+
 @dataclass(frozen=True)
 class Period:
-    """Local dates ``start`` .. ``end``, both inclusive.  Rejects end before start."""
+    """Local dates ``start`` .. ``end``, both inclusive.  Rejects end before start and far-off years."""
 
     start: date
     end: date
@@ -129,6 +133,8 @@ class Period:
         if self.end < self.start:
             raise InvalidPeriod(
                 f"period ends ({self.end.isoformat()}) before it starts ({self.start.isoformat()})")
+        if self.start.year < MIN_YEAR or self.end.year > MAX_YEAR:
+            raise InvalidPeriod(f"periods must lie between {MIN_YEAR} and {MAX_YEAR}")
 
     @property
     def days(self) -> int:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
@@ -19,6 +19,7 @@ from portal.invoices.pdf import invoice_pdf
 from portal.invoices.service import (PeriodAlreadyInvoiced, check_payer, create_invoice, delete_draft,
                                      issue_invoice, mark_paid, refresh_draft, void_invoice)
 from portal.models import Invoice, Organization, utcnow
+from portal.pagination import paginate
 from portal.security import admin_required
 from portal.usages.forms import PeriodForm
 from portal.usages.report import build_report
@@ -98,7 +99,7 @@ def index() -> str:
         query = query.where(Invoice.period_end >= form.start.data)
     if form.end.data and not form.end.errors:
         query = query.where(Invoice.period_start <= form.end.data)
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(query)
     args = {k: v for k, v in request.args.items() if k in ("organization", "status", "start", "end") and v}
     return render_template("invoices/list.html", page=page, form=form, args=args)
 

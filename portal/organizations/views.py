@@ -16,6 +16,7 @@ from portal.organizations.forms import AddMemberForm, OrganizationForm, RightsFo
 from portal.organizations.members import remove_membership, set_membership
 from portal.organizations.service import (OrganizationData, active_tariffs, change_owner, create_organization,
                                           find_organization, move_organization, tree, update_organization)
+from portal.pagination import paginate
 from portal.security import admin_required
 from portal.users.service import create_owner_from_email
 
@@ -35,7 +36,7 @@ def index() -> str:
         like = f"%{q}%"
         query = query.where(or_(Organization.title.ilike(like), owner.email.ilike(like),
                                 Organization.billing_contact.ilike(like)))
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(query)
     return render_template("organizations/list.html", page=page, q=q)
 
 

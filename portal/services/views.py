@@ -9,6 +9,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import format_minor_plain
 from portal.models import Service
+from portal.pagination import paginate
 from portal.security import admin_required
 from portal.services.forms import ServiceForm
 from portal.services.service import save_service, tariffs_using
@@ -25,7 +26,7 @@ def index() -> str:
     if q:
         like = f"%{q}%"
         query = query.where(or_(Service.name.ilike(like), Service.description.ilike(like)))
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(query)
     return render_template("services/list.html", page=page, q=q)
 
 

@@ -1,20 +1,40 @@
 """``flask watcher ...``: dispatch the outbox, pull streams, reconcile, run the worker loop."""
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
 
 import click
 from flask.cli import AppGroup
 
 from portal.extensions import db
 from portal.sync import service
+from portal.sync.connection import WatcherNotConfigured
 from portal.sync.locks import LockBusy
 from portal.watcher import WatcherError
 
 watcher_cli = AppGroup("watcher", help="Exchange data with Flussonic Watcher.")
 
 
+def _readable(command: Callable[..., None]) -> Callable[..., None]:
+    """Turn a missing Watcher configuration or a Watcher error into a one-line message."""
+
+    @functools.wraps(command)
+    def wrapped(*args: object, **kwargs: object) -> None:
+        try:
+            command(*args, **kwargs)
+        except WatcherNotConfigured as error:
+            raise click.ClickException("Watcher is not configured: set WATCHER_URL, WATCHER_LOGIN and "
+                                       "WATCHER_PASSWORD.") from error
+        except WatcherError as error:
+            raise click.ClickException(f"Watcher: {error.title or error}") from error
+
+    return wrapped
+
+
 @watcher_cli.command("dispatch")
+@_readable
 def dispatch_command() -> None:
     """Deliver the pending outbox rows that are due."""
     result = service.run_dispatch()
@@ -24,14 +44,13 @@ def dispatch_command() -> None:
 
 
 @watcher_cli.command("sync")
+@_readable
 def sync_command() -> None:
     """Pull all streams from Watcher into cameras and usage intervals."""
     try:
         result = service.run_pull()
     except LockBusy as error:
         raise click.ClickException(str(error)) from error
-    except WatcherError as error:
-        raise click.ClickException(f"Watcher: {error.title or error}") from error
     counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.counts().items())
     click.echo(f"Pulled: {counts}.")
     for label, names in result.unknown_presets.items():
@@ -42,6 +61,7 @@ def sync_command() -> None:
 
 @watcher_cli.command("reconcile")
 @click.option("--repair", is_flag=True, help="Queue every drifting object for a re-push and deliver.")
+@_readable
 def reconcile_command(repair: bool) -> None:
     """List every difference between the portal and Watcher."""
     drifts = service.run_reconcile()
@@ -56,6 +76,7 @@ def reconcile_command(repair: bool) -> None:
 
 
 @watcher_cli.command("push-all")
+@_readable
 def push_all_command() -> None:
     """Queue every tariff, subscriber and organization (first connection to a Watcher)."""
     count = service.enqueue_everything()
@@ -67,6 +88,7 @@ def push_all_command() -> None:
 @watcher_cli.command("worker")
 @click.option("--interval", default=30, show_default=True, help="Seconds between rounds.")
 @click.option("--rounds", default=0, help="Stop after this many rounds (0 = run forever).")
+@_readable
 def worker_command(interval: int, rounds: int) -> None:
     """Loop: deliver the outbox, then pull streams; errors are reported and retried next round."""
     done = 0

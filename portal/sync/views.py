@@ -1,7 +1,7 @@
 """Admin pages: Sync (runs, outbox backlog, Sync now) and Reconciliation (drift, repair)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -9,6 +9,7 @@ from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.models import OutboxItem, SyncRun
 from portal.models.sync import OUTBOX_DONE
+from portal.pagination import paginate
 from portal.security import admin_required
 from portal.sync import outbox, service
 from portal.sync.connection import watcher_configured
@@ -31,7 +32,7 @@ def index() -> str:
     query = select(OutboxItem).order_by(OutboxItem.id.desc())
     if not show_done:
         query = query.where(OutboxItem.state != OUTBOX_DONE)
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(query)
     runs = list(db.session.scalars(select(SyncRun).where(SyncRun.direction.in_(("pull", "push")))
                                    .order_by(SyncRun.started_at.desc(), SyncRun.id.desc()).limit(10)))
     return render_template("sync/index.html", page=page, runs=runs, last_pull=_last("pull"),

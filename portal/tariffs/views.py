@@ -16,6 +16,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import ConfirmForm, format_minor_plain
 from portal.models import Service, Tariff, User
+from portal.pagination import paginate
 from portal.security import admin_required
 from portal.tariffs import service as tariffs
 from portal.tariffs.forms import NewTariffForm, PriceForm, TariffForm
@@ -64,7 +65,7 @@ def index() -> str:
         query = query.where(or_(Tariff.name.ilike(like), Tariff.note.ilike(like)))
     if not show_archived:
         query = query.where(Tariff.is_archived.is_(False))
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(query)
     return render_template("tariffs/list.html", page=page, q=q, show_archived=show_archived, today=_today())
 
 

@@ -9,6 +9,7 @@ from wtforms import DateField, SelectField, SubmitField
 from wtforms.validators import Optional
 
 from portal.billing import Period, last_month, this_month
+from portal.billing.periods import MAX_YEAR, MIN_YEAR
 
 PERIOD_CHOICES = [("this", "This month"), ("last", "Last month"), ("custom", "Custom range")]
 #: Longest custom range, in days (a bill is monthly; a year keeps the page bounded).
@@ -37,6 +38,10 @@ class PeriodForm(FlaskForm):
         if self.end.data is None:
             self.end.errors.append("Enter the last day of the range.")
             ok = False
+        for field in (self.start, self.end):
+            if field.data is not None and not MIN_YEAR <= field.data.year <= MAX_YEAR:
+                field.errors.append(f"Choose a date between {MIN_YEAR} and {MAX_YEAR}.")
+                ok = False
         if ok and self.end.data < self.start.data:
             self.end.errors.append("The end date cannot be before the start date.")
             ok = False

@@ -1,7 +1,7 @@
 """Admin pages for users: list, create, edit, detail, enable/disable and memberships."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
@@ -15,6 +15,7 @@ from portal.mail import MailError
 from portal.models import Membership, Organization, User
 from portal.models.user import RIGHT_LABELS, RIGHTS, ROLES
 from portal.organizations.members import set_membership
+from portal.pagination import paginate
 from portal.security import admin_required
 from portal.users.forms import AddMembershipForm, UserForm
 from portal.users.service import create_user, set_enabled, update_user
@@ -34,7 +35,7 @@ def index() -> str:
         query = query.where(or_(User.email.ilike(like), User.name.ilike(like)))
     if role in ROLES:
         query = query.where(User.role == role)
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(query)
     return render_template("users/list.html", page=page, q=q, role=role if role in ROLES else "")
 
 

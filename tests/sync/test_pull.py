@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import event, select
 
 from portal.extensions import db
-from portal.models import Camera, Organization, SyncRun, Tariff, UsageInterval, utcnow
+from portal.models import Camera, SyncRun, UsageInterval, utcnow
 from portal.sync import outbox
 from portal.sync.connection import get_client
 from portal.sync.locks import LockBusy, job_lock

@@ -1,7 +1,6 @@
 """User admin pages: create, edit, every validation error, enable/disable, memberships, search."""
 from __future__ import annotations
 
-from typing import Any
 
 import pytest
 from flask import Flask

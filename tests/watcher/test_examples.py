@@ -13,7 +13,6 @@ from typing import Any, Callable
 import pytest
 
 from portal.watcher.auth import parse_tokens
-from portal.watcher.errors import WatcherProtocolError
 from portal.watcher.paging import parse_page
 from portal.watcher.types import Organization, OrgMember, Preset, Stream, User
 
