@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 
 from portal import create_app
 from portal.extensions import db, limiter
-from portal.models import Base
+from portal.models import Base, invoice_rules
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -71,10 +71,17 @@ def _empty_tables() -> None:
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
     else:
+        # SQLite cannot disable triggers, and the invoice rules refuse deleting issued
+        # invoices: drop them for the clean-up and put them back (PostgreSQL's TRUNCATE
+        # fires no row trigger).
         db.session.execute(text("PRAGMA foreign_keys=OFF"))
+        for statement in invoice_rules.downgrade_statements("sqlite"):
+            db.session.execute(text(statement))
         for table in tables:
             db.session.execute(text(f'DELETE FROM "{table}"'))
         db.session.execute(text("DELETE FROM sqlite_sequence")) if _has_sqlite_sequence() else None
+        for statement in invoice_rules.upgrade_statements("sqlite"):
+            db.session.execute(text(statement))
         db.session.execute(text("PRAGMA foreign_keys=ON"))
     db.session.commit()
 
