@@ -3,6 +3,8 @@
 A subscriber sees the non-draft invoices of the organizations they own (and of
 their subsidiaries) and of those where their membership has
 ``can_view_invoices``.  Anything else answers 404, like every tenant lookup.
+The same rule guards every other view of an organization's money (the Usages
+page and CSV, prices and expected cost on the dashboard).
 """
 from __future__ import annotations
 
@@ -39,3 +41,12 @@ def scoped_invoice_or_404(user: User, invoice_id: int) -> Invoice:
     if invoice is None:
         abort(404)
     return invoice
+
+
+def invoice_organization_or_404(user: User, organization_id: int) -> Organization:
+    """Load an organization whose money (invoices, usages, prices) ``user`` may see, or answer 404."""
+    org = db.session.scalar(select(Organization).where(
+        Organization.id == organization_id, Organization.id.in_(invoice_organization_ids(user))))
+    if org is None:
+        abort(404)
+    return org

@@ -1,12 +1,14 @@
-"""The Usages page and its CSV: admins for any organization, subscribers within their scope."""
+"""The Usages page and its CSV: admins for any organization; subscribers only where they may
+see invoices (a membership with ``can_view_invoices``, or ownership of the organization or an
+ancestor), since the page shows prices and amounts.  Anyone else gets 404."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
 
 from portal.billing import BillingError
+from portal.invoices.access import invoice_organization_or_404
 from portal.models import Organization, utcnow
-from portal.tenancy import scoped_organization_or_404
 from portal.usages.export import report_csv
 from portal.usages.forms import PeriodForm
 from portal.usages.report import UsageReport, build_report, format_duration
@@ -29,7 +31,7 @@ def _report(org: Organization, form: PeriodForm) -> tuple[UsageReport | None, st
 @login_required
 def show(organization_id: int) -> tuple[str, int]:
     """Per-camera rows, per-tariff lines, total, trial share and a timeline for a period."""
-    org = scoped_organization_or_404(current_user, organization_id)
+    org = invoice_organization_or_404(current_user, organization_id)
     form = PeriodForm(request.args)
     report, error, status = None, None, 200
     if form.validate():
@@ -45,7 +47,7 @@ def show(organization_id: int) -> tuple[str, int]:
 @login_required
 def csv(organization_id: int) -> Response:
     """The per-camera rows and the lines of the chosen period as CSV."""
-    org = scoped_organization_or_404(current_user, organization_id)
+    org = invoice_organization_or_404(current_user, organization_id)
     form = PeriodForm(request.args)
     if not form.validate():
         return Response("Invalid period: " + "; ".join(

@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from portal.extensions import db
+from portal.models import Organization
 from tests.factories import add_member, login, make_org, make_tariff, make_user
 from tests.usages.helpers import golden_september, use, utc
 
@@ -93,13 +94,46 @@ def test_subscriber_sees_own_usages_only(app: Flask, client: FlaskClient) -> Non
     with app.app_context():
         user = make_user("sub@example.com")
         other = make_org("Other")
-        add_member(user, db.session.get(type(other), org_id))
+        add_member(user, db.session.get(type(other), org_id), can_view_invoices=True)
         db.session.commit()
         other_id = other.id
     login(client, "sub@example.com")
     mine = client.get(f"/organizations/{org_id}/usages", query_string=SEP)
     assert mine.status_code == 200 and "Issue invoice" not in mine.get_data(as_text=True)
+    assert 'id="usage-total">€45.00<' in mine.get_data(as_text=True)
+    assert client.get(f"/organizations/{org_id}/usages.csv", query_string=SEP).status_code == 200
     assert client.get(f"/organizations/{other_id}/usages").status_code == 404
     assert client.get(f"/organizations/{other_id}/usages.csv").status_code == 404
     branch = client.get(f"/organizations/{child_id}/usages")  # a member only, not the owner
     assert branch.status_code == 404
+
+
+def test_member_without_invoice_right_gets_404(app: Flask, client: FlaskClient) -> None:
+    """Usages show prices and amounts: the cameras right alone is not enough (as for invoices)."""
+    org_id, _ = _setup(app)
+    with app.app_context():
+        user = make_user("viewer@example.com")
+        add_member(user, db.session.get(Organization, org_id), can_view_streams=True, can_view_stats=True,
+                   can_view_invoices=False)
+        db.session.commit()
+    login(client, "viewer@example.com")
+    assert client.get(f"/organizations/{org_id}/usages", query_string=SEP).status_code == 404
+    assert client.get(f"/organizations/{org_id}/usages.csv", query_string=SEP).status_code == 404
+    assert client.get(f"/organizations/{org_id}/usages").status_code == 404
+
+
+def test_owner_of_parent_sees_subsidiary_usages(app: Flask, client: FlaskClient) -> None:
+    org_id, child_id = _setup(app)
+    with app.app_context():
+        owner = make_user("owner@example.com")
+        db.session.get(Organization, org_id).owner = owner
+        db.session.commit()
+    login(client, "owner@example.com")
+    own = client.get(f"/organizations/{org_id}/usages", query_string=SEP)
+    assert own.status_code == 200 and 'id="usage-total">€45.00<' in own.get_data(as_text=True)
+    branch = client.get(f"/organizations/{child_id}/usages", query_string=SEP)
+    assert branch.status_code == 200
+    html = branch.get_data(as_text=True)
+    assert "branch-cam" in html and "€15.00" in html
+    csv_response = client.get(f"/organizations/{child_id}/usages.csv", query_string=SEP)
+    assert csv_response.status_code == 200 and "branch-cam" in csv_response.get_data(as_text=True)
