@@ -1,14 +1,16 @@
 """The subscriber's area: their organizations, current cameras, expected cost, invoices.
 
 Every lookup is scoped through :func:`portal.tenancy.visible_organization_ids`; invoices
-are further limited to organizations where the user may see them (a membership with
-``can_view_invoices``, or ownership of the organization or of an ancestor).  Drafts are
-never shown.  The set of queries is fixed whatever the number of organizations.
+and every other figure of money (prices, expected monthly cost) are further limited to
+organizations where the user may see invoices (a membership with ``can_view_invoices``, or
+ownership of the organization or of an ancestor): elsewhere the summary keeps the cameras
+by tariff but carries no price at all.  Drafts are never shown.  The set of queries is
+fixed whatever the number of organizations.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -39,6 +41,8 @@ class OrgSummary:
     lines: list[CostLine]
     cameras: int
     monthly: list[MoneyAmount]
+    #: May see this organization's invoices, usages and prices; without it ``lines`` carry no
+    #: price and ``monthly`` is empty.
     can_view_invoices: bool
 
 
@@ -99,12 +103,20 @@ def organization_summaries(user: User, now: datetime, only_id: int | None = None
         today = local_today(now, tz)
         trial = in_trial(today, trial_start, trial_end)
         lines = cost_lines(by_org[org_id], tariffs, today, trial)
+        money = org_id in invoice_ids
+        if not money:
+            lines = [_without_money(line) for line in lines]
         summaries.append(OrgSummary(
             id=org_id, title=title, parent_id=parent_id, parent_title=parent_title, today=today,
             trial_end=trial_end if trial else None, in_trial=trial, lines=lines,
-            cameras=sum(line.cameras for line in lines), monthly=totals_by_currency(lines),
-            can_view_invoices=org_id in invoice_ids))
+            cameras=sum(line.cameras for line in lines), monthly=totals_by_currency(lines) if money else [],
+            can_view_invoices=money))
     return summaries
+
+
+def _without_money(line: CostLine) -> CostLine:
+    """The line's tariff and cameras only: for a user who may not see the organization's money."""
+    return replace(line, unit_price_minor=None, currency="", monthly_minor=0)
 
 
 def visible_invoices(user: User, today: date, organization_id: int | None = None) -> list[InvoiceRow]:

@@ -148,3 +148,70 @@ def test_no_stream_urls_anywhere(sub_client: FlaskClient, world: World) -> None:
     for path in ("/", f"/my/organizations/{world.parent}"):
         html = sub_client.get(path).data.decode().lower()
         assert "rtsp://" not in html and "<video" not in html and "token=" not in html
+
+
+def _card(html: str, org_id: int) -> str:
+    """One organization's card on the subscriber's home page (raw HTML)."""
+    return html.split(f'id="org-{org_id}"')[1].split('class="card mb-3"')[0]
+
+
+def test_no_money_where_the_user_may_not_see_invoices(sub_client: FlaskClient, world: World) -> None:
+    """Member Org: a membership without can_view_invoices shows cameras by tariff, no price, no Usage link."""
+    usages = f"/organizations/{world.member_org}/usages"
+    card = _card(sub_client.get("/").data.decode(), world.member_org)
+    text = _text(card.encode())
+    assert "Basic 1" in text and "Total 1" in text
+    assert "€" not in text and "Expected monthly cost" not in text and "Price per camera" not in text
+    assert usages not in card
+    page = sub_client.get(f"/my/organizations/{world.member_org}").data.decode()
+    assert "Basic 1" in _text(page.encode()) and "€" not in _text(page.encode())
+    assert "Expected monthly cost" not in page and usages not in page
+    assert sub_client.get(usages).status_code == 404
+    # The same user's own organization still shows its money and its Usage link.
+    parent_card = _card(sub_client.get("/").data.decode(), world.parent)
+    assert "Expected monthly cost: €54.99" in _text(parent_card.encode())
+    assert f'href="/organizations/{world.parent}/usages"' in parent_card
+
+
+def test_money_appears_with_can_view_invoices_on_the_dashboard(app: Flask, sub_client: FlaskClient,
+                                                               world: World) -> None:
+    with app.app_context():
+        user_id = db.session.scalar(db.select(Membership.user_id).where(
+            Membership.organization_id == world.member_org))
+        db.session.get(Membership, (user_id, world.member_org)).can_view_invoices = True
+        db.session.commit()
+    card = _card(sub_client.get("/").data.decode(), world.member_org)
+    assert "Expected monthly cost: €12.50" in _text(card.encode()) and "Basic 1 €12.50 €12.50" in _text(card.encode())
+    assert f'href="/organizations/{world.member_org}/usages"' in card
+    page = sub_client.get(f"/my/organizations/{world.member_org}").data.decode()
+    assert "Expected monthly cost: €12.50" in _text(page.encode())
+    assert f'href="/organizations/{world.member_org}/usages"' in page
+    assert sub_client.get(f"/organizations/{world.member_org}/usages").status_code == 200
+
+
+def test_owner_of_a_parent_sees_the_subsidiarys_money(sub_client: FlaskClient, world: World) -> None:
+    """Child Co is owned by someone else but sits under Parent Co, which sub@ owns."""
+    card = _card(sub_client.get("/").data.decode(), world.child)
+    assert "Expected monthly cost: €29.99" in _text(card.encode()) and "Pro 1 €29.99 €29.99" in _text(card.encode())
+    assert f'href="/organizations/{world.child}/usages"' in card
+    page = _text(sub_client.get(f"/my/organizations/{world.child}").data)
+    assert "Expected monthly cost: €29.99" in page
+    assert sub_client.get(f"/organizations/{world.child}/usages").status_code == 200
+
+
+def test_plain_member_sees_cameras_but_no_money(app: Flask, client: FlaskClient, world: World) -> None:
+    """A member with the cameras right only (the default): tariffs and counts, no amounts, Usages 404."""
+    with app.app_context():
+        from portal.models import Organization
+        viewer = make_user("viewer@example.com")
+        add_member(viewer, db.session.get(Organization, world.parent), can_view_streams=True)
+        db.session.commit()
+    login(client, "viewer@example.com")
+    for path in ("/", f"/my/organizations/{world.parent}"):
+        html = client.get(path).data.decode()
+        text = _text(html.encode())
+        assert "Basic 2" in text and "Pro 1" in text
+        assert "€" not in text and "Expected monthly cost" not in text and "/usages" not in html
+    assert "Warehouse door" in _text(client.get(f"/my/organizations/{world.parent}").data)
+    assert client.get(f"/organizations/{world.parent}/usages").status_code == 404
+    assert client.get(f"/organizations/{world.parent}/usages.csv").status_code == 404
