@@ -1,14 +1,15 @@
 """Form pieces shared by the admin forms: money, currency, timezone and confirm forms."""
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import available_timezones
 
-from babel.numbers import get_currency_precision
 from flask_wtf import FlaskForm
 from wtforms import Field, SelectField, StringField, SubmitField
 from wtforms.validators import ValidationError
+
+from portal.billing import (AmountTooLarge, BillingError, NegativeAmount, TooManyDecimals, exponent,
+                            from_minor, parse_amount)
 
 #: Currencies offered in forms (ISO 4217).  Minor units come from Babel's CLDR data.
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "RUB", "KZT", "AED",
@@ -26,40 +27,45 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [(tz, tz) for tz in TIMEZONES]
 
 
+#: The largest amount a price column holds (a 32-bit integer of minor units).
+MAX_PRICE_MINOR = 2**31 - 1
+
+
 def parse_money(text: str, currency: str) -> int:
     """Parse a decimal amount typed by a person into integer minor units.
 
-    Refuses non-numbers, negatives and more decimals than ``currency`` has.
-    Accepts a comma as the decimal separator and spaces as thousand separators.
+    The rules are the engine's (:func:`portal.billing.parse_amount`); this adds
+    what people type: a comma as the decimal separator, spaces between
+    thousands, a leading ``.5``.  Errors come back as the message to show.
     """
     cleaned = (text or "").strip().replace(" ", "").replace("\u00a0", "")
     if cleaned.count(",") == 1 and "." not in cleaned:
         cleaned = cleaned.replace(",", ".")
     if not cleaned:
         raise ValueError("Enter an amount.")
+    if cleaned.startswith("."):
+        cleaned = "0" + cleaned
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation as exc:
+        minor = parse_amount(cleaned, currency)
+    except NegativeAmount as exc:
+        raise ValueError("The amount cannot be negative.") from exc
+    except TooManyDecimals as exc:
+        places = exponent(currency)
+        unit = "no decimals" if places == 0 else f"at most {places} decimals"
+        raise ValueError(f"{currency} amounts take {unit}.") from exc
+    except AmountTooLarge as exc:
+        raise ValueError("The amount is too large.") from exc
+    except BillingError as exc:
         raise ValueError("Enter a number, e.g. 12.50.") from exc
-    if not value.is_finite():
-        raise ValueError("Enter a number, e.g. 12.50.")
-    if value < 0:
-        raise ValueError("The amount cannot be negative.")
-    precision = get_currency_precision(currency)
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > precision:
-        unit = "no decimals" if precision == 0 else f"at most {precision} decimals"
-        raise ValueError(f"{currency} amounts take {unit}.")
-    minor = value.scaleb(precision)
-    if minor > 10**12:
+    if minor > MAX_PRICE_MINOR:
         raise ValueError("The amount is too large.")
-    return int(minor)
+    return minor
 
 
 def format_minor_plain(amount_minor: int, currency: str) -> str:
     """Minor units back into the plain decimal text a form shows (``1250`` -> ``12.50``)."""
-    precision = get_currency_precision(currency)
-    return f"{Decimal(amount_minor).scaleb(-precision):.{precision}f}"
+    places = exponent(currency)
+    return f"{from_minor(amount_minor, currency):.{places}f}"
 
 
 class MoneyField(StringField):

@@ -110,3 +110,10 @@ def test_detail_and_missing(app: Flask, admin_client: FlaskClient) -> None:
     text = admin_client.get(f"/admin/services/{service_id}").get_data(as_text=True)
     assert "Licence plates" in text and "€12.00" in text
     assert admin_client.get("/admin/services/9999").status_code == 404
+
+
+def test_price_larger_than_the_column_is_refused(app: Flask, admin_client: FlaskClient) -> None:
+    """A price past a 32-bit column gets a message, not a database error on PostgreSQL."""
+    response = admin_client.post("/admin/services/new", data={**VALID, "monthly_price": "99999999999"})
+    assert "The amount is too large." in response.get_data(as_text=True)
+    assert _count(app) == 0
