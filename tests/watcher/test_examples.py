@@ -1,7 +1,7 @@
 """Parse every published Watcher v3 example response, plus odd payloads.
 
-The examples come from Flussonic's OpenAPI spec (see shared/watcher-examples/README.md);
-the shared folder sits beside the repository clone, locally and in CI.
+The examples come from Flussonic's OpenAPI spec; the repository carries a copy with its
+attribution in tests/data/watcher/ (see the README there).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from portal.watcher.auth import parse_tokens
 from portal.watcher.paging import parse_page
 from portal.watcher.types import Organization, OrgMember, Preset, Stream, User
 
-EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "watcher-examples" / "responses.json"
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "watcher" / "responses.json"
 
 
 def _load() -> list[dict[str, Any]]:
