@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from portal.passwords import DEFAULT_METHOD, check_method
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
@@ -76,6 +78,11 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
     if not 0 <= due_days <= 365:
         raise ConfigError("INVOICE_DUE_DAYS must be between 0 and 365")
 
+    password_hash_method = (env.get("PASSWORD_HASH_METHOD") or DEFAULT_METHOD).strip()
+    problem = check_method(password_hash_method, production)
+    if problem:
+        raise ConfigError(f"PASSWORD_HASH_METHOD {password_hash_method!r}: {problem}")
+
     database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'portal.sqlite'}"
     if database_url.startswith("postgres://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
@@ -97,6 +104,7 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        "PASSWORD_HASH_METHOD": password_hash_method,
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "BOOTSTRAP_SERVE_LOCAL": True,
         "BOOTSTRAP_BOOTSWATCH_THEME": None,

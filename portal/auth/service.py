@@ -2,13 +2,10 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.extensions import db
 from portal.models import User
-
-# A real hash to compare against when the user is unknown, so both paths cost the same.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+from portal.passwords import burn_check
 
 
 def normalize_email(email: str) -> str:
@@ -29,7 +26,7 @@ def authenticate(email: str, password: str) -> tuple[User | None, str]:
     """
     user = find_user(email)
     if user is None or not user.password_hash:
-        check_password_hash(_DUMMY_HASH, password)
+        burn_check(password)  # a real hash check, so both paths cost the same
         return None, "unknown" if user is None else "wrong"
     if not user.check_password(password):
         return None, "wrong"

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.models.base import Base, UTCDateTime, utcnow
+from portal.passwords import hash_password, verify_password
 from portal.models.sync import WatcherSyncMixin
 
 if TYPE_CHECKING:
@@ -68,14 +68,14 @@ class User(UserMixin, WatcherSyncMixin, Base):
         return self.name or self.email
 
     def set_password(self, password: str) -> None:
-        """Hash and store ``password`` (scrypt)."""
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        """Hash and store ``password`` (scrypt by default; see ``PASSWORD_HASH_METHOD``)."""
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
         """Compare ``password`` with the stored hash; False when none is set."""
         if not self.password_hash:
             return False
-        return check_password_hash(self.password_hash, password)
+        return verify_password(self.password_hash, password)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
