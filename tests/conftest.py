@@ -2,7 +2,8 @@
 
 The database comes from ``TEST_DATABASE`` (``sqlite`` default, or ``postgres``).
 Each test session (each xdist worker) creates its own database and drops it at
-the end; tables are created once and emptied after every test.
+the end; tables are created once and emptied after every test.  One app is built
+per session and shared by the tests (see ``app``).
 """
 from __future__ import annotations
 
@@ -66,23 +67,48 @@ def _schema(database_url: str) -> str:
     return database_url
 
 
+def _used_tables(tables: list[str]) -> list[str]:
+    """The tables that hold rows (and, on PostgreSQL, whose id sequence has moved)."""
+    probe = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
+    used = set(db.session.scalars(text(probe)))
+    if db.engine.dialect.name == "postgresql":
+        for sequence in db.session.scalars(text(
+                "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema() "
+                "AND last_value IS NOT NULL")):
+            table = sequence.removesuffix("_id_seq")
+            if table not in tables:
+                return tables  # a sequence we cannot place: empty everything
+            used.add(table)
+    return [t for t in tables if t in used]
+
+
 def _empty_tables() -> None:
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    """Empty the tables a test wrote to (all of them, in dependency order) and reset their ids."""
+    tables = _used_tables([t.name for t in reversed(Base.metadata.sorted_tables)])
+    if not tables:
+        db.session.rollback()
+        return
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
     else:
         # SQLite cannot disable triggers, and the invoice rules refuse deleting issued
         # invoices: drop them for the clean-up and put them back (PostgreSQL's TRUNCATE
-        # fires no row trigger).
+        # fires no row trigger).  Without an invoice there is nothing they could refuse.
+        guarded = "invoices" in tables
         db.session.execute(text("PRAGMA foreign_keys=OFF"))
-        for statement in invoice_rules.downgrade_statements("sqlite"):
-            db.session.execute(text(statement))
+        if guarded:
+            for statement in invoice_rules.downgrade_statements("sqlite"):
+                db.session.execute(text(statement))
         for table in tables:
             db.session.execute(text(f'DELETE FROM "{table}"'))
         db.session.execute(text("DELETE FROM sqlite_sequence")) if _has_sqlite_sequence() else None
-        for statement in invoice_rules.upgrade_statements("sqlite"):
-            db.session.execute(text(statement))
+        if guarded:
+            for statement in invoice_rules.upgrade_statements("sqlite"):
+                db.session.execute(text(statement))
+        db.session.commit()
+        # only outside a transaction does this take effect; the connection goes back to the pool
         db.session.execute(text("PRAGMA foreign_keys=ON"))
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
     db.session.commit()
 
 
@@ -101,6 +127,8 @@ def make_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "portal.test",
         "RATELIMIT_STORAGE_URI": "memory://",
+        # a cheap hash: production's scrypt costs a quarter second per login or new user
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
     config.update(overrides)
     return config
@@ -112,18 +140,49 @@ def app_config() -> dict[str, Any]:
     return {}
 
 
-@pytest.fixture()
-def app(_schema: str, app_config: dict[str, Any]) -> Iterator[Flask]:
-    """A fresh app on the session database; tables are emptied after the test."""
-    application = create_app(make_config(_schema, **app_config))
-    with application.app_context():
-        limiter.reset()
+#: Settings read only while the app is built: a test that overrides one gets an app of its own.
+_BUILD_TIME_PREFIXES = ("SQLALCHEMY_", "RATELIMIT_")
+
+
+@pytest.fixture(scope="session")
+def _session_app(_schema: str) -> Iterator[Flask]:
+    """The app most tests share: building one costs more than most tests (routes compile)."""
+    application = create_app(make_config(_schema))
     yield application
     with application.app_context():
-        db.session.remove()
-        _empty_tables()
-        db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture()
+def app(_session_app: Flask, _schema: str, app_config: dict[str, Any]) -> Iterator[Flask]:
+    """The app on the session database, with this test's ``app_config``; tables are emptied after.
+
+    The session's app is reused with the test's settings applied on top; its settings and
+    extension state (e.g. a cached Watcher client) are put back afterwards.  Settings read only
+    while the app is built get a fresh app.
+    """
+    if any(key.startswith(_BUILD_TIME_PREFIXES) for key in app_config):
+        application, own = create_app(make_config(_schema, **app_config)), True
+    else:
+        application, own = _session_app, False
+    saved_config = dict(application.config)
+    saved_extensions = dict(application.extensions)
+    application.config.update(app_config)
+    with application.app_context():
+        limiter.reset()
+    try:
+        yield application
+    finally:
+        with application.app_context():
+            db.session.remove()
+            _empty_tables()
+            db.session.remove()
+            if own:
+                db.engine.dispose()
+        application.config.clear()
+        application.config.update(saved_config)
+        application.extensions.clear()
+        application.extensions.update(saved_extensions)
 
 
 @pytest.fixture()
