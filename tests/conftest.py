@@ -145,16 +145,23 @@ _BUILD_TIME_PREFIXES = ("SQLALCHEMY_", "RATELIMIT_")
 
 
 @pytest.fixture(scope="session")
-def _session_app(_schema: str) -> Iterator[Flask]:
+def _private_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Settings that point files this session writes (the PDF cache) into its own folder."""
+    return {"INVOICE_CACHE_DIR": str(tmp_path_factory.mktemp("invoice-cache"))}
+
+
+@pytest.fixture(scope="session")
+def _session_app(_schema: str, _private_files: dict[str, Any]) -> Iterator[Flask]:
     """The app most tests share: building one costs more than most tests (routes compile)."""
-    application = create_app(make_config(_schema))
+    application = create_app(make_config(_schema, **_private_files))
     yield application
     with application.app_context():
         db.engine.dispose()
 
 
 @pytest.fixture()
-def app(_session_app: Flask, _schema: str, app_config: dict[str, Any]) -> Iterator[Flask]:
+def app(_session_app: Flask, _schema: str, _private_files: dict[str, Any],
+        app_config: dict[str, Any]) -> Iterator[Flask]:
     """The app on the session database, with this test's ``app_config``; tables are emptied after.
 
     The session's app is reused with the test's settings applied on top; its settings and
@@ -162,7 +169,7 @@ def app(_session_app: Flask, _schema: str, app_config: dict[str, Any]) -> Iterat
     while the app is built get a fresh app.
     """
     if any(key.startswith(_BUILD_TIME_PREFIXES) for key in app_config):
-        application, own = create_app(make_config(_schema, **app_config)), True
+        application, own = create_app(make_config(_schema, **{**_private_files, **app_config})), True
     else:
         application, own = _session_app, False
     saved_config = dict(application.config)

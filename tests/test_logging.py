@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,29 +21,45 @@ def test_loggable_path() -> None:
 
 
 def _serve_and_log(command: list[str], port: int, env: dict[str, str]) -> str:
+    """Start a server, call the external-auth URL once it answers, return its log once the call shows."""
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
+    reader.start()
     try:
-        for _ in range(100):
+        give_up = time.monotonic() + 60  # generous: the machine may be busy
+        while True:
             try:
                 requests.get(f"http://127.0.0.1:{port}/watcher/auth/topsecret-path",
-                             params={"login": "a@b.c", "password": "hunter2-pass"}, timeout=2)
+                             params={"login": "a@b.c", "password": "hunter2-pass"}, timeout=30)
                 break
             except requests.ConnectionError:
+                assert proc.poll() is None, "".join(lines)
+                assert time.monotonic() < give_up, "the server never answered:\n" + "".join(lines)
                 time.sleep(0.1)
-        time.sleep(0.3)
+        while not any("/watcher/auth/" in line for line in lines):  # the access log line is written
+            assert time.monotonic() < give_up, "no access log line:\n" + "".join(lines)
+            time.sleep(0.05)
     finally:
         proc.terminate()
-        output, _ = proc.communicate(timeout=10)
-    return output
+        proc.wait(timeout=60)
+        reader.join(timeout=60)
+    return "".join(lines)
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
     import os
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'log.sqlite'}",
-           "SECRET_KEY": "log-test-secret-key-0123456789abcdef", "EXTERNAL_AUTH_SECRET": "topsecret-path"}
-    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=env,
-                   check=True, capture_output=True)
-    return env
+
+    from sqlalchemy import create_engine
+
+    from portal.models import Base
+
+    url = f"sqlite:///{tmp_path / 'log.sqlite'}"
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)  # the tables the server reads (migrations are tested elsewhere)
+    engine.dispose()
+    return {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "log-test-secret-key-0123456789abcdef",
+            "EXTERNAL_AUTH_SECRET": "topsecret-path"}
 
 
 def test_log_messages_are_filtered(caplog) -> None:  # type: ignore[no-untyped-def]

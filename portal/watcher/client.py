@@ -61,13 +61,15 @@ class WatcherClient(TokenAuth):
     ``api`` ("admin" or "client") chooses the API for operations both offer (users, presets
     read, streams); organizations and their members/presets always use the client API and
     preset writes the admin API. A token is held per API. ``max_backoff`` caps every wait,
-    including ``Retry-After``.
+    including ``Retry-After``. ``sleep`` and ``clock`` (when tokens are due for refresh) can be
+    replaced, e.g. by tests.
     """
 
     def __init__(self, base_url: str, login: str, password: str, *, api: str = "admin",
                  timeout: float = 10.0, retries: int = 3, backoff: float = 0.5,
                  max_backoff: float = 30.0, session: requests.Session | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.time) -> None:
         if api not in PREFIXES:
             raise ValueError(f"api must be one of {sorted(PREFIXES)}, not {api!r}")
         if timeout is None or timeout <= 0:
@@ -79,7 +81,7 @@ class WatcherClient(TokenAuth):
         self.timeout, self.retries, self.backoff, self.max_backoff = timeout, retries, backoff, max_backoff
         self.session = session or requests.Session()
         self._sleep = sleep
-        self._tokens = {name: TokenState() for name in PREFIXES}
+        self._tokens = {name: TokenState(clock) for name in PREFIXES}
 
     def __repr__(self) -> str:
         return f"WatcherClient({self.base_url!r}, login={self.login!r}, api={self.api!r})"

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.live import serve
 from tests.mailbox import free_port
@@ -21,6 +21,8 @@ from watcher_sim.testing import SimHandle, watcher, watcher_server  # noqa: F401
 
 SHOTS = Path(__file__).resolve().parent / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+expect.set_options(timeout=30_000)  # generous: the machine may be busy
+
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -41,7 +43,7 @@ def app_config(watcher: SimHandle) -> dict[str, Any]:  # noqa: F811
     """CSRF on, as in production, and the portal wired to the Watcher-compatible server."""
     return {"WTF_CSRF_ENABLED": True, "SERVER_NAME": None, "WATCHER_URL": watcher.url,
             "WATCHER_LOGIN": watcher.admin_login, "WATCHER_PASSWORD": watcher.admin_password,
-            "WATCHER_TIMEOUT": 3, "WATCHER_QUICK_TIMEOUT": 2, "MAIL_PORT": free_port()}
+            "WATCHER_TIMEOUT": 30, "WATCHER_QUICK_TIMEOUT": 15, "MAIL_PORT": free_port()}
 
 
 @pytest.fixture()
@@ -56,7 +58,7 @@ def page(browser: Browser) -> Iterator[Page]:
     """A fresh browser context and page."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
-    tab.set_default_timeout(10_000)
+    tab.set_default_timeout(60_000)  # generous: the machine may be busy
     yield tab
     context.close()
 
@@ -64,7 +66,9 @@ def page(browser: Browser) -> Iterator[Page]:
 def shot(page: Page, name: str) -> None:
     """Save a full-page screenshot under tests/e2e/screenshots/."""
     SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    partial = SHOTS / f".{name}.{os.getpid()}.png"  # another run may write the same name: swap in whole
+    page.screenshot(path=str(partial), full_page=True)
+    os.replace(partial, SHOTS / f"{name}.png")
 
 
 def sign_in(page: Page, base: str, email: str, password: str) -> None:

@@ -55,7 +55,7 @@ def test_admin_builds_catalog_and_organization(app: Flask, live_url: str, page: 
     expect(page.get_by_text("Organization “Lakeside Mall” saved.")).to_be_visible()
     expect(page.get_by_text("Watcher: synced")).to_be_visible()
     shot(page, "admin-organization")
-    client = WatcherClient(watcher.url, watcher.admin_login, watcher.admin_password, timeout=5, retries=0)
+    client = WatcherClient(watcher.url, watcher.admin_login, watcher.admin_password, timeout=30, retries=0)
     assert "Lakeside Mall" in [o.title for o in client.iter_organizations()]
 
 

@@ -26,13 +26,13 @@ SECRET = "ext-auth-shared-secret-for-tests"
 @pytest.fixture()
 def app_config(watcher: SimHandle, mailbox: Mailbox) -> dict[str, Any]:  # noqa: F811
     return {"WATCHER_URL": watcher.url, "WATCHER_LOGIN": watcher.admin_login,
-            "WATCHER_PASSWORD": watcher.admin_password, "WATCHER_TIMEOUT": 2, "WATCHER_QUICK_TIMEOUT": 1,
+            "WATCHER_PASSWORD": watcher.admin_password, "WATCHER_TIMEOUT": 30, "WATCHER_QUICK_TIMEOUT": 15,
             "WATCHER_RETRIES": 1, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": mailbox.port,
             "PUBLIC_URL": "http://portal.test", "EXTERNAL_AUTH_SECRET": SECRET}
 
 
 def can_login_to_watcher(watcher: SimHandle, login_name: str, password: str) -> bool:
-    client = WatcherClient(watcher.url, login_name, password, api="client", timeout=5, retries=0)
+    client = WatcherClient(watcher.url, login_name, password, api="client", timeout=30, retries=0)
     try:
         client.login_now("client")
     except WatcherAuthError:
@@ -160,6 +160,6 @@ def test_watcher_asks_the_portal_to_check_passwords(app: Flask, watcher: SimHand
         assert outbox.dispatch().delivered == 1  # the user exists in Watcher, with a random password
     assert not can_login_to_watcher(watcher, "both@acme.example", "portal-pass-123")
     watcher.set_config(external_auth_url=f"{live_portal}/watcher/auth/{SECRET}")
-    assert requests.get(f"{live_portal}/login", timeout=5).status_code == 200
+    assert requests.get(f"{live_portal}/login", timeout=30).status_code == 200
     assert can_login_to_watcher(watcher, "both@acme.example", "portal-pass-123")
     assert not can_login_to_watcher(watcher, "both@acme.example", "wrong-password")

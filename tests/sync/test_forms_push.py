@@ -20,7 +20,7 @@ from watcher_sim.testing import SimHandle
 def app_config(watcher: SimHandle, mailbox: Mailbox) -> dict[str, Any]:  # noqa: F811
     """The simulator plus a real SMTP server."""
     return {"WATCHER_URL": watcher.url, "WATCHER_LOGIN": watcher.admin_login,
-            "WATCHER_PASSWORD": watcher.admin_password, "WATCHER_TIMEOUT": 2, "WATCHER_QUICK_TIMEOUT": 1,
+            "WATCHER_PASSWORD": watcher.admin_password, "WATCHER_TIMEOUT": 30, "WATCHER_QUICK_TIMEOUT": 15,
             "WATCHER_RETRIES": 1, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": mailbox.port,
             "PUBLIC_URL": "http://portal.test"}
 
@@ -100,5 +100,5 @@ def test_organization_with_new_owner_is_pushed_and_owner_activates_by_email(
     path = re.search(r"http://portal\.test(/account/activate/\S+)", body).group(1)  # type: ignore[union-attr]
     client.post("/logout")
     client.post(path, data={"password": "boss-password-1", "confirm": "boss-password-1"})
-    WatcherClient(watcher.url, "boss@newco.example", "boss-password-1", api="client", timeout=5,
+    WatcherClient(watcher.url, "boss@newco.example", "boss-password-1", api="client", timeout=30,
                   retries=0).login_now("client")

@@ -118,7 +118,7 @@ def test_pending_credential_is_encrypted_and_wiped_after_delivery(app: Flask, wa
         assert outbox.dispatch().delivered == 1
         row = db.session.scalar(select(OutboxItem))
         assert row.state == "done" and row.secret is None
-    same = WatcherClient(watcher.url, "cred@acme.example", password, api="client", timeout=5, retries=0)
+    same = WatcherClient(watcher.url, "cred@acme.example", password, api="client", timeout=30, retries=0)
     same.login_now("client")
 
 

@@ -34,7 +34,7 @@ class RecordingSession(requests.Session):
 
 
 def make_client(watcher: Any, login: str | None = None, password: str | None = None, **kw: Any) -> WatcherClient:
-    kw.setdefault("timeout", 2.0)
+    kw.setdefault("timeout", 30.0)  # generous: a busy machine must not turn into a failure
     kw.setdefault("retries", 2)
     kw.setdefault("backoff", 0.01)
     return WatcherClient(watcher.url, login or watcher.admin_login, password or watcher.admin_password, **kw)
@@ -172,10 +172,33 @@ def test_streams(client: WatcherClient, watcher: Any, world: dict[str, Any]) -> 
 
 
 # ------------------------------------------------------------------ tokens
-def test_token_refreshed_ahead_of_expiry(watcher: Any, client: WatcherClient) -> None:
-    watcher.set_config(token_ttl=1)
+class Clock:
+    """A clock a test moves by hand (the client's idea of now; Watcher keeps real time)."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def wait_until_rejected(watcher: Any, access_token: str, deadline: float = 30.0) -> None:
+    """Poll Watcher until it refuses ``access_token`` as expired (a short TTL runs out)."""
+    give_up = time.monotonic() + deadline
+    while True:
+        resp = requests.get(watcher.url + ADMIN_USERS + "/1", timeout=30,
+                            headers={"Authorization": "Bearer " + access_token})
+        if resp.status_code == 401:
+            return
+        assert resp.status_code == 200 and time.monotonic() < give_up, "the token never expired"
+        time.sleep(0.05)
+
+
+def test_token_refreshed_ahead_of_expiry(watcher: Any) -> None:
+    clock = Clock()
+    client = make_client(watcher, session=RecordingSession(), clock=clock)
     client.get_user(1)
-    time.sleep(1.1)
+    clock.now += 3600  # Watcher's token lives an hour: the client now refreshes ahead of exp
     client.get_user(1)
     seen = client.session.seen  # type: ignore[attr-defined]
     assert ("POST", "/login", "bearer") in seen  # refreshed with the refresh token, ahead of exp
@@ -186,11 +209,15 @@ def test_token_refreshed_on_401(watcher: Any, client: WatcherClient) -> None:
     watcher.set_config(token_ttl=1)
     client.get_user(1)
     client._tokens["admin"]._refresh_at = None  # pretend we could not read exp
-    time.sleep(1.1)
+    tokens = client._tokens["admin"].tokens
+    assert tokens is not None
+    wait_until_rejected(watcher, tokens.access_token)
+    watcher.set_config(token_ttl=3600)  # the refreshed token must outlive this test on a busy machine
+    assert client.session.seen[0] == ("POST", "/login", "basic")  # type: ignore[attr-defined]
+    client.session.seen.clear()  # type: ignore[attr-defined]
     assert client.get_user(1).id == 1
     calls = [(m, p, s) for m, p, s in client.session.seen]  # type: ignore[attr-defined]
-    assert calls == [("POST", "/login", "basic"), ("GET", "/users/1", "bearer"), ("GET", "/users/1", "bearer"),
-                     ("POST", "/login", "bearer"), ("GET", "/users/1", "bearer")]
+    assert calls == [("GET", "/users/1", "bearer"), ("POST", "/login", "bearer"), ("GET", "/users/1", "bearer")]
 
 
 # ------------------------------------------------------------------ error mapping
@@ -268,27 +295,30 @@ def test_post_dropped_response_created_exactly_once(client: WatcherClient, watch
 
 
 def test_timeout_then_retry(watcher: Any) -> None:
-    quick = make_client(watcher, timeout=0.3, retries=0)
+    quick = make_client(watcher, timeout=1.0, retries=0)
     quick.get_user(1)
-    watcher.fault("hang", delay=0.8, path=ADMIN_USERS, method="GET")
+    watcher.fault("hang", delay=8, path=ADMIN_USERS, method="GET")
     started = time.monotonic()
     with pytest.raises(WatcherUnavailable, match="timeout") as info:
         quick.get_user(1)
-    assert time.monotonic() - started < 0.8 and not info.value.maybe_applied
-    retrying = make_client(watcher, timeout=0.3, retries=1)
-    watcher.fault("hang", delay=0.8, path=ADMIN_USERS, method="GET")
-    assert retrying.get_user(1).id == 1
+    assert time.monotonic() - started < 8 and not info.value.maybe_applied
+    retrying = make_client(watcher, timeout=2.0, retries=1)
+    watcher.fault("hang", delay=8, path=ADMIN_USERS, method="GET")
+    assert retrying.get_user(1).id == 1  # the first try times out, the retry is answered
 
 
 def test_post_timeout_may_have_applied(watcher: Any) -> None:
-    quick = make_client(watcher, timeout=0.3)
+    quick = make_client(watcher, timeout=1.0)
     quick.get_user(1)
-    watcher.fault("hang", delay=0.8, path=ADMIN_USERS, method="POST")
+    watcher.fault("hang", delay=2, path=ADMIN_USERS, method="POST")
     with pytest.raises(WatcherUnavailable) as info:
         quick.create_user(UserSpec(name="frank", password="Frank-pass-1"))
     assert info.value.maybe_applied
-    time.sleep(0.7)
-    assert quick.find_user_by_login("frank") is not None
+    patient = make_client(watcher)
+    give_up = time.monotonic() + 30
+    while patient.find_user_by_login("frank") is None:  # the hung request goes on and creates frank
+        assert time.monotonic() < give_up, "the timed-out create never happened"
+        time.sleep(0.05)
 
 
 def test_server_down_is_unavailable() -> None:
@@ -317,7 +347,6 @@ def socket_closed_port() -> Any:
 # ------------------------------------------------------------------ logging
 def test_logs_carry_no_secrets(watcher: Any, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    watcher.set_config(token_ttl=1)
     session = RecordingSession()
     tokens: list[str] = []
     original = session.request
@@ -329,9 +358,10 @@ def test_logs_carry_no_secrets(watcher: Any, caplog: pytest.LogCaptureFixture) -
         return resp
 
     session.request = spy  # type: ignore[method-assign]
-    client = make_client(watcher, session=session)
+    clock = Clock()
+    client = make_client(watcher, session=session, clock=clock)
     client.create_user(UserSpec(name="gina", password="Gina-Secret-Pass-9"))
-    time.sleep(1.1)
+    clock.now += 3600  # the token is due: the next call refreshes it first
     client.find_user_by_login("gina")
     with pytest.raises(WatcherConflict):
         client.create_user(UserSpec(name="gina", password="Gina-Secret-Pass-9"))

@@ -98,12 +98,13 @@ def test_refused_refresh_falls_back_to_password_then_gives_up() -> None:
 
 
 def test_token_refreshed_ahead_of_exp() -> None:
+    now = [time.time()]
     client, session, _ = _client([
-        _login(exp=time.time() + 0.05), ("GET", "/users/1", _resp(200, USER)),
-        ("POST", "/login", _resp(200, {"access_token": _jwt(time.time() + 3600)})),
-        ("GET", "/users/1", _resp(200, USER))])
+        _login(exp=now[0] + 60), ("GET", "/users/1", _resp(200, USER)),
+        ("POST", "/login", _resp(200, {"access_token": _jwt(now[0] + 3600)})),
+        ("GET", "/users/1", _resp(200, USER))], clock=lambda: now[0])
     client.get_user(1)
-    time.sleep(0.06)
+    now[0] += 55  # within the last 10 % of the token's life: refresh before using it
     client.get_user(1)
     assert session.calls[2]["headers"]["Authorization"] == "Bearer refresh-XYZ"
 
