@@ -10,7 +10,7 @@ WATCHER_PORT ?= 8081
 PYTEST_ARGS ?=
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test test-sqlite test-postgres deps dev-deps system-deps migrate demo bench lint clean
+.PHONY: run test test-sqlite test-postgres deps dev-deps system-deps migrate demo bench lint fmt clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +45,19 @@ demo: migrate
 run: deps
 	@bash scripts/run.sh
 
-## test: the whole suite on SQLite, then again on PostgreSQL.
-test: dev-deps system-deps
+## lint: ruff (lint and format check) and mypy (strict on portal/billing and portal/watcher); see pyproject.toml.
+lint: dev-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+## fmt: let ruff sort imports and format the code.
+fmt: dev-deps
+	$(VENV)/bin/ruff check --select I --fix .
+	$(VENV)/bin/ruff format .
+
+## test: lint, then the whole suite on SQLite, then again on PostgreSQL.
+test: lint system-deps
 	@bash scripts/test.sh $(PYTEST_ARGS)
 
 test-sqlite: dev-deps

@@ -73,4 +73,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(watcher_cli)
-    from portal.billing_cli import billing_cli; app.cli.add_command(billing_cli)
+    from portal.billing_cli import billing_cli
+    app.cli.add_command(billing_cli)

@@ -26,7 +26,7 @@ _dummy_hashes: dict[str, str] = {}
 def check_method(method: str, production: bool) -> str | None:
     """Return why ``method`` cannot be used (``None`` when it can); production refuses weak ones."""
     if scrypt := _SCRYPT.match(method):
-        n, r, p = (int(g) if g else d for g, d in zip(scrypt.groups(), (2**15, 8, 1)))
+        n, r, p = (int(g) if g else d for g, d in zip(scrypt.groups(), (2**15, 8, 1), strict=True))
         if n < 2 or n & (n - 1) or r < 1 or p < 1:
             return "scrypt needs N a power of two, r >= 1 and p >= 1"
         if production and n < MIN_SCRYPT_N:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from functools import wraps
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort

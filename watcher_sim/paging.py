@@ -55,7 +55,7 @@ def parse_sort(spec: str, tiebreak: str) -> list[tuple[str, bool]]:
 
 def _compare(fields: list[tuple[str, bool]]) -> Callable[[list[Any], list[Any]], int]:
     def cmp(a: list[Any], b: list[Any]) -> int:
-        for (_, desc), x, y in zip(fields, a, b):
+        for (_, desc), x, y in zip(fields, a, b, strict=False):
             rx, ry = _rank(x), _rank(y)
             if rx != ry:
                 result = -1 if rx < ry else 1

@@ -44,7 +44,7 @@ def record(action: str, object_type: str, object_id: int | None, summary: str = 
            actor: User | None = None, only_changes: bool = True) -> AuditEvent:
     """Add an audit event (flushed with the caller's unit of work, never committed here)."""
     if actor is None and has_request_context() and current_user.is_authenticated:
-        actor = current_user._get_current_object()  # type: ignore[attr-defined]
+        actor = current_user._get_current_object()
     if only_changes and before is not None and after is not None:
         before, after = diff(before, after)
     event = AuditEvent(

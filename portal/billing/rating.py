@@ -118,7 +118,7 @@ def _ledger(spans: Iterable[UsageSpan], scope: dict[int, BillingOrg]) -> tuple[l
         end = None if span.ended_at is None else as_utc(span.ended_at, "ended_at")
         ledger.append((span, as_utc(span.started_at, "started_at"), end))
     ledger.sort(key=lambda entry: (entry[0].camera_id, entry[1]))
-    for previous, current in zip(ledger, ledger[1:]):
+    for previous, current in zip(ledger, ledger[1:], strict=False):
         if previous[0].camera_id == current[0].camera_id and (
                 previous[2] is None or previous[2] > current[1]):
             raise OverlappingSpans(current[0].camera_id)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -62,7 +63,7 @@ def create(organization_id: int) -> BaseResponse:
     except ValueError:
         flash("Choose a valid period.", "error")
         return redirect(url_for("usages.show", organization_id=org.id))
-    args = {"period": "custom", "start": period.start.isoformat(), "end": period.end.isoformat()}
+    args: dict[str, Any] = {"period": "custom", "start": period.start.isoformat(), "end": period.end.isoformat()}
     try:
         invoice = create_invoice(org, period, utcnow(), issue=bool(form.issue.data),
                                  actor=current_user._get_current_object())
@@ -148,7 +149,7 @@ def csv(invoice_id: int) -> Response:
 def _act(invoice_id: int, action: str) -> BaseResponse:
     """Run one lifecycle action behind a confirm/pay/void form and redirect."""
     invoice = db.session.get(Invoice, invoice_id) or abort(404)
-    form = {"pay": PayForm, "void": VoidForm}.get(action, ConfirmForm)()
+    form: Any = {"pay": PayForm, "void": VoidForm}.get(action, ConfirmForm)()
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for message in errors:

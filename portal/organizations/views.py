@@ -84,7 +84,7 @@ def detail(organization_id: int) -> str:
 
 @bp.route("/<int:organization_id>/members", methods=["POST"])
 @admin_required
-def add_member(organization_id: int) -> str | Response:
+def add_member(organization_id: int) -> str | Response | tuple[str, int]:
     """Add a user with rights to the organization."""
     org = db.session.get(Organization, organization_id) or abort(404)
     form = _member_form(org)

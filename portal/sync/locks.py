@@ -45,7 +45,7 @@ def try_acquire(name: str, stale_after: timedelta = timedelta(minutes=30)) -> st
                               or_(JobLock.holder.is_(None), JobLock.acquired_at < now - stale_after))
         .values(holder=holder, acquired_at=now).execution_options(synchronize_session=False))
     db.session.commit()
-    return holder if result.rowcount == 1 else None
+    return holder if result.rowcount == 1 else None  # type: ignore[attr-defined]  # an UPDATE's CursorResult
 
 
 def release(name: str, holder: str) -> None:

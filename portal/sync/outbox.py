@@ -12,7 +12,8 @@ import logging
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -73,7 +74,7 @@ def _claim(item: OutboxItem, now: datetime) -> bool:
                                  OutboxItem.next_attempt_at <= now)
         .values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False))
     db.session.commit()
-    return result.rowcount == 1
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # an UPDATE's CursorResult
 
 
 def _deliver(client: WatcherClient, item: OutboxItem, rows: list[OutboxItem]) -> None:

@@ -76,9 +76,10 @@ def apply_streams(streams: list[Stream], now: datetime | None = None) -> PullRes
     now = now or utcnow()
     bill_disabled = bool(current_app.config.get("BILL_DISABLED_CAMERAS", False))
     result = PullResult(seen=len(streams))
-    orgs = dict(db.session.execute(select(Organization.watcher_id, Organization.id)
-                                   .where(Organization.watcher_id.is_not(None))).all())
-    tariffs = dict(db.session.execute(select(Tariff.watcher_id, Tariff.id).where(Tariff.watcher_id.is_not(None))).all())
+    orgs: dict[int, int] = dict(db.session.execute(  # type: ignore[arg-type]  # watcher_id IS NOT NULL
+        select(Organization.watcher_id, Organization.id).where(Organization.watcher_id.is_not(None))).all())
+    tariffs: dict[int, int] = dict(db.session.execute(  # type: ignore[arg-type]  # watcher_id IS NOT NULL
+        select(Tariff.watcher_id, Tariff.id).where(Tariff.watcher_id.is_not(None))).all())
     cameras = {c.name: c for c in db.session.scalars(select(Camera))}
     open_by_camera = {i.camera_id: i for i in db.session.scalars(select(UsageInterval)
                                                                   .where(UsageInterval.ended_at.is_(None)))}

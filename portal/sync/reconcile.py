@@ -102,7 +102,8 @@ def _allowed_presets(client: WatcherClient, org: Organization, label: str) -> li
     return drifts
 
 
-def _members(client: WatcherClient, org: Organization, label: str, users_by_wid: dict[int, User]) -> list[Drift]:
+def _members(client: WatcherClient, org: Organization, label: str,
+             users_by_wid: dict[int | None, User]) -> list[Drift]:
     assert org.watcher_id is not None
     try:
         current = {m.id: m for m in client.list_org_members(org.watcher_id)}

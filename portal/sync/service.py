@@ -8,7 +8,8 @@ from portal.models import Organization, Tariff, User, utcnow
 from portal.sync import outbox, pull as pull_module, reconcile
 from portal.sync.connection import get_client
 
-REPAIRABLE = {"organization": Organization, "user": User, "tariff": Tariff}
+REPAIRABLE: dict[str, type[Organization] | type[User] | type[Tariff]] = {
+    "organization": Organization, "user": User, "tariff": Tariff}
 
 
 def run_dispatch(limit: int = 500) -> outbox.DispatchResult:
@@ -40,6 +41,7 @@ def repair(object_type: str, object_id: int) -> bool:
     obj = db.session.get(model, object_id) if model else None
     if obj is None:
         return False
+    assert isinstance(obj, Organization | User | Tariff)
     outbox.enqueue(obj)
     return True
 
@@ -58,6 +60,7 @@ def enqueue_everything() -> int:
         if model is User:
             query = query.where(User.role == "subscriber")
         for obj in db.session.scalars(query):
+            assert isinstance(obj, Organization | User | Tariff)
             outbox.enqueue(obj)
             count += 1
     return count

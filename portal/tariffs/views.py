@@ -31,7 +31,7 @@ def _today() -> date:
 
 
 def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
+    return current_user._get_current_object()
 
 
 def _get(tariff_id: int) -> Tariff:

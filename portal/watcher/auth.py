@@ -19,11 +19,11 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-log = logging.getLogger("portal.watcher.client")
-
 from .errors import WatcherAuthError, WatcherError, WatcherProtocolError
 from .paging import Fields
 from .types import Tokens
+
+log = logging.getLogger("portal.watcher.client")
 
 __all__ = ["jwt_claims", "token_expiry", "parse_tokens", "TokenState", "TokenAuth"]
 

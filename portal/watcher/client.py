@@ -184,8 +184,11 @@ class WatcherClient(TokenAuth):
     def list_org_members(self, org_id: int, *, limit: int | None = None) -> list[OrgMember]:
         """All members of an organization with their rights (all pages)."""
         path = f"/organizations/{_seg(org_id)}/users"
-        fetch = lambda c: parse_page(self._request("GET", "client", path, params=_params(limit=limit, cursor=c)),
-                                     "users", OrgMember.parse)
+
+        def fetch(cursor: str | None) -> Page[OrgMember]:
+            body = self._request("GET", "client", path, params=_params(limit=limit, cursor=cursor))
+            return parse_page(body, "users", OrgMember.parse)
+
         return list(iterate_pages(fetch))
 
     def get_org_member(self, org_id: int, user_id: int) -> OrgMember:

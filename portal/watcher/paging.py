@@ -8,6 +8,7 @@ follows ``next`` until it is absent and refuses a cursor that comes back twice.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -46,25 +47,26 @@ class Fields:
         """Integer field (integral floats accepted, booleans refused); None when absent."""
         return self._get(key, int, "integer", required)
 
-    def ms(self, key: str) -> int | None:
+    def ms(self, key: builtins.str) -> builtins.int | None:
         """Optional Unix-milliseconds timestamp."""
-        return self._get(key, int, "integer ms", False)
+        value: builtins.int | None = self._get(key, int, "integer ms", False)
+        return value
 
-    def str(self, key: str, *, required: bool = False) -> Any:
+    def str(self, key: builtins.str, *, required: bool = False) -> Any:
         """String field; None when absent."""
         return self._get(key, str, "string", required)
 
-    def bool(self, key: str, default: bool = False) -> bool:
+    def bool(self, key: builtins.str, default: builtins.bool = False) -> builtins.bool:
         """Boolean field; missing or null gives ``default``."""
         value = self._get(key, bool, "boolean", False)
         return default if value is None else value
 
-    def obj(self, key: str) -> Fields:
+    def obj(self, key: builtins.str) -> Fields:
         """Nested object; missing or null gives an empty one."""
         value = self.data.get(key)
         return Fields({} if value is None else value, f"{self.where}.{key}")
 
-    def list(self, key: str) -> list[Any]:
+    def list(self, key: builtins.str) -> builtins.list[Any]:
         """List field; missing or null gives an empty list."""
         return self._get(key, list, "list", False) or []
 

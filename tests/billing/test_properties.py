@@ -68,7 +68,7 @@ def scenarios(draw: st.DrawFn, max_days: int = 70) -> Scenario:
             marks.append(marks[-1] + step)  # short gaps put several spans in one day
         if len(marks) % 2:
             marks.append(-1)  # the last interval stays open
-        for begin, stop in zip(marks[::2], marks[1::2]):
+        for begin, stop in zip(marks[::2], marks[1::2], strict=True):
             spans.append(span(camera, base + timedelta(seconds=begin),
                               None if stop < 0 else base + timedelta(seconds=stop),
                               org_id=draw(st.sampled_from([o.id for o in orgs])),
@@ -97,7 +97,7 @@ def test_engine_matches_the_day_by_day_reference(case: Scenario) -> None:
     expected = reference_lines(case.orgs, case.spans, case.prices, case.period.start,
                                case.period.end, case.now, case.mode is ProrationMode.DAY)
     assert _exact_by_key(statement) == expected
-    assert {k: ln.amount_minor for k, ln in zip(_exact_by_key(statement), statement.lines)} == \
+    assert {k: ln.amount_minor for k, ln in zip(_exact_by_key(statement), statement.lines, strict=False)} == \
         {k: half_up(v) for k, v in expected.items()}
     assert statement.total_minor == sum(half_up(v) for v in expected.values())
 

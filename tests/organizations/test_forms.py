@@ -25,7 +25,7 @@ def valid(**overrides: Any) -> dict[str, Any]:
 def test_create_with_existing_owner(app: Flask, admin_client: FlaskClient) -> None:
     with app.app_context():
         owner = make_user("owner@example.com")
-        basic, other = make_tariff("Basic"), make_tariff("Other")
+        basic, _other = make_tariff("Basic"), make_tariff("Other")
         db.session.commit()
         owner_id, basic_id = owner.id, basic.id
     response = admin_client.post("/admin/organizations/new", data=valid(
@@ -66,7 +66,7 @@ def test_create_form_preselects_default_tariffs(app: Flask, admin_client: FlaskC
     with app.app_context():
         default = make_tariff("Default plan", is_default_offer=True)
         plain = make_tariff("Plain plan")
-        old = make_tariff("Old plan", is_default_offer=True, is_archived=True)
+        make_tariff("Old plan", is_default_offer=True, is_archived=True)
         db.session.commit()
         ids = default.id, plain.id
     html = admin_client.get("/admin/organizations/new").get_data(as_text=True)

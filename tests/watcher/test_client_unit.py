@@ -23,7 +23,9 @@ PASSWORD = "pa55-Very-Secret"
 
 
 def _jwt(exp: float | None) -> str:
-    enc = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
+    def enc(d: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
+
     claims = {"sub": "1"} if exp is None else {"sub": "1", "exp": exp}
     return f"{enc({'alg': 'none'})}.{enc(claims)}.sig{int(time.time() * 1e6)}"
 

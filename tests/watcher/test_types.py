@@ -18,7 +18,9 @@ from portal.watcher.types import (Organization, OrganizationSpec, OrgMember, Pre
 
 
 def _jwt(claims: dict) -> str:
-    enc = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
+    def enc(d: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
+
     return f"{enc({'alg': 'RS256'})}.{enc(claims)}.c2ln"
 
 

@@ -7,7 +7,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import pytest
 
 from tests.watcher_sim.helpers import Api
 from watcher_sim.testing import SimHandle
