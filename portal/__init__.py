@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, send_from_directory
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -39,7 +39,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.register(app)
     templating.register(app)
     cli.register(app)
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
     return app
+
+
+def _favicon() -> Response:
+    """Browsers ask for /favicon.ico on every first visit: answer it rather than log a 404."""
+    return send_from_directory(ROOT / "static", "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400)
 
 
 @event.listens_for(Engine, "connect")

@@ -47,7 +47,8 @@ TARIFFS = [
 ]
 
 ORGANIZATIONS = [
-    # title, parent, owner login, owner name, timezone, invoice to parent, allowed tariffs, trial (days ago)
+    # title, parent, owner login, owner name, timezone, invoice to parent, allowed tariffs,
+    # trial (first and last day, in days before today: negative is after today)
     ("Northwind Security", None, "alice@northwind.example", "Alice Novak", "Europe/Berlin", False,
      ("Archive 7 days", "Archive 30 days", "Plates 14 days"), None),
     ("Northwind Retail Branch", "Northwind Security", "carol@northwind.example", "Carol Diaz", "Europe/Berlin",
@@ -55,7 +56,7 @@ ORGANIZATIONS = [
     ("Northwind Warehouse", "Northwind Security", "dan@northwind.example", "Dan Okafor", "Europe/Berlin", False,
      ("Archive 30 days",), None),
     ("Harbor Clinic", None, "erin@harborclinic.example", "Erin Walsh", "Europe/London", False,
-     ("Archive 7 days",), (20, 6)),
+     ("Archive 7 days",), (20, -10)),  # in trial on any day the demo is loaded
     ("Maple School", None, "frank@mapleschool.example", "Frank Liu", "America/New_York", False,
      ("Archive 7 days", "Archive 30 days + Faces"), None),
     ("Atlas Logistics", None, "grace@atlas.example", "Grace Kim", "Asia/Dubai", False,

@@ -22,14 +22,28 @@ class PathOnlyRequestHandler(WSGIRequestHandler):
                  size)
 
 
+class QuietRequestHandler(WSGIRequestHandler):
+    """Logs no requests (errors still reach the log)."""
+
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        """Skip the access log line."""
+
+
+def request_handler(access_log: bool) -> type[WSGIRequestHandler]:
+    """The handler class for ``--access-log`` (redacted lines) or without it (none)."""
+    return PathOnlyRequestHandler if access_log else QuietRequestHandler
+
+
 def main() -> None:
     """Serve the portal on HOST:PORT."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--access-log", action="store_true",
+                        help="log every request (paths redacted); off by default so e-mails and errors stand out")
     args = parser.parse_args()
     from app import app
-    run_simple(args.host, args.port, app, threaded=True, request_handler=PathOnlyRequestHandler)
+    run_simple(args.host, args.port, app, threaded=True, request_handler=request_handler(args.access_log))
 
 
 if __name__ == "__main__":

@@ -77,7 +77,8 @@ def test_log_messages_are_filtered(caplog) -> None:  # type: ignore[no-untyped-d
 
 def test_dev_server_log_is_redacted(tmp_path: Path) -> None:
     port = free_port()
-    output = _serve_and_log([sys.executable, "-m", "portal.devserver", "--port", str(port)], port, _env(tmp_path))
+    output = _serve_and_log([sys.executable, "-m", "portal.devserver", "--port", str(port), "--access-log"],
+                            port, _env(tmp_path))
     assert "/watcher/auth/***" in output
     assert "hunter2-pass" not in output and "topsecret-path" not in output
 
@@ -88,3 +89,14 @@ def test_gunicorn_log_is_redacted(tmp_path: Path) -> None:
     output = _serve_and_log([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:app"], port, env)
     assert "/watcher/auth/***" in output
     assert "hunter2-pass" not in output and "topsecret-path" not in output
+
+
+def test_dev_server_access_log_is_off_unless_asked() -> None:
+    from portal.devserver import PathOnlyRequestHandler, QuietRequestHandler, request_handler
+
+    assert request_handler(access_log=False) is QuietRequestHandler
+    assert request_handler(access_log=True) is PathOnlyRequestHandler
+    # the quiet handler writes nothing for a request
+    handler = QuietRequestHandler.__new__(QuietRequestHandler)
+    handler.log = lambda *args: (_ for _ in ()).throw(AssertionError(args))  # type: ignore[method-assign]
+    handler.log_request(200, 10)

@@ -18,6 +18,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8081, help="port (default 8081)")
     parser.add_argument("--data", default="instance/watcher.sqlite", help="SQLite state file")
     parser.add_argument("--demo", action="store_true", help="load demo data into an empty store")
+    parser.add_argument("--quiet", action="store_true", help="no access log line per request")
     parser.add_argument("--admin-login", default="admin", help="built-in admin login")
     parser.add_argument("--admin-password", default="admin", help="built-in admin password")
     parser.add_argument("--token-ttl", type=float, default=3600.0,
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
                 admin_password=opts.admin_password, token_ttl=opts.token_ttl,
                 external_auth_url=opts.external_auth_url, demo=opts.demo)
     print(f"watcher_sim admin account: {opts.admin_login} / {opts.admin_password}", flush=True)
-    serve(opts.host, opts.port, sim)
+    serve(opts.host, opts.port, sim, access_log=not opts.quiet)
 
 
 if __name__ == "__main__":

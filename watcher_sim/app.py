@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -23,12 +24,20 @@ def create_app(sim: Any) -> Flask:
     app.extensions["watcher_sim"] = sim
     api.register(app)
     app.register_blueprint(control.bp)
+    started_at = int(time.time())
+
+    @app.get(ADMIN_PREFIX + "/monitoring/<any(liveness, readiness):probe>")
+    def monitoring(probe: str) -> Any:
+        """Liveness and readiness probes (the published ``ServerStatsWhoami`` shape)."""
+        return {"now": int(time.time() * 1000), "server_version": "watcher_sim", "started_at": started_at}
 
     @app.before_request
     def authenticate() -> None:
         path = request.path
         if not path.startswith((ADMIN_PREFIX, CLIENT_PREFIX)) or path.endswith("/login"):
             return
+        if path.startswith(ADMIN_PREFIX + "/monitoring/"):
+            return  # probes answer without credentials, as for Kubernetes
         if request.routing_exception is not None:
             return  # unknown path / method: answer 404/405 without asking for credentials
         user = sim.auth.current_user(request.headers.get("Authorization"))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from watcher_sim.auth import Authenticator, hash_password
 from watcher_sim.config import SimConfig
@@ -76,9 +76,17 @@ def build(
     return sim
 
 
-def serve(host: str, port: int, sim: Sim) -> None:
-    """Serve forever with werkzeug's threaded server."""
-    server = make_server(host, port, sim.wsgi, threaded=True)
+class _QuietHandler(WSGIRequestHandler):
+    """Request handler that does not log every request."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Skip access logging."""
+
+
+def serve(host: str, port: int, sim: Sim, access_log: bool = True) -> None:
+    """Serve forever with werkzeug's threaded server (``access_log=False``: no line per request)."""
+    server = make_server(host, port, sim.wsgi, threaded=True,
+                         request_handler=WSGIRequestHandler if access_log else _QuietHandler)
     print(f"watcher_sim listening on http://{host}:{server.server_port}", flush=True)
     try:
         server.serve_forever()
