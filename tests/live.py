@@ -8,13 +8,12 @@ from contextlib import contextmanager
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.mailbox import free_port
 
 
 @contextmanager
 def serve(app: Flask) -> Iterator[str]:
     """Run ``app`` on a free port in a background thread; yields its base URL."""
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)  # the OS picks a free port: no race
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

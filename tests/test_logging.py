@@ -5,6 +5,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -20,8 +21,23 @@ def test_loggable_path() -> None:
     assert loggable_path("/admin/users/?q=x") == "/admin/users/"
 
 
-def _serve_and_log(command: list[str], port: int, env: dict[str, str]) -> str:
+class _PortTaken(Exception):
+    """Another process took the free port between choosing it and binding it."""
+
+
+def _serve_and_log(start: Callable[[int], tuple[list[str], dict[str, str]]]) -> str:
+    """Run ``start(port)``'s server on a free port (another if that one is taken meanwhile)."""
+    for _ in range(5):
+        try:
+            return _serve_once(free_port(), start)
+        except _PortTaken:
+            continue
+    raise AssertionError("no free port could be bound five times in a row")
+
+
+def _serve_once(port: int, start: Callable[[int], tuple[list[str], dict[str, str]]]) -> str:
     """Start a server, call the external-auth URL once it answers, return its log once the call shows."""
+    command, env = start(port)
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
@@ -34,6 +50,8 @@ def _serve_and_log(command: list[str], port: int, env: dict[str, str]) -> str:
                              params={"login": "a@b.c", "password": "hunter2-pass"}, timeout=30)
                 break
             except requests.ConnectionError:
+                if any("in use" in line for line in lines):
+                    raise _PortTaken() from None
                 assert proc.poll() is None, "".join(lines)
                 assert time.monotonic() < give_up, "the server never answered:\n" + "".join(lines)
                 time.sleep(0.1)
@@ -76,17 +94,18 @@ def test_log_messages_are_filtered(caplog) -> None:  # type: ignore[no-untyped-d
 
 
 def test_dev_server_log_is_redacted(tmp_path: Path) -> None:
-    port = free_port()
-    output = _serve_and_log([sys.executable, "-m", "portal.devserver", "--port", str(port), "--access-log"],
-                            port, _env(tmp_path))
+    env = _env(tmp_path)
+    output = _serve_and_log(lambda port: (
+        [sys.executable, "-m", "portal.devserver", "--port", str(port), "--access-log"], env))
     assert "/watcher/auth/***" in output
     assert "hunter2-pass" not in output and "topsecret-path" not in output
 
 
 def test_gunicorn_log_is_redacted(tmp_path: Path) -> None:
-    port = free_port()
-    env = {**_env(tmp_path), "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
-    output = _serve_and_log([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:app"], port, env)
+    env = _env(tmp_path)
+    output = _serve_and_log(lambda port: (
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:app"],
+        {**env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}))
     assert "/watcher/auth/***" in output
     assert "hunter2-pass" not in output and "topsecret-path" not in output
 

@@ -30,24 +30,32 @@ def test_help_works() -> None:
         assert flag in out.stdout
 
 
-def test_subprocess_start_answers_basic_login(tmp_path: Path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "watcher_sim", "--port", str(port), "--data",
-         str(tmp_path / "w.sqlite"), "--admin-login", "root", "--admin-password", "pw"],
-        cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
+def _start_on_free_port(tmp_path: Path) -> tuple[subprocess.Popen[str], requests.Response]:
+    """Start the server in a subprocess; try another port if one is taken between choosing and binding."""
+    for attempt in range(5):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "watcher_sim", "--port", str(port), "--data",
+             str(tmp_path / f"w{attempt}.sqlite"), "--admin-login", "root", "--admin-password", "pw"],
+            cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         url = f"http://127.0.0.1:{port}/watcher/admin-api/v3/login"
         deadline = time.monotonic() + 60  # generous: the machine may be busy
-        while True:
+        while proc.poll() is None:
             try:
-                resp = requests.post(url, auth=("root", "pw"), timeout=30)
-                break
+                return proc, requests.post(url, auth=("root", "pw"), timeout=30)
             except requests.ConnectionError:
-                assert time.monotonic() < deadline and proc.poll() is None
+                assert time.monotonic() < deadline, "the server never answered"
                 time.sleep(0.1)
+        output, _ = proc.communicate(timeout=60)
+        assert "in use" in output, output  # anything but a taken port is a real failure
+    raise AssertionError("no free port could be bound five times in a row")
+
+
+def test_subprocess_start_answers_basic_login(tmp_path: Path) -> None:
+    proc, resp = _start_on_free_port(tmp_path)
+    try:
         assert resp.status_code == 200
         assert resp.json()["access_token"].count(".") == 2
     finally:
