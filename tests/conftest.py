@@ -85,36 +85,35 @@ def _used_tables(tables: list[str]) -> list[str]:
 def _empty_tables() -> None:
     """Empty the tables a test wrote to (all of them, in dependency order) and reset their ids."""
     tables = _used_tables([t.name for t in reversed(Base.metadata.sorted_tables)])
+    db.session.rollback()
     if not tables:
-        db.session.rollback()
         return
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-    else:
-        # SQLite cannot disable triggers, and the invoice rules refuse deleting issued
-        # invoices: drop them for the clean-up and put them back (PostgreSQL's TRUNCATE
-        # fires no row trigger).  Without an invoice there is nothing they could refuse.
-        guarded = "invoices" in tables
-        db.session.execute(text("PRAGMA foreign_keys=OFF"))
+        db.session.commit()
+        return
+    # SQLite cannot disable triggers, and the invoice rules refuse deleting issued invoices:
+    # drop them for the clean-up and put them back (PostgreSQL's TRUNCATE fires no row
+    # trigger).  Without an invoice there is nothing they could refuse.  One connection
+    # throughout: the foreign-key pragma is per connection, and it must be on again when
+    # the connection goes back to the pool.
+    guarded = "invoices" in tables
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction, so it takes effect
         if guarded:
             for statement in invoice_rules.downgrade_statements("sqlite"):
-                db.session.execute(text(statement))
+                conn.exec_driver_sql(statement)
         for table in tables:
-            db.session.execute(text(f'DELETE FROM "{table}"'))
-        db.session.execute(text("DELETE FROM sqlite_sequence")) if _has_sqlite_sequence() else None
+            conn.exec_driver_sql(f'DELETE FROM "{table}"')
+        if conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'").first():
+            conn.exec_driver_sql("DELETE FROM sqlite_sequence")
         if guarded:
             for statement in invoice_rules.upgrade_statements("sqlite"):
-                db.session.execute(text(statement))
-        db.session.commit()
-        # only outside a transaction does this take effect; the connection goes back to the pool
-        db.session.execute(text("PRAGMA foreign_keys=ON"))
-        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
-    db.session.commit()
-
-
-def _has_sqlite_sequence() -> bool:
-    return db.session.execute(text(
-        "SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first() is not None
+                conn.exec_driver_sql(statement)
+        conn.commit()
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        conn.commit()
 
 
 def make_config(database_url: str, **overrides: Any) -> dict[str, Any]:
