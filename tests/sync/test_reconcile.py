@@ -9,12 +9,15 @@ from portal.extensions import db
 from portal.models import Organization, Tariff, User
 from portal.sync import outbox, service
 from portal.watcher import OrganizationSpec, PresetSpec, UserSpec, WatcherClient
-from tests.factories import add_member, login, make_admin, make_org, make_tariff, make_user
+from tests.factories import add_member, login, make_admin, make_org, make_service, make_tariff, make_user
 
 
 def _pushed(app: Flask) -> dict[str, int]:
     with app.app_context():
-        tariff = make_tariff("Gold")
+        # a continuous archive, so the preset has an expiration the repair can restore (a setting
+        # the tariff lacks is left out of the preset body: see portal.sync.presets)
+        tariff = make_tariff("Gold", services=[make_service("Gold archive", kind="continuous_archive",
+                                                            archive_days=14)])
         owner = make_user("own@gold.example")
         member = make_user("mem@gold.example")
         org = make_org("Gold Co", owner=owner, camera_limit=7)
