@@ -274,6 +274,11 @@ class WatcherClient(TokenAuth):
         """Update the given fields of a preset (admin API)."""
         return Preset.parse(self._request("PUT", "admin", f"/presets/{_seg(preset_id)}", json=spec.to_payload()))
 
+    def retire_preset(self, preset_id: int) -> Preset:
+        """Soft-delete a preset (``deleted_at`` now): v3 publishes no preset DELETE."""
+        body = {"deleted_at": int(time.time() * 1000)}
+        return Preset.parse(self._request("PUT", "admin", f"/presets/{_seg(preset_id)}", json=body))
+
     # --------------------------------------------------------------------- streams
     def list_streams(self, *, select: str | Iterable[str] | None = None, limit: int | None = None,
                      cursor: str | None = None, sort: str | None = None) -> Page[Stream]:
