@@ -203,3 +203,38 @@ def test_watcher_asks_the_portal_to_check_passwords(app: Flask, watcher: SimHand
     assert requests.get(f"{live_portal}/login", timeout=5).status_code == 200
     assert can_login_to_watcher(watcher, "both@acme.example", "portal-pass-123")
     assert not can_login_to_watcher(watcher, "both@acme.example", "wrong-password")
+
+
+def test_watcher_decides_for_logins_the_portal_does_not_manage(app: Flask, watcher: SimHandle,
+                                                               live_portal: str) -> None:
+    """Watcher's own admin (also the portal's service account here) and a disabled subscriber:
+    the portal's late answer makes Watcher use its own store, so no password is ever wiped."""
+    with app.app_context():
+        user = make_user("dora@acme.example", password="dora-pass-123")
+        add_member(user, make_org("Dora Co", owner=user), can_view_streams=True)
+        from portal.sync import outbox
+        outbox.enqueue(user, password="dora-pass-123")
+        db.session.commit()
+        assert outbox.dispatch().failed == 0
+        user_id = user.id
+    watcher.set_config(external_auth_url=f"{live_portal}/watcher/auth/{SECRET}", external_auth_timeout=0.3)
+    assert can_login_to_watcher(watcher, watcher.admin_login, watcher.admin_password)
+    assert can_login_to_watcher(watcher, "dora@acme.example", "dora-pass-123")
+    with app.app_context():
+        from portal.sync import outbox
+        user = db.session.get(User, user_id)
+        user.is_enabled = False
+        outbox.enqueue(user)
+        db.session.commit()
+        assert outbox.dispatch().failed == 0
+    assert not can_login_to_watcher(watcher, "dora@acme.example", "dora-pass-123")  # Watcher refuses itself
+    with app.app_context():
+        from portal.sync import outbox
+        user = db.session.get(User, user_id)
+        user.is_enabled = True
+        outbox.enqueue(user)
+        db.session.commit()
+        assert outbox.dispatch().failed == 0
+    watcher.set_config(external_auth_url=None)  # Watcher's own store still holds the same password
+    assert can_login_to_watcher(watcher, "dora@acme.example", "dora-pass-123")
+    assert can_login_to_watcher(watcher, watcher.admin_login, watcher.admin_password)
