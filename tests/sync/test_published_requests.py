@@ -73,9 +73,10 @@ def test_every_request_the_portal_sends_is_published(app: Flask, watcher: SimHan
                                                      recorded: list[Call]) -> None:
     with app.app_context():
         archive = make_service("Archive 30", kind="continuous_archive", archive_days=30)
-        events = make_service("Events 7d", kind="event_archive", archive_days=7, archive_gb=50)
+        events = make_service("Events 7d", kind="event_archive", archive_days=7)
+        space = make_service("Space 50 GB", kind="archive_space", archive_gb=50)
         faces = make_service("Faces", kind="analytics", analytics="faces")
-        pro, live = make_tariff("Pro", services=[archive, events, faces]), make_tariff("Live only")
+        pro, live = make_tariff("Pro", services=[archive, events, space, faces]), make_tariff("Live only")
         owner, viewer = make_user("owner@pub.example", name="Olga"), make_user("viewer@pub.example")
         make_user("disabled@pub.example", is_enabled=False)
         org = make_org("Published Co", owner=owner, camera_limit=4, user_limit=3)

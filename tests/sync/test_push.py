@@ -16,7 +16,7 @@ from watcher_sim.testing import SimHandle
 
 def _catalog() -> tuple[Tariff, Organization, User]:
     archive = make_service("Archive 30", kind="continuous_archive", archive_days=30)
-    events = make_service("Events 50GB", kind="event_archive", archive_gb=50)
+    events = make_service("Space 50GB", kind="archive_space", archive_gb=50)  # whole-archive cap
     faces = make_service("Faces", kind="analytics", analytics="faces")
     tariff = make_tariff("Pro", services=[archive, events, faces])
     owner = make_user("owner@acme.example", name="Olga Owner")
