@@ -11,7 +11,7 @@ Sources (Flussonic docs, pages "authorize-watcher-user-on-external-system" = AUT
   against its own database (both pages).  This is the only documented way to let Watcher decide
   by itself.
 
-``FALLBACK`` is therefore answered *late*: after ``EXTERNAL_AUTH_FALLBACK_DELAY`` seconds
+``FALLBACK`` is therefore answered *late* ([I] marks our inference in the table): after ``EXTERNAL_AUTH_FALLBACK_DELAY`` seconds
 (default 2.5, past Watcher's documented 2 s) with ``503 Service Unavailable``.  A Watcher that
 waits 2 s has given up by then and uses its own store (documented); should one wait longer, it
 gets the HTTP answer for "backend unavailable", never a decline.  That a 503 on its own means
@@ -37,7 +37,11 @@ administrators and other Watcher-only
 users, the portal's own service account
 ``WATCHER_LOGIN``, portal billing admins)
 check failed (database error, any error)   FALLBACK    its own store; no password is reset     both
-rate limit exceeded                        FALLBACK    its own store; no password is reset     both
+rate limit exceeded                        503 at      its own store if it takes a 503 as      [I]
+                                           once        "out of reach"; never a decline
+                                                       (no delay: holding a worker 2.5 s per
+                                                       excess call would let a flood take the
+                                                       portal down)
 empty login                                FALLBACK    its own store                           both
 caller without the secret / address        401         (not Watcher, or Watcher misconfigured:  --
                                                        undocumented; never a decline)

@@ -49,10 +49,11 @@ def _allowed(secret: str | None) -> bool:
     return not allow or (request.remote_addr or "") in allow
 
 
-def fallback_response() -> Response:
-    """The "backend out of reach" answer: 503, sent only after Watcher's 2 s wait has passed."""
+def fallback_response(*, late: bool = True) -> Response:
+    """The "backend out of reach" answer: 503, sent only after Watcher's 2 s wait has passed
+    (``late=False``: at once, for rate limiting, see :mod:`portal.extauth.policy`)."""
     delay = float(current_app.config.get("EXTERNAL_AUTH_FALLBACK_DELAY", 2.5))
-    if delay > 0:
+    if late and delay > 0:
         time.sleep(delay)
     return Response("", status=STATUS[FALLBACK], headers={"Retry-After": "1", "Cache-Control": "no-store"})
 
@@ -64,8 +65,8 @@ def _rate_limited(_limit_info: object) -> None:
 
 @bp.errorhandler(429)
 def _too_many(_error: Exception) -> Response:
-    """Rate limited: Watcher must not take it as a decline (no password reset)."""
-    return fallback_response()
+    """Rate limited: never a decline (no password reset), and answered at once."""
+    return fallback_response(late=False)
 
 
 @bp.route("", methods=["GET", "POST"], defaults={"secret": None})
