@@ -10,7 +10,7 @@ WATCHER_PORT ?= 8081
 PYTEST_ARGS ?=
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test test-sqlite test-postgres deps dev-deps system-deps migrate demo bench lint fmt clean
+.PHONY: run test test-sqlite test-postgres deps dev-deps system-deps migrate demo bench lint fmt clean contract
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,14 @@ test-sqlite: dev-deps
 
 test-postgres: dev-deps
 	TEST_DATABASE=postgres $(PY) -m pytest $(PYTEST_ARGS)
+
+## contract: check a real Watcher before go-live (creates, reads back and deletes only its own
+## uniquely prefixed objects):  make contract WATCHER_URL=https://... WATCHER_LOGIN=... WATCHER_PASSWORD=...
+contract: deps
+	@test -n "$(WATCHER_URL)" -a -n "$(WATCHER_LOGIN)" -a -n "$(WATCHER_PASSWORD)" || \
+	  { echo "usage: make contract WATCHER_URL=... WATCHER_LOGIN=... WATCHER_PASSWORD=..."; exit 2; }
+	@WATCHER_URL="$(WATCHER_URL)" WATCHER_LOGIN="$(WATCHER_LOGIN)" WATCHER_PASSWORD="$(WATCHER_PASSWORD)" \
+	  $(PY) -m portal.watcher.contract
 
 bench: dev-deps
 	$(PY) -m bench

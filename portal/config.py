@@ -129,6 +129,8 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "EXTERNAL_AUTH_SECRET": env.get("EXTERNAL_AUTH_SECRET", ""),
         "EXTERNAL_AUTH_ALLOWED_IPS": env.get("EXTERNAL_AUTH_ALLOWED_IPS", ""),
         "EXTERNAL_AUTH_RATE_LIMIT": env.get("EXTERNAL_AUTH_RATE_LIMIT", "120 per minute"),
+        # seconds before the "let Watcher decide" answer: past Watcher's documented 2 s wait
+        "EXTERNAL_AUTH_FALLBACK_DELAY": _int(env, "EXTERNAL_AUTH_FALLBACK_DELAY_MS", 2500) / 1000,
         "MAIL_SERVER": env.get("MAIL_SERVER", "127.0.0.1"),
         "MAIL_PORT": _int(env, "MAIL_PORT", 25),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),

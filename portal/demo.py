@@ -32,7 +32,7 @@ SERVICES = [
     ("Continuous archive 14 days", "continuous_archive", 14, None, None, 500),
     ("Continuous archive 30 days", "continuous_archive", 30, None, None, 900),
     ("Event archive 30 days", "event_archive", 30, None, None, 200),
-    ("Event archive 200 GB", "event_archive", None, 200, None, 250),
+    ("Archive space 200 GB", "archive_space", None, 200, None, 250),
     ("Face recognition", "analytics", None, None, "faces", 1500),
     ("Licence-plate recognition", "analytics", None, None, "plates", 1200),
 ]
@@ -42,7 +42,7 @@ TARIFFS = [
     ("Archive 7 days", ["Continuous archive 7 days"], None, True),
     ("Archive 30 days", ["Continuous archive 30 days", "Event archive 30 days"], None, True),
     ("Archive 30 days + Faces", ["Continuous archive 30 days", "Face recognition"], 2200, False),
-    ("Plates 14 days", ["Continuous archive 14 days", "Event archive 200 GB", "Licence-plate recognition"],
+    ("Plates 14 days", ["Continuous archive 14 days", "Archive space 200 GB", "Licence-plate recognition"],
      None, False),
 ]
 

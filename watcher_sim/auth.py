@@ -52,16 +52,26 @@ class Authenticator:
 
     # -- credentials ------------------------------------------------------------
     def check_password(self, login: str, password: str) -> dict[str, Any]:
-        """Return the user for valid credentials, else raise a 401."""
+        """Return the user for valid credentials, else raise a 401.
+
+        With an external authentication backend configured, every login (administrators
+        included: the docs list no exemption) is first sent to it, as the published docs
+        describe: 200 allows and stores the hash of this password; 403 or 404 declines and
+        resets the stored password ("In case of decline, the user password is reset"); no
+        answer within ``external_auth_timeout`` (2 s) or an unreachable backend falls back to
+        the local store.  Any other status is treated as "out of reach" too (an inference:
+        the docs name only 200/403/404).
+        """
         user = self.store.user_by_name(login)
         if user is None:
             raise unauthorized("Invalid login or password", "invalid_credentials")
         verdict = None
-        if self.config.external_auth_url and login != self.config.admin_login:
+        if self.config.external_auth_url:
             verdict = self._ask_backend(self.config.external_auth_url, login, password)
         if verdict is True:
             self.store.user_update(user["id"], user["name"], _data(user), hash_password(password))
         elif verdict is False:
+            self.store.clear_password(user["id"])
             raise unauthorized("Invalid login or password", "invalid_credentials")
         elif not user["password_hash"] or not check_password_hash(user["password_hash"], password):
             raise unauthorized("Invalid login or password", "invalid_credentials")

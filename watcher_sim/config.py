@@ -22,16 +22,19 @@ class SimConfig:
         self._defaults = {
             "token_ttl": self.token_ttl,
             "external_auth_url": self.external_auth_url,
+            "external_auth_timeout": self.external_auth_timeout,
         }
 
     def update(self, **changes: object) -> None:
-        """Apply changes to ``token_ttl`` / ``external_auth_url``."""
+        """Apply changes to ``token_ttl`` / ``external_auth_url`` / ``external_auth_timeout``."""
         with self.lock:
             if "token_ttl" in changes:
                 self.token_ttl = float(changes["token_ttl"])  # type: ignore[arg-type]
             if "external_auth_url" in changes:
                 url = changes["external_auth_url"]
                 self.external_auth_url = str(url) if url else None
+            if "external_auth_timeout" in changes:
+                self.external_auth_timeout = float(changes["external_auth_timeout"])  # type: ignore[arg-type]
 
     def restore(self) -> None:
         """Go back to the values given at start."""
@@ -43,4 +46,5 @@ class SimConfig:
             "admin_login": self.admin_login,
             "token_ttl": self.token_ttl,
             "external_auth_url": self.external_auth_url,
+            "external_auth_timeout": self.external_auth_timeout,
         }

@@ -80,13 +80,13 @@ def clear_faults() -> Any:
 
 @bp.put("/config")
 def set_config() -> Any:
-    """Change {token_ttl (s), external_auth_url (str|null)} at runtime."""
+    """Change {token_ttl (s), external_auth_url (str|null), external_auth_timeout (s)} at runtime."""
     data = _body()
     if "token_ttl" in data and not (isinstance(data["token_ttl"], (int, float))
                                     and data["token_ttl"] > 0):
         raise bad_value("token_ttl", "token_ttl must be a positive number of seconds")
     _sim().config.update(**{k: v for k, v in data.items()
-                            if k in ("token_ttl", "external_auth_url")})
+                            if k in ("token_ttl", "external_auth_url", "external_auth_timeout")})
     return _sim().config.as_dict()
 
 

@@ -94,6 +94,9 @@ def load_demo(store: Store, now_ms: int) -> bool:
                 "last_change": {"updated_at": now_ms - 100 * DAY_MS, "user": "admin"},
             })
         org_ids: dict[str, int] = {}
+        # the portal's service account (an administrator) stays a full member of every
+        # organization it manages, as the portal's push arranges (portal/sync/push.py)
+        admins = [u["id"] for u in store.user_all() if u.get("access_level") == "admin"]
         for title, login, fullname, allowed, days in ORGS:
             created = now_ms - days * DAY_MS
             owner = store.user_by_name(login)
@@ -104,6 +107,8 @@ def load_demo(store: Store, now_ms: int) -> bool:
                 "owner_id": owner_id, "limits": {"streams": 50, "users": 20},
             })
             orgs.set_member(store, org_ids[title], owner_id, dict(orgs.ALL_RIGHTS))
+            for admin_id in admins:
+                orgs.set_member(store, org_ids[title], admin_id, dict(orgs.ALL_RIGHTS))
             for preset_title in allowed:
                 orgs.link_preset(store, org_ids[title], preset_ids[preset_title])
         for login, fullname, org_title, flags in MEMBERS:

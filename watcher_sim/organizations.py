@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from watcher_sim.errors import ApiError, bad_value, not_found
+from watcher_sim.schema import check_body
 from watcher_sim.store import Store, now_ms
 
 PERM_FLAGS = (
@@ -26,11 +27,9 @@ def is_admin(user: dict[str, Any]) -> bool:
 
 
 def clean_perms(body: Any, base: dict[str, bool] | None = None) -> dict[str, bool]:
-    """Permission flags from a request body (missing flags keep ``base`` or False)."""
+    """Permission flags from a flat ``OrganizationPermissions`` object (missing flags keep ``base``)."""
     if not isinstance(body, dict):
         raise bad_value("permissions", "permissions must be an object")
-    if isinstance(body.get("organization"), dict):  # accept the response shape too
-        body = body["organization"]
     perms = dict(base or NO_RIGHTS)
     for flag in PERM_FLAGS:
         if flag in body:
@@ -87,9 +86,12 @@ def remove_member(store: Store, org_id: int, user_id: int) -> bool:
 
 
 def caller_perms(store: Store, org_id: int, user: dict[str, Any]) -> dict[str, bool] | None:
-    """The caller's effective flags in an org: admins and owners have all rights."""
-    if is_admin(user):
-        return dict(ALL_RIGHTS)
+    """The caller's flags in an org: owners have all rights, members theirs, others None.
+
+    Administrators get nothing here: the docs ("user-and-permission-management") let them
+    view and edit only the general settings of an organization they do not own; the views
+    grant that separately.
+    """
     org = store.doc_get("organizations", org_id)
     if org is not None and org.get("owner_id") == user["id"]:
         return dict(ALL_RIGHTS)
@@ -134,15 +136,12 @@ def get_org(store: Store, org_id: int) -> dict[str, Any]:
 
 
 def _owner_id(store: Store, body: dict[str, Any]) -> int | None | object:
-    """Owner id from ``owner: {id}`` or ``owner_id``; a sentinel when absent."""
-    if "owner" in body:
-        owner = body["owner"]
-        raw = owner.get("id") if isinstance(owner, dict) else owner
-        field = "owner.id"
-    elif "owner_id" in body:
-        raw, field = body["owner_id"], "owner_id"
-    else:
+    """Owner id from ``owner: {id}``; a sentinel when absent."""
+    if "owner" not in body:
         return _ABSENT
+    owner = body["owner"]
+    raw = owner.get("id") if isinstance(owner, dict) else None
+    field = "owner.id"
     if raw is None:
         return None
     if not isinstance(raw, int) or isinstance(raw, bool) or store.user_get(raw) is None:
@@ -174,6 +173,7 @@ def save_org(store: Store, body: Any, caller: dict[str, Any],
     """Create (``org_id`` None) or update an organization from a request body."""
     if not isinstance(body, dict):
         raise ApiError(400, "Body must be a JSON object", "bad_request")
+    check_body(body, "C:Organization")
     current = get_org(store, org_id) if org_id is not None else {
         "title": None, "created_at": now_ms(), "is_default": False, "owner_id": caller["id"],
         "limits": {"streams": None, "users": None},
@@ -202,17 +202,15 @@ def save_org(store: Store, body: Any, caller: dict[str, Any],
 def delete_org(store: Store, org_id: int) -> None:
     """Delete an organization with its memberships, preset links and streams."""
     get_org(store, org_id)
-    with store.tx():
-        for stream in store.stream_all():
-            if stream.get("organization_id") == org_id:
-                store.stream_delete(stream["name"])
+    with store.tx() as db:
+        db.execute("DELETE FROM streams WHERE json_extract(data, '$.organization_id') = ?", (org_id,))
         store.doc_delete("organizations", org_id)
 
 
 def render_org(store: Store, org: dict[str, Any], caller: dict[str, Any]) -> dict[str, Any]:
     """The v3 ``Organization`` JSON."""
     owner = store.user_get(org["owner_id"]) if org.get("owner_id") else None
-    streams = sum(1 for s in store.stream_all() if s.get("organization_id") == org["id"])
+    streams = store.stream_count("organization_id", org["id"])
     perms = caller_perms(store, org["id"], caller)
     return {
         "id": org["id"],

@@ -118,11 +118,13 @@ def select_fields(item: Mapping[str, Any], spec: str) -> dict[str, Any]:
     return out
 
 
-def _encode(state: dict[str, Any]) -> str:
+def encode_cursor(state: dict[str, Any]) -> str:
+    """An opaque cursor (base64 JSON) for a page boundary."""
     return base64.b64encode(json.dumps(state, separators=(",", ":")).encode()).decode()
 
 
-def _decode(cursor: str) -> dict[str, Any]:
+def decode_cursor(cursor: str) -> dict[str, Any]:
+    """The state inside a cursor; a 400 JSON:API error when it is not one of ours."""
     try:
         state = json.loads(base64.b64decode(cursor, validate=True))
         if state["d"] not in ("next", "prev") or not isinstance(state["k"], list):
@@ -132,7 +134,8 @@ def _decode(cursor: str) -> dict[str, Any]:
         raise ApiError(400, "Invalid cursor", "invalid_cursor", parameter="cursor") from None
 
 
-def _limit(args: Mapping[str, str]) -> int:
+def page_limit(args: Mapping[str, str]) -> int:
+    """The ``limit`` parameter (default 100, at most 1000); a 400 when not a positive integer."""
     raw = args.get("limit")
     if raw is None or raw == "":
         return DEFAULT_LIMIT
@@ -162,8 +165,8 @@ def paginate(
     started = time.perf_counter()
     skip = RESERVED | set(handled)
     rows = [i for i in items if all(_matches(i, p, v) for p, v in args.items() if p not in skip)]
-    limit = _limit(args)
-    cursor = _decode(args["cursor"]) if args.get("cursor") else None
+    limit = page_limit(args)
+    cursor = decode_cursor(args["cursor"]) if args.get("cursor") else None
     spec = cursor["s"] if cursor else (args.get("sort") or default_sort or tiebreak)
     fields = parse_sort(spec, tiebreak)
     cmp = _compare(fields)
@@ -179,8 +182,8 @@ def paginate(
         start = max(0, end - limit)
     page = keyed[start:end]
     more_after, more_before = end < len(keyed) and page, start > 0 and page
-    result_next = _encode({"d": "next", "s": spec, "k": page[-1][0]}) if more_after else None
-    result_prev = _encode({"d": "prev", "s": spec, "k": page[0][0]}) if more_before else None
+    result_next = encode_cursor({"d": "next", "s": spec, "k": page[-1][0]}) if more_after else None
+    result_prev = encode_cursor({"d": "prev", "s": spec, "k": page[0][0]}) if more_before else None
     selected = args.get("select")
     out = [select_fields(r, selected) if selected else dict(r) for _, r in page]
     return {

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from watcher_sim import organizations as orgs
-from watcher_sim.errors import ApiError, bad_value, not_found
+from watcher_sim.errors import bad_value, not_found
+from watcher_sim.schema import check_body
 from watcher_sim.store import Store, now_ms
 
 DVR_FIELDS = (
@@ -42,19 +43,18 @@ def clean_dvr(raw: Any, base: dict[str, Any], prefix: str = "dvr") -> dict[str, 
 
 
 def clean_vision(raw: Any, prefix: str = "vision") -> dict[str, Any] | None:
-    """``{alg: faces|plates}`` or None."""
-    if raw is None or raw == {}:
+    """``{alg: faces|plates}`` (the only published values: null is a 400) or None for ``{}``."""
+    if raw == {}:
         return None
-    if not isinstance(raw, dict) or raw.get("alg") not in (*VISION_ALGS, None):
+    if not isinstance(raw, dict) or raw.get("alg") not in VISION_ALGS:
         raise bad_value(f"{prefix}.alg", "vision.alg must be faces or plates")
-    return {"alg": raw["alg"]} if raw.get("alg") else None
+    return {"alg": raw["alg"]}
 
 
 def save_preset(store: Store, body: Any, caller: dict[str, Any],
                 preset_id: int | None = None) -> int:
     """Create (``preset_id`` None) or partially update a preset."""
-    if not isinstance(body, dict):
-        raise ApiError(400, "Body must be a JSON object", "bad_request")
+    check_body(body, "A:Preset")
     current = get_preset(store, preset_id) if preset_id is not None else {
         "title": None, "dvr": {f: None for f in DVR_FIELDS}, "vision": None,
         "is_adjustable": True, "is_default": False, "deleted_at": None,
@@ -85,6 +85,14 @@ def save_preset(store: Store, body: Any, caller: dict[str, Any],
     return preset_id
 
 
+def in_organization(store: Store, org_id: int) -> set[int]:
+    """Presets usable in an organization: the ones allowed there plus every live default preset
+    ("a Default preset ... is available in all orgs", docs "presets-management")."""
+    ids = set(orgs.allowed_presets(store, org_id))
+    ids.update(p["id"] for p in store.doc_all("presets") if p.get("is_default") and not p.get("deleted_at"))
+    return ids
+
+
 def visible_ids(store: Store, caller: dict[str, Any]) -> set[int] | None:
     """Presets a caller may use: None = all (admin); else defaults + org-allowed ones."""
     if orgs.is_admin(caller):
@@ -101,7 +109,7 @@ def render_preset(store: Store, preset: dict[str, Any]) -> dict[str, Any]:
         org_count = db.execute(
             "SELECT COUNT(*) FROM org_presets WHERE preset_id = ?", (preset["id"],)
         ).fetchone()[0]
-    streams = sum(1 for s in store.stream_all() if s.get("preset_id") == preset["id"])
+    streams = store.stream_count("preset_id", preset["id"])
     return {
         "id": preset["id"],
         "title": preset["title"],

@@ -45,6 +45,12 @@ CREATE TABLE IF NOT EXISTS org_presets (
 CREATE TABLE IF NOT EXISTS streams (
     name TEXT PRIMARY KEY, data TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS stream_refs (
+    name TEXT PRIMARY KEY REFERENCES streams(name) ON DELETE CASCADE,
+    org_id INTEGER, preset_id INTEGER
+);
+CREATE INDEX IF NOT EXISTS stream_refs_org ON stream_refs (org_id);
+CREATE INDEX IF NOT EXISTS stream_refs_preset ON stream_refs (preset_id);
 CREATE TABLE IF NOT EXISTS sessions (
     refresh_token TEXT PRIMARY KEY,
     session TEXT NOT NULL,
@@ -74,6 +80,9 @@ class Store:
         with self._lock:
             self._conn.execute("PRAGMA foreign_keys = ON")
             self._conn.executescript(SCHEMA)
+            self._conn.execute(  # stores written before stream_refs existed
+                "INSERT OR IGNORE INTO stream_refs (name, org_id, preset_id) SELECT name,"
+                " json_extract(data, '$.organization_id'), json_extract(data, '$.preset_id') FROM streams")
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
@@ -190,6 +199,11 @@ class Store:
                     "UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id)
                 )
 
+    def clear_password(self, user_id: int) -> None:
+        """Forget a user's password hash (what Watcher does when the auth backend declines)."""
+        with self.tx() as db:
+            db.execute("UPDATE users SET password_hash = NULL WHERE id = ?", (user_id,))
+
     def user_delete(self, user_id: int) -> bool:
         """Delete a user (memberships and sessions cascade)."""
         with self.tx() as db:
@@ -210,13 +224,53 @@ class Store:
         return [{**json.loads(r["data"]), "name": r["name"]} for r in rows]
 
     def stream_put(self, name: str, data: dict[str, Any]) -> None:
-        """Create or replace a stream document."""
+        """Create or replace a stream document (and its indexed organization/preset ids)."""
         body = {k: v for k, v in data.items() if k != "name"}
         with self.tx() as db:
             db.execute(
-                "INSERT OR REPLACE INTO streams (name, data) VALUES (?, ?)",
+                "INSERT INTO streams (name, data) VALUES (?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET data = excluded.data",
                 (name, json.dumps(body)),
             )
+            db.execute(
+                "INSERT OR REPLACE INTO stream_refs (name, org_id, preset_id) VALUES (?, ?, ?)",
+                (name, body.get("organization_id"), body.get("preset_id")),
+            )
+
+    def stream_count(self, column: str, value: int) -> int:
+        """How many streams belong to an organization (``organization_id``) or use a preset."""
+        col = {"organization_id": "org_id", "preset_id": "preset_id"}[column]
+        with self.tx() as db:
+            return int(db.execute(f"SELECT COUNT(*) FROM stream_refs WHERE {col} = ?", (value,)).fetchone()[0])
+
+    def stream_page(self, after: str | None, before: str | None, limit: int,
+                    org_ids: set[int] | None) -> tuple[list[dict[str, Any]], int, bool, bool]:
+        """One keyset page of streams by name (index range scan: cost follows the page).
+
+        Returns (streams, estimated count, more after, more before); ``org_ids`` None = all.
+        """
+        where, params = [], []
+        if org_ids is not None:
+            marks = ",".join("?" * len(org_ids)) or "NULL"
+            where.append(f"name IN (SELECT name FROM stream_refs WHERE org_id IN ({marks}))")
+            params.extend(sorted(org_ids))
+        scope = " AND ".join(where) or "1"
+        with self.tx() as db:
+            total = int(db.execute(f"SELECT COUNT(*) FROM streams WHERE {scope}", params).fetchone()[0])
+            if before is not None:
+                rows = db.execute(f"SELECT name, data FROM streams WHERE {scope} AND name < ?"
+                                  " ORDER BY name DESC LIMIT ?", [*params, before, limit + 1]).fetchall()
+                more_before, rows = len(rows) > limit, rows[:limit][::-1]
+                more_after = True
+            else:
+                bound = "AND name > ?" if after is not None else ""
+                extra = [after] if after is not None else []
+                rows = db.execute(f"SELECT name, data FROM streams WHERE {scope} {bound}"
+                                  " ORDER BY name LIMIT ?", [*params, *extra, limit + 1]).fetchall()
+                more_after, rows = len(rows) > limit, rows[:limit]
+                more_before = after is not None
+        items = [{**json.loads(r["data"]), "name": r["name"]} for r in rows]
+        return items, total, more_after, more_before
 
     def stream_delete(self, name: str) -> bool:
         """Delete a stream; True if it existed."""
@@ -236,7 +290,7 @@ class Store:
     def wipe(self, keep_user_id: int | None) -> None:
         """Delete everything except one user (the built-in admin) and meta."""
         with self.tx() as db:
-            for table in ("org_presets", "members", "streams", "organizations", "presets"):
+            for table in ("org_presets", "members", "stream_refs", "streams", "organizations", "presets"):
                 db.execute(f"DELETE FROM {table}")
             db.execute("DELETE FROM users WHERE id IS NOT ?", (keep_user_id,))
 

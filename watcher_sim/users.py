@@ -8,6 +8,7 @@ from typing import Any
 from watcher_sim import organizations as orgs
 from watcher_sim.auth import hash_password
 from watcher_sim.errors import ApiError, bad_value, forbidden, not_found
+from watcher_sim.schema import check_body
 from watcher_sim.store import Store, now_ms
 
 TEXT_FIELDS = ("email", "fullname", "phone", "locale", "note")
@@ -56,8 +57,7 @@ def _org_list(store: Store, raw: Any) -> list[tuple[int, dict[str, bool]]]:
 
 def save_user(store: Store, body: Any, user_id: int | None = None) -> int:
     """Create (``user_id`` None) or partially update a user from a request body."""
-    if not isinstance(body, dict):
-        raise ApiError(400, "Body must be a JSON object", "bad_request")
+    check_body(body, "A:UserCreate" if user_id is None else "A:User")
     _check(body)
     current = get_user(store, user_id) if user_id is not None else None
     name = body.get("name", current["name"] if current else None)

@@ -12,13 +12,25 @@ from portal.models.sync import WatcherSyncMixin
 
 KIND_CONTINUOUS = "continuous_archive"
 KIND_EVENT = "event_archive"
+KIND_SPACE = "archive_space"
 KIND_ANALYTICS = "analytics"
 KIND_OTHER = "other"
 SERVICE_KINDS = {
     KIND_CONTINUOUS: "Continuous archive",
     KIND_EVENT: "Event archive",
+    KIND_SPACE: "Archive space cap",
     KIND_ANALYTICS: "Video analytics",
     KIND_OTHER: "Other",
+}
+#: one sentence per kind: what it sets in the camera's Watcher preset
+KIND_HELP = {
+    KIND_CONTINUOUS: "Days of continuous recording kept for each camera (Watcher preset dvr.expiration).",
+    KIND_EVENT: "Extra days that recorded event episodes are kept beyond the continuous archive "
+                "(Watcher preset dvr.episodes_expiration).",
+    KIND_SPACE: "Disk space cap for a camera's whole archive, continuous recording and events together, "
+                "in GB (Watcher preset dvr.storage_limit).",
+    KIND_ANALYTICS: "Video analytics run on the camera: face or licence-plate recognition (Watcher preset vision.alg).",
+    KIND_OTHER: "A priced service that changes nothing in Watcher (for example support or installation).",
 }
 ANALYTICS = {"faces": "Face recognition", "plates": "Licence-plate recognition"}
 
@@ -35,13 +47,15 @@ class Service(Base):
 
     __tablename__ = "services"
     __table_args__ = (
-        CheckConstraint("kind IN ('continuous_archive', 'event_archive', 'analytics', 'other')",
+        CheckConstraint("kind IN ('continuous_archive', 'event_archive', 'archive_space', 'analytics', 'other')",
                         name="kind_known"),
         CheckConstraint("monthly_price_minor >= 0", name="price_not_negative"),
         CheckConstraint("length(currency) = 3", name="currency_iso"),
         CheckConstraint("kind <> 'continuous_archive' OR archive_days > 0", name="continuous_has_days"),
-        CheckConstraint("kind <> 'event_archive' OR archive_days > 0 OR archive_gb > 0",
-                        name="event_has_days_or_gb"),
+        CheckConstraint("kind <> 'event_archive' OR (archive_days > 0 AND archive_gb IS NULL)",
+                        name="event_has_days"),
+        CheckConstraint("kind <> 'archive_space' OR (archive_gb > 0 AND archive_days IS NULL)",
+                        name="space_has_gb"),
         CheckConstraint("kind <> 'analytics' OR analytics IN ('faces', 'plates')", name="analytics_known"),
     )
 

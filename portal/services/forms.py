@@ -8,16 +8,22 @@ from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAre
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.forms import CurrencyField, MoneyField, MoneyFor
-from portal.models.tariff import ANALYTICS, KIND_ANALYTICS, KIND_CONTINUOUS, KIND_EVENT, SERVICE_KINDS
+from portal.models.tariff import (ANALYTICS, KIND_ANALYTICS, KIND_CONTINUOUS, KIND_EVENT, KIND_HELP, KIND_SPACE,
+                                  SERVICE_KINDS)
 
 
 class ServiceForm(FlaskForm):
     """Create or edit a service."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    kind = SelectField("Kind", choices=list(SERVICE_KINDS.items()), validators=[DataRequired()])
-    archive_days = IntegerField("Archive depth, days", validators=[Optional(), NumberRange(min=1, max=3650)])
-    archive_gb = IntegerField("Event archive size, GB", validators=[Optional(), NumberRange(min=1, max=100000)])
+    kind = SelectField("Kind", choices=list(SERVICE_KINDS.items()), validators=[DataRequired()],
+                       description=" ".join(f"{SERVICE_KINDS[k]}: {KIND_HELP[k]}" for k in SERVICE_KINDS))
+    archive_days = IntegerField("Days kept", validators=[Optional(), NumberRange(min=1, max=3650)],
+                                description="Continuous archive: days of recording. Event archive: extra days "
+                                            "event episodes are kept.")
+    archive_gb = IntegerField("Whole-archive space cap, GB", validators=[Optional(), NumberRange(min=1, max=100000)],
+                              description="Archive space cap only: it limits the camera's whole archive, "
+                                          "continuous recording included.")
     analytics = SelectField("Analytics", choices=[("", "—")] + list(ANALYTICS.items()), validate_choice=False)
     monthly_price = MoneyField("Monthly price per camera", validators=[MoneyFor()])
     currency = CurrencyField()
@@ -31,9 +37,11 @@ class ServiceForm(FlaskForm):
         if kind == KIND_CONTINUOUS and not self.archive_days.data and not self.archive_days.errors:
             self.archive_days.errors.append("A continuous archive needs its depth in days.")
             ok = False
-        if (kind == KIND_EVENT and not self.archive_days.data and not self.archive_gb.data
-                and not self.archive_gb.errors and not self.archive_days.errors):
-            self.archive_gb.errors.append("An event archive needs a depth in days or a size in GB.")
+        if kind == KIND_EVENT and not self.archive_days.data and not self.archive_days.errors:
+            self.archive_days.errors.append("An event archive needs the days its episodes are kept.")
+            ok = False
+        if kind == KIND_SPACE and not self.archive_gb.data and not self.archive_gb.errors:
+            self.archive_gb.errors.append("An archive space cap needs its size in GB.")
             ok = False
         if self.analytics.data and self.analytics.data not in ANALYTICS:
             self.analytics.errors.append("Choose face or licence-plate recognition.")

@@ -7,7 +7,7 @@ from portal.audit import service as audit
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Service, Tariff, tariff_services
-from portal.models.tariff import KIND_ANALYTICS, KIND_CONTINUOUS, KIND_EVENT
+from portal.models.tariff import KIND_ANALYTICS, KIND_CONTINUOUS, KIND_EVENT, KIND_SPACE
 from portal.sync import outbox
 
 FIELDS = ("name", "kind", "archive_days", "archive_gb", "analytics", "monthly_price_minor", "currency",
@@ -18,7 +18,7 @@ def _normalise(service: Service) -> None:
     """Drop the fields that do not apply to the service's kind."""
     if service.kind not in (KIND_CONTINUOUS, KIND_EVENT):
         service.archive_days = None
-    if service.kind != KIND_EVENT:
+    if service.kind != KIND_SPACE:
         service.archive_gb = None
     if service.kind != KIND_ANALYTICS:
         service.analytics = None

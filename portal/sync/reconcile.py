@@ -14,7 +14,9 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Organization, SyncRun, Tariff, User, utcnow
 from portal.models.user import WATCHER_RIGHTS
+from portal.extauth.policy import may_use_watcher
 from portal.sync.presets import preset_spec
+from portal.sync.push import SERVICE_RIGHTS, service_account_id, watcher_user_limit
 from portal.watcher import WatcherClient, WatcherNotFound
 
 
@@ -44,8 +46,9 @@ def _users(client: WatcherClient) -> list[Drift]:
             continue
         if got.name != user.email:
             drifts.append(Drift("user", user.id, user.email, "login", user.email, got.name))
-        if got.disabled != (not user.is_enabled):
-            drifts.append(Drift("user", user.id, user.email, "disabled", str(not user.is_enabled), str(got.disabled)))
+        want_disabled = not may_use_watcher(user)
+        if got.disabled != want_disabled:
+            drifts.append(Drift("user", user.id, user.email, "disabled", str(want_disabled), str(got.disabled)))
     return drifts
 
 
@@ -73,18 +76,25 @@ def _presets(client: WatcherClient) -> list[Drift]:
 
 def _organizations(client: WatcherClient) -> list[Drift]:
     drifts = []
-    remote = {o.id: o for o in client.iter_organizations()}
     users_by_wid = {u.watcher_id: u for u in db.session.scalars(select(User).where(User.watcher_id.is_not(None)))}
     for org in db.session.scalars(select(Organization).order_by(Organization.id)):
-        got = remote.get(org.watcher_id) if org.watcher_id is not None else None
         label = org.title
+        got = None
+        if org.watcher_id is not None:
+            try:  # by stored id: an administrator sees every organization, member or not
+                got = client.get_organization(org.watcher_id)
+            except WatcherNotFound:
+                got = None
         if got is None:
             drifts.append(Drift("organization", org.id, label, "exists", "yes", "missing"))
             continue
+        if not got.caller_is_member:
+            drifts.append(Drift("organization", org.id, label, "service account", "member", "not a member"))
+            continue  # members and presets cannot be read until the push repairs this
         owner_wid = org.owner.watcher_id if org.owner else None
         for name, want, have in (("title", org.title, got.title), ("owner", owner_wid, got.owner_id),
                                  ("camera limit", org.camera_limit, got.stream_limit),
-                                 ("user limit", org.user_limit, got.user_limit)):
+                                 ("user limit (+1 service seat)", watcher_user_limit(org), got.user_limit)):
             if want is not None and want != have:
                 drifts.append(Drift("organization", org.id, label, name, str(want), str(have)))
         drifts.extend(_allowed_presets(client, org, label))
@@ -123,6 +133,10 @@ def _members(client: WatcherClient, org: Organization, label: str,
             if bool(getattr(membership, right)) != getattr(current[wid], right):
                 drifts.append(Drift("organization", org.id, label, f"{membership.user.email}: {right}",
                                     str(bool(getattr(membership, right))), str(getattr(current[wid], right))))
+    me = current.get(service_account_id(client))
+    if me is not None and any(getattr(me, right, True) is not True for right in SERVICE_RIGHTS
+                              if right in WATCHER_RIGHTS):
+        drifts.append(Drift("organization", org.id, label, "service account rights", "all", "reduced"))
     owner_wid = org.owner.watcher_id if org.owner else None
     for wid in sorted(set(current) - set(wanted)):
         if wid in users_by_wid and wid != owner_wid:

@@ -1,10 +1,11 @@
 """Operations behind the Sync page and the ``flask watcher`` commands."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from portal.audit import service as audit
 from portal.extensions import db
-from portal.models import Organization, Tariff, User, utcnow
+from portal.models import AuditEvent, Organization, Tariff, User, utcnow
 from portal.sync import outbox, pull as pull_module, reconcile
 from portal.sync.connection import get_client
 
@@ -50,6 +51,37 @@ def repair_all(drifts: list[reconcile.Drift]) -> int:
     """Queue every drifting object once; returns how many were queued."""
     keys = sorted({(d.object_type, d.object_id) for d in drifts})
     return sum(1 for object_type, object_id in keys if repair(object_type, object_id))
+
+
+def presets_awaiting_confirmation() -> list[Tariff]:
+    """Tariffs whose preset a migration changed and the admin has not yet confirmed re-pushing.
+
+    A ``tariff.preset_review`` audit row (written by the service-kind migration) newer than the
+    tariff's last ``tariff.preset_confirmed`` row means "waiting": re-pushing changes what paying
+    customers' cameras record, so it waits for an explicit confirmation on the Sync page.
+    """
+    def latest(action: str) -> dict[int, int]:
+        rows = db.session.execute(select(AuditEvent.object_id, func.max(AuditEvent.id))
+                                  .where(AuditEvent.action == action, AuditEvent.object_type == "tariff")
+                                  .group_by(AuditEvent.object_id))
+        return {int(oid): int(eid) for oid, eid in rows if oid is not None}
+
+    reviews, confirmed = latest("tariff.preset_review"), latest("tariff.preset_confirmed")
+    ids = [tid for tid, eid in reviews.items() if eid > confirmed.get(tid, 0)]
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Tariff).where(Tariff.id.in_(ids)).order_by(Tariff.name)))
+
+
+def confirm_presets() -> int:
+    """Queue every preset awaiting confirmation for a re-push and record the confirmation."""
+    tariffs = presets_awaiting_confirmation()
+    for tariff in tariffs:
+        outbox.enqueue(tariff)
+        audit.record("tariff.preset_confirmed", "tariff", tariff.id,
+                     summary=f"{tariff.name}: preset re-push confirmed after the service-kind migration")
+    db.session.flush()
+    return len(tariffs)
 
 
 def enqueue_everything() -> int:

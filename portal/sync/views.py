@@ -37,7 +37,19 @@ def index() -> str:
                                    .order_by(SyncRun.started_at.desc(), SyncRun.id.desc()).limit(10)))
     return render_template("sync/index.html", page=page, runs=runs, last_pull=_last("pull"),
                            last_push=_last("push"), backlog=outbox.backlog_count(), form=ConfirmForm(),
-                           configured=watcher_configured(), show_done=show_done)
+                           configured=watcher_configured(), show_done=show_done,
+                           awaiting=service.presets_awaiting_confirmation())
+
+
+@bp.route("/presets/confirm", methods=["POST"])
+@admin_required
+def confirm_presets() -> Response:
+    """The admin confirms re-pushing the presets a migration changed."""
+    if ConfirmForm().validate_on_submit():
+        queued = service.confirm_presets()
+        db.session.commit()
+        flash(f"{queued} preset(s) queued for Watcher.", "success")
+    return redirect(url_for("sync.index"))
 
 
 @bp.route("/now", methods=["POST"])

@@ -23,8 +23,8 @@ import requests
 from .auth import TokenAuth, TokenState
 from .errors import WatcherProtocolError, WatcherUnavailable, error_from_response
 from .paging import iterate_pages, parse_page
-from .types import (Organization, OrganizationSpec, OrgMember, Page, Preset, PresetSpec, Stream,
-                    User, UserSpec)
+from .types import (MEMBER_FLAGS, Organization, OrganizationSpec, OrgMember, Page, Preset, PresetSpec,
+                    Stream, User, UserSpec)
 
 log = logging.getLogger(__name__)
 PREFIXES = {"admin": "/watcher/admin-api/v3", "client": "/watcher/client-api/v3"}
@@ -197,44 +197,48 @@ class WatcherClient(TokenAuth):
 
     def put_org_member(self, org_id: int, user_id: int, *, can_view_streams: bool = True,
                        can_edit_streams: bool = False, can_edit_users: bool = False,
-                       can_view_stats: bool = False) -> OrgMember:
-        """Add a user to an organization or set their rights (idempotent PUT)."""
-        rights = {"can_view_streams": can_view_streams, "can_edit_streams": can_edit_streams,
-                  "can_edit_users": can_edit_users, "can_view_stats": can_view_stats}
-        body = self._request("PUT", "client", f"/organizations/{_seg(org_id)}/users/{_seg(user_id)}",
-                             json={"permissions": {"organization": rights}})
-        return OrgMember.parse(body)
+                       can_view_stats: bool = False, **more: bool) -> OrgMember:
+        """Add a user to an organization or set their rights (idempotent PUT). The body is the flat
+        model ``C:OrganizationPermissions`` (``more``: its other flags); the response nests them."""
+        body = {"can_view_streams": can_view_streams, "can_edit_streams": can_edit_streams,
+                "can_edit_users": can_edit_users, "can_view_stats": can_view_stats, **more}
+        unknown = set(body) - set(MEMBER_FLAGS)
+        if unknown:
+            raise ValueError(f"not a published organization permission: {sorted(unknown)}")
+        path = f"/organizations/{_seg(org_id)}/users/{_seg(user_id)}"
+        return OrgMember.parse(self._request("PUT", "client", path, json={k: bool(v) for k, v in body.items()}))
 
     def delete_org_member(self, org_id: int, user_id: int) -> None:
         """Remove a user from an organization."""
         self._request("DELETE", "client", f"/organizations/{_seg(org_id)}/users/{_seg(user_id)}")
 
     def allow_preset(self, org_id: int, preset_id: int) -> Preset | None:
-        """Make a preset available in an organization; returns it when Watcher echoes it."""
-        body = self._request("PUT", "client", f"/organizations/{_seg(org_id)}/presets",
+        """Make a preset available in an organization (admin API: no membership needed)."""
+        body = self._request("PUT", "admin", f"/organizations/{_seg(org_id)}/presets",
                              json={"preset_id": preset_id})
         return Preset.parse(body) if body else None
 
     def disallow_preset(self, org_id: int, preset_id: int) -> None:
-        """Withdraw a preset from an organization."""
-        self._request("DELETE", "client", f"/organizations/{_seg(org_id)}/presets/{_seg(preset_id)}")
+        """Withdraw a preset from an organization (admin API)."""
+        self._request("DELETE", "admin", f"/organizations/{_seg(org_id)}/presets/{_seg(preset_id)}")
 
     # ----------------------------------------------------------------------- users
-    def list_users(self, *, organization_id: int | None = None, name: str | None = None,
+    def list_users(self, *, organization_id: int | None = None, select: str | None = None,
                    limit: int | None = None, cursor: str | None = None) -> Page[User]:
-        """One page of users (collection key ``users_list``), optionally filtered."""
-        params = _params(organization_id=organization_id, name=name, limit=limit, cursor=cursor)
+        """One page of users (key ``users_list``); published filters: ``organization_id`` only."""
+        params = _params(organization_id=organization_id, select=select, limit=limit, cursor=cursor)
         return parse_page(self._request("GET", self.api, "/users", params=params), "users_list", User.parse)
 
-    def iter_users(self, *, organization_id: int | None = None, name: str | None = None,
+    def iter_users(self, *, organization_id: int | None = None, select: str | None = None,
                    limit: int | None = None) -> Iterator[User]:
-        """Every user matching the filters, following cursors."""
-        return iterate_pages(lambda c: self.list_users(organization_id=organization_id, name=name,
+        """Every user (optionally of one organization), following cursors."""
+        return iterate_pages(lambda c: self.list_users(organization_id=organization_id, select=select,
                                                        limit=limit, cursor=c))
 
     def find_user_by_login(self, login: str) -> User | None:
-        """The user whose ``name`` equals ``login`` exactly, or None (the server filter may be fuzzy)."""
-        return next((u for u in self.iter_users(name=login) if u.name == login), None)
+        """The user whose ``name`` is ``login``, or None: pages through ``id,name`` of all users
+        (no published login filter), so use it only when no Watcher id is stored."""
+        return next((u for u in self.iter_users(select="id,name", limit=1000) if u.name == login), None)
 
     def get_user(self, user_id: int) -> User:
         """One user by id."""
@@ -275,20 +279,25 @@ class WatcherClient(TokenAuth):
         """Update the given fields of a preset (admin API)."""
         return Preset.parse(self._request("PUT", "admin", f"/presets/{_seg(preset_id)}", json=spec.to_payload()))
 
+    def retire_preset(self, preset_id: int) -> Preset:
+        """Soft-delete a preset (``deleted_at`` now): v3 publishes no preset DELETE."""
+        body = {"deleted_at": int(time.time() * 1000)}
+        return Preset.parse(self._request("PUT", "admin", f"/presets/{_seg(preset_id)}", json=body))
+
     # --------------------------------------------------------------------- streams
     def list_streams(self, *, select: str | Iterable[str] | None = None, limit: int | None = None,
-                     cursor: str | None = None, **filters: Any) -> Page[Stream]:
+                     cursor: str | None = None, sort: str | None = None) -> Page[Stream]:
         """One page of streams; ``select`` limits the fields (``name`` is always added)."""
         if select is not None:
             fields = [s.strip() for s in (select.split(",") if isinstance(select, str) else select)]
             select = ",".join(dict.fromkeys(["name", *filter(None, fields)]))
-        params = _params(select=select, limit=limit, cursor=cursor, **filters)
+        params = _params(select=select, limit=limit, cursor=cursor, sort=sort)
         return parse_page(self._request("GET", self.api, "/streams", params=params), "streams", Stream.parse)
 
     def iter_streams(self, *, select: str | Iterable[str] | None = None, limit: int | None = None,
-                     **filters: Any) -> Iterator[Stream]:
+                     sort: str | None = None) -> Iterator[Stream]:
         """Every stream, following cursors."""
-        return iterate_pages(lambda c: self.list_streams(select=select, limit=limit, cursor=c, **filters))
+        return iterate_pages(lambda c: self.list_streams(select=select, limit=limit, cursor=c, sort=sort))
 
     def get_stream(self, name: str) -> Stream:
         """One stream by name."""

@@ -17,11 +17,16 @@ from typing import Any
 from .paging import Fields, Page
 
 __all__ = [
-    "Tokens", "Page", "Permissions", "Organization", "OrgMember", "UserOrganization", "User",
+    "MEMBER_FLAGS", "VISION_ALGS", "Tokens", "Page", "Permissions", "Organization", "OrgMember", "UserOrganization", "User",
     "Preset", "Stream", "OrganizationSpec", "PresetSpec", "UserSpec", "ms_to_datetime",
     "datetime_to_ms",
 ]
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+#: fields of the published model ``C:OrganizationPermissions`` (member rights PUT body)
+MEMBER_FLAGS = ("can_view_streams", "can_edit_streams", "can_edit_users", "can_view_stats",
+                "can_view_persons_lists", "can_edit_persons_lists", "is_member")
+#: published values of ``vision.alg`` (no null, no empty string)
+VISION_ALGS = ("faces", "plates")
 
 
 def ms_to_datetime(ms: int | None) -> datetime | None:
@@ -76,6 +81,7 @@ class Organization:
     stats_streams: int | None = None
     stats_users: int | None = None
     stats_mosaics: int | None = None
+    caller_is_member: bool | None = None
 
     @classmethod
     def parse(cls, data: Any, where: str = "organization") -> Organization:
@@ -90,6 +96,8 @@ class Organization:
             stream_limit=limits.int("streams"), user_limit=limits.int("users"),
             stats_streams=stats.int("streams"), stats_users=stats.int("users"),
             stats_mosaics=stats.int("mosaics"),
+            caller_is_member=(f.obj("user_permissions").bool("is_member")
+                              if "user_permissions" in f.data else None),
         )
 
 
@@ -232,10 +240,8 @@ def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class PresetSpec:
-    """Preset fields to create or update; None fields are left out of the body.
-
-    ``vision_alg=""`` switches analytics off (sends ``"vision": {"alg": null}``).
-    """
+    """Preset fields to create or update; None fields are left out of the body. Only published
+    values: ``vision.alg`` is ``faces`` or ``plates`` (no analytics = no ``vision``), no 0s."""
 
     title: str | None = None
     expiration: int | None = None
@@ -245,8 +251,12 @@ class PresetSpec:
     is_adjustable: bool | None = None
     is_default: bool | None = None
 
+    def __post_init__(self) -> None:
+        if self.vision_alg is not None and self.vision_alg not in VISION_ALGS:
+            raise ValueError(f"vision.alg must be one of {VISION_ALGS}, not {self.vision_alg!r}")
+
     def to_payload(self) -> dict[str, Any]:
-        """Body for ``POST /presets`` or ``PUT /presets/{id}``."""
+        """Body for ``POST /presets`` or ``PUT /presets/{id}`` (published model ``Preset``)."""
         body = _drop_none({"title": self.title, "is_adjustable": self.is_adjustable,
                            "is_default": self.is_default})
         dvr = _drop_none({"expiration": self.expiration, "storage_limit": self.storage_limit,
@@ -254,7 +264,7 @@ class PresetSpec:
         if dvr:
             body["dvr"] = dvr
         if self.vision_alg is not None:
-            body["vision"] = {"alg": self.vision_alg or None}
+            body["vision"] = {"alg": self.vision_alg}
         return body
 
 

@@ -45,7 +45,8 @@ def test_create_service(app: Flask, admin_client: FlaskClient) -> None:
     ({"archive_days": ""}, "A continuous archive needs its depth in days."),
     ({"archive_days": "0"}, "Number must be between 1 and 3650."),
     ({"kind": "analytics", "analytics": ""}, "Choose which analytics this service provides."),
-    ({"kind": "event_archive", "archive_days": "", "archive_gb": ""}, "An event archive needs a depth in days or a size in GB."),
+    ({"kind": "event_archive", "archive_days": "", "archive_gb": "20"}, "An event archive needs the days its episodes are kept."),
+    ({"kind": "archive_space", "archive_days": "", "archive_gb": ""}, "An archive space cap needs its size in GB."),
     ({"currency": "JPY", "monthly_price": "100.5"}, "JPY amounts take no decimals."),
 ])
 def test_invalid_service_saves_nothing(app: Flask, admin_client: FlaskClient, change: dict[str, str],
@@ -117,3 +118,12 @@ def test_price_larger_than_the_column_is_refused(app: Flask, admin_client: Flask
     response = admin_client.post("/admin/services/new", data={**VALID, "monthly_price": "99999999999"})
     assert "The amount is too large." in response.get_data(as_text=True)
     assert _count(app) == 0
+
+
+def test_form_explains_each_kind_in_a_sentence(admin_client: FlaskClient) -> None:
+    from portal.models.tariff import KIND_HELP
+    text = admin_client.get("/admin/services/new").get_data(as_text=True)
+    for sentence in KIND_HELP.values():
+        assert sentence in text
+    for field in ("dvr.expiration", "dvr.episodes_expiration", "dvr.storage_limit", "vision.alg"):
+        assert field in text

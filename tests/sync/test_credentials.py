@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,7 +29,8 @@ def app_config(watcher: SimHandle, mailbox: Mailbox) -> dict[str, Any]:  # noqa:
     return {"WATCHER_URL": watcher.url, "WATCHER_LOGIN": watcher.admin_login,
             "WATCHER_PASSWORD": watcher.admin_password, "WATCHER_TIMEOUT": 30, "WATCHER_QUICK_TIMEOUT": 15,
             "WATCHER_RETRIES": 1, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": mailbox.port,
-            "PUBLIC_URL": "http://portal.test", "EXTERNAL_AUTH_SECRET": SECRET}
+            "PUBLIC_URL": "http://portal.test", "EXTERNAL_AUTH_SECRET": SECRET,
+            "EXTERNAL_AUTH_FALLBACK_DELAY": 0.6}
 
 
 def can_login_to_watcher(watcher: SimHandle, login_name: str, password: str) -> bool:
@@ -112,34 +114,72 @@ def test_forgot_answers_the_same_for_unknown_addresses(client: FlaskClient, mail
     assert mailbox.messages == []
 
 
-def test_external_auth_contract(app: Flask, client: FlaskClient) -> None:
+def test_external_auth_contract(app: Flask, client: FlaskClient, watcher: SimHandle) -> None:
+    """Each row of the table in portal.extauth.policy: only a decline for a wrong password."""
     with app.app_context():
-        make_user("ext@acme.example", password="ext-password-1")
-        make_user("off@acme.example", password="ext-password-1", is_enabled=False)
+        ext = make_user("ext@acme.example", password="ext-password-1")
+        off = make_user("off@acme.example", password="ext-password-1", is_enabled=False)
+        org = make_org("Ext Co", owner=ext)
+        add_member(ext, org, can_view_streams=True)
+        add_member(off, org, can_view_streams=True)
+        make_user("lonely@acme.example", password="ext-password-1")  # no organization
+        make_user("boss@billing.example", password="ext-password-1", role="admin")
         db.session.commit()
     url = f"/watcher/auth/{SECRET}"
-    assert client.get(url, query_string={"login": "ext@acme.example", "password": "ext-password-1"}).status_code == 200
-    assert client.get(url, query_string={"login": "EXT@acme.example", "password": "wrong"}).status_code == 403
-    assert client.get(url, query_string={"login": "who@acme.example", "password": "x"}).status_code == 404
-    assert client.get(url, query_string={"login": "off@acme.example", "password": "ext-password-1"}).status_code == 403
+
+    def status(login_name: str, password: str = "ext-password-1") -> int:
+        return client.get(url, query_string={"login": login_name, "password": password}).status_code
+
+    assert status("ext@acme.example") == 200
+    assert status("EXT@acme.example", "wrong") == 403
+    # Watcher decides by itself (late 503 = "backend out of reach"): never a decline that resets
+    # the password Watcher holds.
+    assert status("who@acme.example", "x") == 503  # not managed by the portal (Watcher admin, ...)
+    assert status(watcher.admin_login, "x") == 503  # the portal's own service account
+    assert status("off@acme.example") == 503  # disabled: refused by Watcher itself
+    assert status("off@acme.example", "wrong") == 503
+    assert status("lonely@acme.example") == 503  # no organization (issue #13 item 5)
+    assert status("boss@billing.example") == 503  # billing staff are not Watcher users
+    assert status("") == 503
     assert client.get("/watcher/auth/wrong-secret", query_string={"login": "ext@acme.example",
                                                                   "password": "ext-password-1"}).status_code == 401
     assert client.post(url, data={"login": "ext@acme.example", "password": "ext-password-1"}).status_code == 200
     with app.app_context():
-        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "watcher.external_auth")).all()
-        assert [e.summary.split(":")[0] for e in events] == ["ok", "wrong", "unknown", "disabled", "ok"]
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "watcher.external_auth")
+                                    .order_by(AuditEvent.id)).all()
+        assert [e.summary.split(":")[0] for e in events] == [
+            "allow", "decline", "fallback", "fallback", "fallback", "fallback", "fallback", "fallback",
+            "fallback", "allow"]
         assert all("ext-password-1" not in (e.summary + str(e.after)) for e in events)
+
+
+def test_fallback_answer_comes_after_watchers_two_seconds(app: Flask, client: FlaskClient) -> None:
+    """The documented fallback is "no answer within 2 s": the default delay is past it."""
+    from portal.config import load_config
+    assert load_config({})["EXTERNAL_AUTH_FALLBACK_DELAY"] > 2.0
+    started = time.monotonic()
+    assert client.get(f"/watcher/auth/{SECRET}", query_string={"login": "x@y.z", "password": "p"}).status_code == 503
+    assert time.monotonic() - started >= 0.6  # this test app's configured delay
+
+
+def test_failing_check_is_never_a_decline(app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_args: Any) -> Any:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("portal.extauth.views.authenticate", broken)
+    assert client.get(f"/watcher/auth/{SECRET}", query_string={"login": "a@b.c", "password": "x"}).status_code == 503
 
 
 class TestExternalAuthRateLimit:
     @pytest.fixture()
     def app_config(self, watcher: SimHandle) -> dict[str, Any]:  # noqa: F811
-        return {"EXTERNAL_AUTH_SECRET": SECRET, "EXTERNAL_AUTH_RATE_LIMIT": "3 per minute"}
+        return {"EXTERNAL_AUTH_SECRET": SECRET, "EXTERNAL_AUTH_RATE_LIMIT": "3 per minute",
+                "EXTERNAL_AUTH_FALLBACK_DELAY": 0}
 
-    def test_rate_limited(self, client: FlaskClient) -> None:
+    def test_rate_limited_is_not_a_decline(self, client: FlaskClient) -> None:
         for _ in range(3):
             client.get(f"/watcher/auth/{SECRET}", query_string={"login": "a@b.c", "password": "x"})
-        assert client.get(f"/watcher/auth/{SECRET}", query_string={"login": "a@b.c", "password": "x"}).status_code == 429
+        assert client.get(f"/watcher/auth/{SECRET}", query_string={"login": "a@b.c", "password": "x"}).status_code == 503
 
 
 @pytest.fixture()
@@ -163,3 +203,38 @@ def test_watcher_asks_the_portal_to_check_passwords(app: Flask, watcher: SimHand
     assert requests.get(f"{live_portal}/login", timeout=30).status_code == 200
     assert can_login_to_watcher(watcher, "both@acme.example", "portal-pass-123")
     assert not can_login_to_watcher(watcher, "both@acme.example", "wrong-password")
+
+
+def test_watcher_decides_for_logins_the_portal_does_not_manage(app: Flask, watcher: SimHandle,
+                                                               live_portal: str) -> None:
+    """Watcher's own admin (also the portal's service account here) and a disabled subscriber:
+    the portal's late answer makes Watcher use its own store, so no password is ever wiped."""
+    with app.app_context():
+        user = make_user("dora@acme.example", password="dora-pass-123")
+        add_member(user, make_org("Dora Co", owner=user), can_view_streams=True)
+        from portal.sync import outbox
+        outbox.enqueue(user, password="dora-pass-123")
+        db.session.commit()
+        assert outbox.dispatch().failed == 0
+        user_id = user.id
+    watcher.set_config(external_auth_url=f"{live_portal}/watcher/auth/{SECRET}", external_auth_timeout=0.3)
+    assert can_login_to_watcher(watcher, watcher.admin_login, watcher.admin_password)
+    assert can_login_to_watcher(watcher, "dora@acme.example", "dora-pass-123")
+    with app.app_context():
+        from portal.sync import outbox
+        user = db.session.get(User, user_id)
+        user.is_enabled = False
+        outbox.enqueue(user)
+        db.session.commit()
+        assert outbox.dispatch().failed == 0
+    assert not can_login_to_watcher(watcher, "dora@acme.example", "dora-pass-123")  # Watcher refuses itself
+    with app.app_context():
+        from portal.sync import outbox
+        user = db.session.get(User, user_id)
+        user.is_enabled = True
+        outbox.enqueue(user)
+        db.session.commit()
+        assert outbox.dispatch().failed == 0
+    watcher.set_config(external_auth_url=None)  # Watcher's own store still holds the same password
+    assert can_login_to_watcher(watcher, "dora@acme.example", "dora-pass-123")
+    assert can_login_to_watcher(watcher, watcher.admin_login, watcher.admin_password)

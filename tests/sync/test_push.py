@@ -8,6 +8,7 @@ from portal.extensions import db
 from portal.models import Organization, OutboxItem, Tariff, User
 from portal.sync import credentials, outbox
 from portal.sync.presets import DAY, GB
+from portal.sync.push import SERVICE_SEATS
 from portal.watcher import WatcherClient
 from tests.factories import add_member, make_org, make_service, make_tariff, make_user
 from watcher_sim.testing import SimHandle
@@ -15,7 +16,7 @@ from watcher_sim.testing import SimHandle
 
 def _catalog() -> tuple[Tariff, Organization, User]:
     archive = make_service("Archive 30", kind="continuous_archive", archive_days=30)
-    events = make_service("Events 50GB", kind="event_archive", archive_gb=50)
+    events = make_service("Space 50GB", kind="archive_space", archive_gb=50)  # whole-archive cap
     faces = make_service("Faces", kind="analytics", analytics="faces")
     tariff = make_tariff("Pro", services=[archive, events, faces])
     owner = make_user("owner@acme.example", name="Olga Owner")
@@ -46,8 +47,10 @@ def test_each_push_kind_lands_with_the_right_fields(app: Flask, wclient: Watcher
     assert (preset.title, preset.is_adjustable) == ("Pro", False)
     assert (preset.expiration, preset.storage_limit, preset.vision_alg) == (30 * DAY, 50 * GB, "faces")
     remote_org = wclient.get_organization(org_wid)
+    # Watcher's user limit holds the portal's 5 plus the service account's seat (portal.sync.push)
     assert (remote_org.title, remote_org.owner_id, remote_org.stream_limit, remote_org.user_limit) == \
-        ("Acme", owner_wid, 10, 5)
+        ("Acme", owner_wid, 10, 5 + SERVICE_SEATS)
+    assert remote_org.caller_is_member
     assert [p.id for p in wclient.iter_presets(organization_id=org_wid)] == [preset_wid]
     members = {m.id: m for m in wclient.list_org_members(org_wid)}
     assert members[viewer_wid].can_view_streams and members[viewer_wid].can_view_stats
@@ -105,6 +108,7 @@ def test_pending_credential_is_encrypted_and_wiped_after_delivery(app: Flask, wa
     password = "Sup3r secret pass"
     with app.app_context():
         user = make_user("cred@acme.example")
+        add_member(user, make_org("Cred Co", owner=user), can_view_streams=True)  # may use Watcher
         outbox.enqueue(user, password=password)
         db.session.commit()
         watcher.fault("error", count=50, status=503)

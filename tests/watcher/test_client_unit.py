@@ -153,7 +153,7 @@ def test_find_user_matches_login_exactly() -> None:
     page = {"users_list": [{"id": 1, "name": "Bob"}, {"id": 2, "name": "bob2"}, {"id": 3, "name": "bob"}]}
     client, session, _ = _client([_login(), ("GET", "/users", _resp(200, page))])
     assert client.find_user_by_login("bob").id == 3  # type: ignore[union-attr]
-    assert session.calls[1]["params"] == {"name": "bob"}
+    assert session.calls[1]["params"] == {"select": "id,name", "limit": 1000}  # no unpublished filter
 
 
 def test_logs_never_contain_secrets(caplog: pytest.LogCaptureFixture) -> None:

@@ -111,7 +111,11 @@ def test_preset_payload() -> None:
         "dvr": {"expiration": 86400, "episodes_expiration": 3600, "storage_limit": 10**9},
         "vision": {"alg": "plates"}}
     assert PresetSpec(expiration=60).to_payload() == {"dvr": {"expiration": 60}}
-    assert PresetSpec(vision_alg="").to_payload() == {"vision": {"alg": None}}
+    assert PresetSpec(vision_alg="plates").to_payload() == {"vision": {"alg": "plates"}}
+    assert "vision" not in PresetSpec(title="x").to_payload()  # no analytics: no vision at all
+    for unpublished in ("", "cats"):
+        with pytest.raises(ValueError, match="vision.alg"):
+            PresetSpec(vision_alg=unpublished)
 
 
 def test_organization_payload() -> None:

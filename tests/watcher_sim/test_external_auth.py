@@ -67,10 +67,24 @@ def test_backend_403_and_404_deny(watcher: SimHandle, backend: str, path: str) -
     assert_error(_login(watcher, "local-pw"), 401)
 
 
-def test_admin_never_asks_the_backend(watcher: SimHandle, backend: str) -> None:
+@pytest.mark.parametrize("path", ["/deny", "/unknown"])
+def test_a_decline_resets_the_stored_password(watcher: SimHandle, backend: str, path: str) -> None:
+    """Docs: "In case of decline, the user password is reset"."""
+    Api(watcher).ok("POST", "/users", json={"name": "ext", "password": "local-pw"})
+    watcher.set_config(external_auth_url=backend + path)
+    assert_error(_login(watcher, "local-pw"), 401)
+    watcher.set_config(external_auth_url=None)
+    assert_error(_login(watcher, "local-pw"), 401)
+
+
+def test_administrators_ask_the_backend_too(watcher: SimHandle, backend: str) -> None:
+    """No undocumented exemption: Watcher's own admin is checked like everybody else."""
     watcher.set_config(external_auth_url=backend + "/deny")
+    CALLS.clear()
     resp = requests.post(watcher.admin_url + "/login", auth=("admin", "admin"), timeout=5)
-    assert resp.status_code == 200
+    assert resp.status_code == 401
+    assert CALLS == [{"login": "admin", "password": "admin"}]
+    watcher.reset()  # restores the built-in admin's password
 
 
 def test_unknown_user_is_refused_without_asking(watcher: SimHandle, backend: str) -> None:

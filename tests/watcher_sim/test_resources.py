@@ -44,10 +44,15 @@ def test_user_duplicate_name_is_409_and_validation_is_400(watcher: SimHandle) ->
 
 
 def _org(watcher: SimHandle, title: str = "Acme") -> tuple[Api, int, int]:
+    """An organization owned by ``owner-<title>`` whose members include the admin (full rights).
+
+    That is how the portal sets organizations up (portal/sync/push.py): created with the admin
+    as owner, then handed to the subscriber; the admin stays a member.
+    """
     admin, client = Api(watcher), Api(watcher, "client")
     owner = admin.ok("POST", "/users", json={"name": f"owner-{title}", "password": "pw"})
-    org = client.ok("POST", "/organizations", json={
-        "title": title, "owner": {"id": owner["id"]}, "limits": {"streams": 5, "users": 3}})
+    org = client.ok("POST", "/organizations", json={"title": title, "limits": {"streams": 5, "users": 3}})
+    client.ok("PUT", f"/organizations/{org['id']}", json={"owner": {"id": owner["id"]}})
     return client, int(org["id"]), int(owner["id"])
 
 
@@ -56,14 +61,17 @@ def test_organization_crud_owner_and_shape(watcher: SimHandle) -> None:
     org = client.ok("GET", f"/organizations/{org_id}")
     assert org["owner"] == {"id": owner_id, "name": "owner-Acme"}
     assert org["limits"] == {"streams": 5, "users": 3}
-    assert org["stats"] == {"streams": 0, "users": 1, "mosaics": 0}
+    assert org["stats"] == {"streams": 0, "users": 2, "mosaics": 0}  # owner + admin
     assert set(org) >= {"id", "title", "created_at", "is_default", "user_permissions"}
     owner_view = Api(watcher, "client", "owner-Acme", "pw").ok("GET", f"/organizations/{org_id}")
     assert owner_view["user_permissions"]["can_edit_users"] is True
     saved = client.ok("PUT", f"/organizations/{org_id}", json={"title": "Acme 2"})
     assert saved["title"] == "Acme 2" and saved["owner"]["id"] == owner_id
-    via_owner_id = client.ok("POST", "/organizations", json={"title": "B", "owner_id": owner_id})
-    assert via_owner_id["owner"]["id"] == owner_id
+    via_owner = client.ok("POST", "/organizations", json={"title": "B", "owner": {"id": owner_id}})
+    assert via_owner["owner"]["id"] == owner_id
+    # unpublished field: a 400 naming it
+    err = assert_error(client.call("POST", "/organizations", json={"title": "D", "owner_id": owner_id}), 400)
+    assert err["source"]["pointer"] == "/owner_id"
     assert_error(client.call("POST", "/organizations", json={"title": ""}), 400)
     assert_error(client.call("POST", "/organizations", json={"title": "C", "owner": {"id": 999}}),
                  422)
@@ -81,15 +89,19 @@ def test_members_put_adds_updates_and_delete_removes(watcher: SimHandle) -> None
         **PERMS, "can_view_persons_lists": False, "can_edit_persons_lists": False,
         "is_member": True}
     listed = client.ok("GET", f"/organizations/{org_id}/users")
-    assert sorted(m["id"] for m in listed["users"]) == sorted([owner_id, user["id"]])
+    admin_id = Api(watcher).ok("GET", "/users?limit=1")["users_list"][0]["id"]
+    assert sorted(m["id"] for m in listed["users"]) == sorted([admin_id, owner_id, user["id"]])
+    # the response shape (permissions.organization) is not the request model: 400
+    assert_error(client.call("PUT", f"/organizations/{org_id}/users/{user['id']}",
+                             json={"permissions": {"organization": {"can_edit_streams": True}}}), 400)
     again = client.ok("PUT", f"/organizations/{org_id}/users/{user['id']}",
-                      json={"permissions": {"organization": {"can_edit_streams": True}}})
+                      json={"can_edit_streams": True})
     assert again["permissions"]["organization"]["can_edit_streams"] is True
     assert again["permissions"]["organization"]["can_view_stats"] is True
     in_user = Api(watcher).ok("GET", f"/users/{user['id']}")["organizations"]
     assert in_user[0]["id"] == org_id and in_user[0]["owner"]["id"] == owner_id
     filtered = Api(watcher).ok("GET", f"/users?organization_id={org_id}")["users_list"]
-    assert {u["id"] for u in filtered} == {owner_id, user["id"]}
+    assert {u["id"] for u in filtered} == {admin_id, owner_id, user["id"]}
     member = Api(watcher, "client", "member", "pw")
     assert_error(member.call("PUT", f"/organizations/{org_id}/users/{owner_id}", json={}), 403)
     assert client.ok("DELETE", f"/organizations/{org_id}/users/{user['id']}") == {}
@@ -107,7 +119,7 @@ def test_preset_crud_soft_delete_and_org_links(watcher: SimHandle) -> None:
     assert preset["dvr"] == {"expiration": 2592000, "episodes_expiration": 86400}
     assert preset["vision"] == {"alg": "faces"} and preset["deleted_at"] is None
     assert preset["stats"] == {"organizations_count": 0, "streams_count": 0}
-    linked = client.ok("PUT", f"/organizations/{org_id}/presets", json={"preset_id": pid})
+    linked = admin.ok("PUT", f"/organizations/{org_id}/presets", json={"preset_id": pid})
     assert linked["id"] == pid and linked["stats"]["organizations_count"] == 1
     admin.ok("PUT", f"/organizations/{org_id}/presets", json={"preset_id": pid})  # idempotent
     allowed = admin.ok("GET", f"/presets?organization_id={org_id}")["presets"]
@@ -122,7 +134,8 @@ def test_preset_crud_soft_delete_and_org_links(watcher: SimHandle) -> None:
                  400)
     assert admin.ok("DELETE", f"/organizations/{org_id}/presets/{pid}") == {}
     assert admin.ok("GET", f"/presets?organization_id={org_id}")["presets"] == []
-    assert_error(client.call("DELETE", f"/organizations/{org_id}/presets/{pid}"), 404)
+    assert_error(admin.call("DELETE", f"/organizations/{org_id}/presets/{pid}"), 404)
+    assert_error(client.call("DELETE", f"/organizations/{org_id}/presets/{pid}"), 403)  # not owner
     assert_error(client.call("POST", "/presets", json={"title": "no"}), 405)
 
 
@@ -132,7 +145,7 @@ def test_client_presets_show_only_allowed_ones(watcher: SimHandle) -> None:
     allowed = admin.ok("POST", "/presets", json={"title": "Allowed"})
     admin.ok("POST", "/presets", json={"title": "Hidden"})
     default = admin.ok("POST", "/presets", json={"title": "Default", "is_default": True})
-    client.ok("PUT", f"/organizations/{org_id}/presets", json={"preset_id": allowed["id"]})
+    admin.ok("PUT", f"/organizations/{org_id}/presets", json={"preset_id": allowed["id"]})
     owner = Api(watcher, "client", "owner-Acme", "pw")
     seen = {p["title"] for p in owner.ok("GET", "/presets")["presets"]}
     assert seen == {"Allowed", "Default"}

@@ -7,22 +7,24 @@ from typing import Any
 from watcher_sim import presets
 from watcher_sim.api import args, body, caller, int_arg, route, sim
 from watcher_sim.errors import not_found
-from watcher_sim.organizations import allowed_presets, get_org
+from watcher_sim.organizations import get_org
+from watcher_sim.schema import check_query
 from watcher_sim.paging import paginate
 
 
 @route("/presets", ["GET"])
 def presets_list() -> Any:
-    """List presets; ``organization_id`` = presets explicitly allowed in that org."""
+    """List presets; ``organization_id`` = presets usable in that org (allowed + defaults)."""
     store = sim().store
     items = store.doc_all("presets")
     visible = presets.visible_ids(store, caller())
     if visible is not None:
         items = [p for p in items if p["id"] in visible and not p.get("deleted_at")]
+    check_query(args(), "presets")
     org_id = int_arg("organization_id")
     if org_id is not None:
         get_org(store, org_id)
-        allowed = set(allowed_presets(store, org_id))
+        allowed = presets.in_organization(store, org_id)
         items = [p for p in items if p["id"] in allowed]
     rendered = [presets.render_preset(store, p) for p in items]
     return paginate(rendered, "presets", args(), handled=("organization_id",))

@@ -9,6 +9,7 @@ from watcher_sim.api import args, body, caller, int_arg, route, sim
 from watcher_sim.errors import forbidden, not_found
 from watcher_sim.organizations import is_admin, members
 from watcher_sim.paging import paginate
+from watcher_sim.schema import check_query
 
 
 def _admin_only() -> None:
@@ -20,6 +21,7 @@ def _admin_only() -> None:
 def users_list() -> Any:
     """List users; ``organization_id`` keeps members of that organization."""
     store = sim().store
+    check_query(args(), "users")
     items = store.user_all()
     visible = users.visible_ids(store, caller())
     if visible is not None:
