@@ -20,7 +20,7 @@ from flask import Blueprint, abort, current_app, request
 
 from portal.audit import service as audit
 from portal.auth.service import authenticate
-from portal.extensions import csrf, db, limiter
+from portal.extensions import csrf, limiter
 
 bp = Blueprint("extauth", __name__, url_prefix="/watcher/auth")
 csrf.exempt(bp)
@@ -59,5 +59,4 @@ def check(secret: str | None) -> tuple[str, int]:
         outcome = "unknown"  # billing staff are not Watcher users
     audit.record("watcher.external_auth", "user", user.id if user else None,
                  summary=f"{outcome}: {login[:254]}", actor=user)
-    db.session.commit()
     return "", VERDICTS[outcome]

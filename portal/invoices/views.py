@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
+from portal import settings, unit_of_work
 from portal.billing import BillingError, InvalidPeriod, Period
 from portal.errors import DomainError
 from portal.extensions import db
@@ -17,7 +18,7 @@ from portal.invoices.export import invoice_csv
 from portal.invoices.forms import CreateInvoiceForm, InvoiceFilterForm, PayForm, VoidForm
 from portal.invoices.pdf import invoice_pdf
 from portal.invoices.service import (PeriodAlreadyInvoiced, check_payer, create_invoice, delete_draft,
-                                     issue_invoice, mark_paid, refresh_draft, void_invoice)
+                                     find_overlapping, issue_invoice, mark_paid, refresh_draft, void_invoice)
 from portal.models import Invoice, Organization, utcnow
 from portal.pagination import paginate
 from portal.security import admin_required
@@ -41,7 +42,7 @@ def preview(organization_id: int) -> tuple[str, int]:
     period = form.chosen(utcnow(), org.timezone)
     try:
         check_payer(org)
-        report = build_report(*rate_scope(org, period, utcnow()))
+        report = build_report(*rate_scope(org, period, utcnow(), mode=settings.current().billing.proration))
     except (DomainError, BillingError) as exc:
         error = getattr(exc, "message", None) or f"This invoice cannot be priced: {exc}."
     create = CreateInvoiceForm(start=period.start.isoformat(), end=period.end.isoformat())
@@ -65,18 +66,16 @@ def create(organization_id: int) -> BaseResponse:
     args = {"period": "custom", "start": period.start.isoformat(), "end": period.end.isoformat()}
     try:
         invoice = create_invoice(org, period, utcnow(), issue=bool(form.issue.data),
-                                 actor=current_user._get_current_object())
+                                 actor=current_user._get_current_object(), settings=settings.current().billing)
     except PeriodAlreadyInvoiced as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-        if exc.existing is not None:
-            return redirect(url_for("invoices.detail", invoice_id=exc.existing.id))
+        unit_of_work.refuse(exc, category="warning")
+        existing = exc.existing or find_overlapping(org.id, period)
+        if existing is not None:
+            return redirect(url_for("invoices.detail", invoice_id=existing.id))
         return redirect(url_for("invoices.preview", organization_id=org.id, **args))
     except (DomainError, BillingError) as exc:
-        db.session.rollback()
-        flash(getattr(exc, "message", None) or f"This invoice cannot be priced: {exc}.", "error")
+        unit_of_work.refuse(exc, message=f"This invoice cannot be priced: {exc}.")
         return redirect(url_for("invoices.preview", organization_id=org.id, **args))
-    db.session.commit()
     flash(f"Invoice {invoice.number} issued." if invoice.number else "Draft invoice created.", "success")
     return redirect(url_for("invoices.detail", invoice_id=invoice.id))
 
@@ -155,12 +154,13 @@ def _act(invoice_id: int, action: str) -> BaseResponse:
                 flash(message, "error")
         return redirect(url_for("invoices.detail", invoice_id=invoice.id))
     actor, now, done = current_user._get_current_object(), utcnow(), ""
+    billing = settings.current().billing
     try:
         if action == "issue":
-            issue_invoice(invoice, now, actor)
+            issue_invoice(invoice, now, actor, billing)
             done = f"Invoice {invoice.number} issued."
         elif action == "refresh":
-            refresh_draft(invoice, now, actor)
+            refresh_draft(invoice, now, actor, billing)
             done = "Draft recomputed from the current usage and prices."
         elif action == "pay":
             mark_paid(invoice, form.paid_on.data, form.reference.data or "", actor)
@@ -170,14 +170,11 @@ def _act(invoice_id: int, action: str) -> BaseResponse:
             done = f"Invoice {invoice.number} voided."
         else:
             delete_draft(invoice, actor)
-            db.session.commit()
             flash("Draft deleted.", "success")
             return redirect(url_for("invoices.index"))
     except (DomainError, BillingError) as exc:
-        db.session.rollback()
-        flash(getattr(exc, "message", None) or f"This invoice cannot be priced: {exc}.", "error")
+        unit_of_work.refuse(exc, message=f"This invoice cannot be priced: {exc}.")
     else:
-        db.session.commit()
         flash(done, "success")
     return redirect(url_for("invoices.detail", invoice_id=invoice_id))
 

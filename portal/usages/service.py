@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
 from portal.billing import (BillingOrg, Period, PriceVersion, ProrationMode, Statement, TariffInfo,
                             UsageSpan, invoice_scope, rate_period)
-from portal.errors import DomainError
+from portal import settings
 from portal.extensions import db
 from portal.models import MAX_DEPTH, Camera, Organization, Tariff, TariffPrice, UsageInterval
 
@@ -36,12 +35,8 @@ class Scope:
 
 
 def proration_mode() -> ProrationMode:
-    """The configured proration mode (``BILLING_PRORATION``: ``second`` or ``day``)."""
-    raw = str(current_app.config.get("BILLING_PRORATION", "second")).strip().lower() or "second"
-    try:
-        return ProrationMode(raw)
-    except ValueError as exc:
-        raise DomainError(f"BILLING_PRORATION must be 'second' or 'day', not {raw!r}.") from exc
+    """The configured proration mode (``BILLING_PRORATION``, validated once by ``create_app``)."""
+    return settings.current().billing.proration
 
 
 def billing_org(org: Organization) -> BillingOrg:
