@@ -22,7 +22,7 @@ from portal.extensions import db
 from portal.invoices.service import (NothingToInvoice, PeriodAlreadyInvoiced, create_invoice,
                                      find_overlapping, period_of)
 from portal.models import InvoiceStatus, Organization
-from portal.usages.service import organizations_with_usage
+from portal.billing_read import organizations_with_usage
 
 LOCK_NAME = "billing-run"
 

@@ -24,8 +24,8 @@ from portal.extensions import db
 from portal.invoices.numbering import next_number
 from portal.models import Invoice, InvoiceCameraLine, InvoiceLine, InvoiceStatus, Organization, User
 from portal.settings import BillingSettings
-from portal.usages.service import Scope, billed_to, rate_scope
 from portal.usages.report import camera_amount
+from portal.billing_read import Scope, billed_to, rate_scope
 
 
 class PeriodAlreadyInvoiced(DomainError):

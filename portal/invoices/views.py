@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from portal import settings, unit_of_work
 from portal.billing import BillingError, InvalidPeriod, Period
+from portal.billing_read import rate_scope
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import ConfirmForm
@@ -24,7 +25,6 @@ from portal.pagination import paginate
 from portal.security import admin_required
 from portal.usages.forms import PeriodForm
 from portal.usages.report import build_report
-from portal.usages.service import rate_scope
 
 bp = Blueprint("invoices", __name__)
 
