@@ -15,14 +15,15 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from portal import unit_of_work
+from portal import settings as portal_settings, unit_of_work
 from portal.billing import BillingError, Period
+from portal.billing_read import organizations_with_usage
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.invoices.service import (NothingToInvoice, PeriodAlreadyInvoiced, create_invoice,
                                      find_overlapping, period_of)
 from portal.models import InvoiceStatus, Organization
-from portal.billing_read import organizations_with_usage
+from portal.settings import BillingSettings
 
 LOCK_NAME = "billing-run"
 
@@ -47,24 +48,28 @@ class RunSummary:
 
 
 def billing_run(period: Period, now: datetime, draft: bool = False,
-                progress: Callable[[list[int]], AbstractContextManager[Iterable[int]]] | None = None) -> RunSummary:
+                progress: Callable[[list[int]], AbstractContextManager[Iterable[int]]] | None = None,
+                settings: BillingSettings | None = None) -> RunSummary:
     """Issue (or draft) the invoices of ``period``; raises ``LockBusy`` if another run is on.
 
-    ``progress`` wraps the list of organization ids (e.g. ``click.progressbar``).
+    ``progress`` wraps the list of organization ids (e.g. ``click.progressbar``);
+    ``settings`` default to the app's.
     """
     summary = RunSummary(period=period, draft=draft)
+    billing = settings if settings is not None else portal_settings.current().billing
 
     def run() -> None:
         ids = [org.id for org in organizations_with_usage(period)]
         with (progress(ids) if progress is not None else nullcontext(ids)) as items:
             for org_id in items:
-                _one(org_id, period, now, draft, summary)
+                _one(org_id, period, now, draft, summary, billing)
 
     unit_of_work.run_locked_job(LOCK_NAME, run)
     return summary
 
 
-def _one(org_id: int, period: Period, now: datetime, draft: bool, summary: RunSummary) -> None:
+def _one(org_id: int, period: Period, now: datetime, draft: bool, summary: RunSummary,
+         settings: BillingSettings) -> None:
     """Invoice one organization inside a savepoint: a failure undoes only this organization."""
     org = db.session.get(Organization, org_id)
     if org is None:
@@ -76,7 +81,7 @@ def _one(org_id: int, period: Period, now: datetime, draft: bool, summary: RunSu
         return
     try:
         with db.session.begin_nested():  # SAVEPOINT: isolates this organization's failure
-            invoice = create_invoice(org, period, now, issue=not draft)
+            invoice = create_invoice(org, period, now, issue=not draft, settings=settings)
     except NothingToInvoice:
         summary.skipped.append(org.title)
         return

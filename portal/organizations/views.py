@@ -90,15 +90,12 @@ def add_member(organization_id: int) -> str | Response:
     org = db.session.get(Organization, organization_id) or abort(404)
     form = _member_form(org)
     if form.validate_on_submit():
-        user = db.session.get(User, form.user_id.data)
         try:
-            if user is None:
-                raise DomainError("This user does not exist.", field="user_id")
-            add_member_to(org, user, form.rights())
+            member = add_member_to(org, db.session.get(User, form.user_id.data), form.rights())
         except DomainError as error:
             unit_of_work.refuse(error, form, default_field="user_id")
         else:
-            flash(f"{user.email} added to “{org.title}”.", "success")
+            flash(f"{member.user.email} added to “{org.title}”.", "success")
             return redirect(url_for("organizations.detail", organization_id=org.id))
     return _detail(org, form), 200
 

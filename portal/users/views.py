@@ -105,16 +105,13 @@ def add_membership(user_id: int) -> str | Response:
     user = db.session.get(User, user_id) or abort(404)
     form = _membership_form(user)
     if form.validate_on_submit():
-        org = db.session.get(Organization, form.organization_id.data)
         try:
-            if org is None:
-                raise DomainError("This organization does not exist.", field="organization_id")
-            add_member_to(org, user, form.rights())
+            member = add_member_to(db.session.get(Organization, form.organization_id.data), user, form.rights())
         except DomainError as error:
             unit_of_work.refuse(error, form, field="organization_id" if error.field in (None, "user_id")
                                 else error.field)
         else:
-            flash(f"{user.email} added to “{org.title}”.", "success")
+            flash(f"{user.email} added to “{member.organization.title}”.", "success")
             return redirect(url_for("users.detail", user_id=user.id))
     return _detail(user, form)
 
