@@ -4,7 +4,10 @@ Idempotent (an organization already invoiced for the period is counted, not
 billed again), one run at a time (``job_lock("billing-run")``, on its own
 connection).  The run is one job, one unit of work, committed once at the end
 by the job runner; each organization is invoiced inside a SAVEPOINT so one
-failure rolls back only that organization and does not undo the others.  The
+failure rolls back only that organization and does not undo the others.
+(On SQLite, whose Python driver opens no transaction before a first
+SAVEPOINT, releasing an organization's savepoint already commits it: the
+same isolation, committed per organization.)  The
 database's no-overlap rule is the last line of defence if two runs race.
 """
 from __future__ import annotations
