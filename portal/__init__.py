@@ -24,6 +24,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config())
     if test_config:
         app.config.update(test_config)
+    from portal import settings
+    settings.install(app)  # typed and validated once; services get it, never app.config
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("urllib3").setLevel(logging.WARNING)  # it would log full URLs at DEBUG
@@ -32,9 +34,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     _register_extensions(app)
     _register_blueprints(app)
-    from portal import cli, errors, security, templating
-    from portal.sync import hooks
-    hooks.register(app)
+    from portal import cli, errors, security, templating, unit_of_work
+    unit_of_work.register(app)
     errors.register(app)
     security.register(app)
     templating.register(app)

@@ -6,6 +6,7 @@ import re
 import click
 from flask.cli import AppGroup
 
+from portal import settings
 from portal.billing import InvalidPeriod, Period, from_minor, month_period
 from portal.invoices.run import billing_run
 from portal.models import utcnow
@@ -33,7 +34,8 @@ def run(month: str, draft: bool) -> None:
     period = parse_month(month)
     try:
         summary = billing_run(period, utcnow(), draft=draft,
-                              progress=lambda ids: click.progressbar(ids, label="Invoicing"))
+                              progress=lambda ids: click.progressbar(ids, label="Invoicing"),
+                              settings=settings.current().billing)
     except LockBusy as exc:
         raise click.ClickException(f"{exc} Try again when it has finished.") from exc
     click.echo(f"Billing run {period}: {len(summary.issued)} issued, {len(summary.drafted)} drafted, "

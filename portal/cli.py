@@ -8,6 +8,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from portal import unit_of_work
 from portal.auth.service import normalize_email
 from portal.extensions import db
 from portal.models import ROLE_ADMIN, User
@@ -34,13 +35,13 @@ def create_admin(email: str, name: str) -> None:
         "Password", hide_input=True, confirmation_prompt=True)
     if len(password) < MIN_PASSWORD:
         raise click.ClickException(f"The password must have at least {MIN_PASSWORD} characters.")
-    user = User(email=email, name=name, role=ROLE_ADMIN, is_enabled=True)
-    user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
-    audit.record("user.create", "user", user.id, summary=f"admin {email} created from the command line",
-                 after={"email": email, "role": ROLE_ADMIN})
-    db.session.commit()
+    with unit_of_work.transaction():
+        user = User(email=email, name=name, role=ROLE_ADMIN, is_enabled=True)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.flush()
+        audit.record("user.create", "user", user.id, summary=f"admin {email} created from the command line",
+                     after={"email": email, "role": ROLE_ADMIN})
     click.echo(f"Admin {email} created.")
 
 
@@ -53,8 +54,7 @@ def demo_load() -> None:
     from portal.sync.service import run_dispatch
     from portal.watcher import WatcherError
 
-    created = load_demo()
-    db.session.commit()
+    created = unit_of_work.run_job(load_demo)
     click.echo("Demo data loaded." if created else "Demo data already present.")
     if created and watcher_configured():
         try:

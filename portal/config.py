@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from portal.passwords import DEFAULT_METHOD, check_method
 
@@ -30,15 +31,35 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _int(env: dict[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw in (None, ""):
+N = TypeVar("N", int, float)
+
+
+def number(values: Mapping[str, Any], name: str, default: N, kind: type[N]) -> N:
+    """``values[name]`` as an ``int`` or ``float`` (``default`` when unset); raises :class:`ConfigError`."""
+    raw = values.get(name)
+    if raw is None or raw == "":
         return default
     try:
-        return int(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+        return kind(raw)
+    except (TypeError, ValueError) as exc:
+        article = "an integer" if kind is int else "a number"
+        raise ConfigError(f"{name} must be {article}, got {raw!r}") from exc
 
+
+def _int(env: Mapping[str, Any], name: str, default: int) -> int:
+    return number(env, name, default, int)
+
+
+def check_billing(proration: str, tax_bp: int, due_days: int) -> str:
+    """Validate the invoicing settings; returns the proration mode normalised (``second``/``day``)."""
+    proration = (proration or "second").strip().lower()
+    if proration not in {"second", "day"}:
+        raise ConfigError(f"BILLING_PRORATION must be second or day, not {proration!r}")
+    if not 0 <= tax_bp <= 10_000:
+        raise ConfigError("INVOICE_TAX_BP is in basis points: 0 to 10000 (1900 = 19 %)")
+    if not 0 <= due_days <= 365:
+        raise ConfigError("INVOICE_DUE_DAYS must be between 0 and 365")
+    return proration
 
 def _check_fernet_key(key: str) -> None:
     """Refuse a CREDENTIALS_KEY that is not a Fernet key now, not at the first password push."""
@@ -68,15 +89,9 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
 
     if production:
         _check_fernet_key(env["CREDENTIALS_KEY"])
-    proration = (env.get("BILLING_PRORATION") or "second").strip().lower()
-    if proration not in {"second", "day"}:
-        raise ConfigError(f"BILLING_PRORATION must be second or day, not {proration!r}")
     tax_bp = _int(env, "INVOICE_TAX_BP", 0)
-    if not 0 <= tax_bp <= 10_000:
-        raise ConfigError("INVOICE_TAX_BP is in basis points: 0 to 10000 (1900 = 19 %)")
     due_days = _int(env, "INVOICE_DUE_DAYS", 14)
-    if not 0 <= due_days <= 365:
-        raise ConfigError("INVOICE_DUE_DAYS must be between 0 and 365")
+    proration = check_billing(env.get("BILLING_PRORATION") or "second", tax_bp, due_days)
 
     password_hash_method = (env.get("PASSWORD_HASH_METHOD") or DEFAULT_METHOD).strip()
     problem = check_method(password_hash_method, production)
@@ -118,6 +133,7 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "WATCHER_TIMEOUT": _int(env, "WATCHER_TIMEOUT", 10),
         "WATCHER_QUICK_TIMEOUT": _int(env, "WATCHER_QUICK_TIMEOUT", 3),
         "WATCHER_RETRIES": _int(env, "WATCHER_RETRIES", 3),
+        "WATCHER_BACKOFF": number(env, "WATCHER_BACKOFF", 0.5, float),
         "WATCHER_DISPATCH_ON_COMMIT": _bool(env.get("WATCHER_DISPATCH_ON_COMMIT"), default=True),
         "OUTBOX_BACKOFF": _int(env, "OUTBOX_BACKOFF_SECONDS", 5),
         "OUTBOX_MAX_ATTEMPTS": _int(env, "OUTBOX_MAX_ATTEMPTS", 20),

@@ -1,9 +1,16 @@
 """Error pages and typed domain errors shared by the services."""
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
+
+from portal import unit_of_work
+
+log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -19,18 +26,35 @@ class NotAllowed(DomainError):
     """The operation breaks a rule of the domain (e.g. a cycle in the hierarchy)."""
 
 
+def error_page(code: int, title: str, message: str) -> tuple[str, int]:
+    """Roll the unit of work back, then render the portal's error page.
+
+    The rollback comes first: a failed flush or a broken connection leaves the
+    session unusable, and the page's layout reads the signed-in user.  Should the
+    page still not render, a plain page in the same words is returned (the
+    security headers are added to every response either way).
+    """
+    unit_of_work.fail()
+    try:
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+    except Exception:
+        log.exception("the error page could not be rendered")
+        unit_of_work.fail()
+        return (f"<!doctype html><title>{escape(title)}</title><h1>{code} · {escape(title)}</h1>"
+                f"<p>{escape(message)}</p>"), code
+
+
 def register(app: Flask) -> None:
-    """Render HTTP errors with the portal's layout."""
+    """Render HTTP errors (a crash becomes a 500) with the portal's layout, after a rollback."""
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> tuple[str, int]:
-        return render_template("errors/error.html", code=400, title="Form expired or invalid",
-                               message="The form could not be verified (missing or stale CSRF token). "
-                                       "Go back, reload the page and try again."), 400
+        return error_page(400, "Form expired or invalid",
+                          "The form could not be verified (missing or stale CSRF token). "
+                          "Go back, reload the page and try again.")
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500
         titles = {403: "Not allowed", 404: "Not found", 429: "Too many attempts"}
-        return render_template("errors/error.html", code=code, title=titles.get(code, error.name),
-                               message=error.description), code
+        return error_page(code, titles.get(code, error.name), error.description or "")

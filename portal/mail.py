@@ -1,11 +1,11 @@
-"""Outgoing mail over SMTP, sent after the transaction that caused it has committed."""
+"""Outgoing mail over SMTP (the caller decides when: after the link or change it carries is flushed)."""
 from __future__ import annotations
 
 import logging
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app
+from portal import settings
 
 log = logging.getLogger(__name__)
 
@@ -16,18 +16,18 @@ class MailError(RuntimeError):
 
 def send_mail(to: str, subject: str, body: str) -> None:
     """Send a plain-text message; raises :class:`MailError` on failure (never logs the body)."""
-    config = current_app.config
+    config = settings.current().mail
     message = EmailMessage()
-    message["From"] = config["MAIL_FROM"]
+    message["From"] = config.sender
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body, cte="8bit")  # links stay on one line, readable in any mail sink
     try:
-        with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=10) as smtp:
-            if config.get("MAIL_USE_TLS"):
+        with smtplib.SMTP(config.server, config.port, timeout=10) as smtp:
+            if config.use_tls:
                 smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            if config.username:
+                smtp.login(config.username, config.password)
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
         log.warning("mail to %s (%s) not sent: %s", to, subject, type(exc).__name__)

@@ -9,9 +9,10 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import url_for
 from sqlalchemy import select, update
 
+from portal import settings
 from portal.audit import service as audit
 from portal.extensions import db
 from portal.mail import send_mail
@@ -40,7 +41,7 @@ def issue_link(user: User, purpose: str) -> str:
     db.session.add(AccountToken(user_id=user.id, purpose=purpose, token_hash=_hash(token),
                                 expires_at=now + LIFETIMES[purpose]))
     endpoint = "account.activate" if purpose == "activate" else "account.reset"
-    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, token=token, _external=False)
+    return settings.current().public_url.rstrip("/") + url_for(endpoint, token=token, _external=False)
 
 
 def check_link(token: str, purpose: str) -> AccountToken:
@@ -85,9 +86,12 @@ def reset_mail(user: User, link: str) -> tuple[str, str]:
 
 
 def send_link(user: User, purpose: str) -> str:
-    """Issue a link and commit it, then e-mail it (after commit, so no mail for a rolled-back link)."""
+    """Issue a link and e-mail it; raises :class:`MailError` (the link stays issued, unsent).
+
+    The token is flushed here and committed with the caller's unit of work.
+    """
     link = issue_link(user, purpose)
-    db.session.commit()
+    db.session.flush()
     subject, body = (activation_mail if purpose == "activate" else reset_mail)(user, link)
     send_mail(user.email, subject, body)
     return link

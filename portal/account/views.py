@@ -5,10 +5,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_login import current_user, login_required, login_user
 from werkzeug.wrappers import Response
 
+from portal import unit_of_work
 from portal.account.forms import ChangePasswordForm, ForgotForm, SetPasswordForm
 from portal.account.service import InvalidLink, check_link, send_link, set_password, use_link
 from portal.auth.service import find_user
-from portal.extensions import db, limiter
+from portal.extensions import limiter
 from portal.mail import MailError
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -28,9 +29,8 @@ def _token_page(token: str, purpose: str, title: str) -> str | Response:
         try:
             user = use_link(token, purpose, form.password.data or "")
         except InvalidLink as error:
-            db.session.rollback()
+            unit_of_work.fail()
             return render_template("account/invalid_link.html", message=str(error)), 404  # type: ignore[return-value]
-        db.session.commit()
         login_user(user)
         flash("Your password is set. Use it here and in Watcher.", "success")
         return redirect(url_for("dashboard.index"))
@@ -79,7 +79,6 @@ def change_password() -> str | Response:
             form.current.errors.append("The current password is wrong.")
         else:
             set_password(current_user._get_current_object(), form.password.data or "", "changed")
-            db.session.commit()
             flash("Your password is changed, here and in Watcher.", "success")
             return redirect(url_for("dashboard.index"))
     return render_template("account/change_password.html", form=form)

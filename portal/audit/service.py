@@ -1,15 +1,43 @@
-"""Recording the audit trail.  Services call :func:`record`; the caller commits."""
+"""Recording the audit trail.  Services call :func:`record`; the caller commits.
+
+The actor is passed in (``actor=``).  When a service does not know it, the
+boundary that started the unit of work does: a request binds the signed-in user
+and the client address with :func:`bind` (see :mod:`portal.unit_of_work`), a
+command-line job binds nothing and is recorded as "system".  This module never
+reads the request or ``current_user`` itself.
+"""
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar, Token
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import has_request_context, request
-from flask_login import current_user
-
 from portal.extensions import db
 from portal.models import AuditEvent, User
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who acts in the current unit of work (resolved lazily) and from which address."""
+
+    actor: Callable[[], User | None]
+    ip: str | None = None
+
+
+_origin: ContextVar[Origin | None] = ContextVar("audit_origin", default=None)
+
+
+def bind(origin: Origin | None) -> Token[Origin | None]:
+    """Set who acts for the records of this unit of work (the request or job boundary calls it)."""
+    return _origin.set(origin)
+
+
+def unbind(token: Token[Origin | None]) -> None:
+    """Forget the binding made by :func:`bind`."""
+    _origin.reset(token)
 
 
 def _jsonable(value: Any) -> Any:
@@ -43,8 +71,9 @@ def record(action: str, object_type: str, object_id: int | None, summary: str = 
            before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
            actor: User | None = None, only_changes: bool = True) -> AuditEvent:
     """Add an audit event (flushed with the caller's unit of work, never committed here)."""
-    if actor is None and has_request_context() and current_user.is_authenticated:
-        actor = current_user._get_current_object()
+    origin = _origin.get()
+    if actor is None and origin is not None:
+        actor = origin.actor()
     if only_changes and before is not None and after is not None:
         before, after = diff(before, after)
     event = AuditEvent(
@@ -53,7 +82,7 @@ def record(action: str, object_type: str, object_id: int | None, summary: str = 
         after=_jsonable(after) if after is not None else None,
         actor_id=actor.id if actor is not None else None,
         actor_label=actor.email if actor is not None else "system",
-        ip=request.remote_addr if has_request_context() else None,
+        ip=origin.ip if origin is not None else None,
     )
     db.session.add(event)
     return event

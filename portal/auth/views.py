@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from portal.audit import service as audit
 from portal.auth.forms import LoginForm, LogoutForm
 from portal.auth.service import authenticate
-from portal.extensions import db, limiter
+from portal.extensions import limiter
 from portal.models import utcnow
 from portal.security import is_safe_next
 
@@ -32,7 +32,6 @@ def login() -> str | Response:
         user, outcome = authenticate(form.email.data or "", form.password.data or "")
         if user is None:
             audit.record("auth.login_failed", "user", None, summary=f"{outcome}: {form.email.data}")
-            db.session.commit()
             message = ("This account is disabled." if outcome == "disabled"
                        else "Wrong e-mail or password.")
             form.password.errors.append(message)
@@ -40,7 +39,6 @@ def login() -> str | Response:
             login_user(user, remember=bool(form.remember.data))
             user.last_login_at = utcnow()
             audit.record("auth.login", "user", user.id, summary=user.email, actor=user)
-            db.session.commit()
             target = form.next.data
             return redirect(target if is_safe_next(target) else url_for("dashboard.index"))
     return render_template("auth/login.html", form=form)

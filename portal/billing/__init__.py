@@ -48,7 +48,8 @@ from .money import (ROUNDING, exponent, format_plain, from_minor, parse_amount, 
                     to_minor)
 from .periods import (Period, last_month, month_bounds, month_period, month_seconds,
                       split_by_month, this_month)
-from .rating import invoice_scope, rate_period, rate_rollup
+from .pricing import price_in_force
+from .rating import invoice_scope, payer_id, rate_period, rate_rollup
 from .types import (BillingOrg, Charge, InvoiceDraft, InvoiceLine, PriceVersion, ProrationMode,
                     Statement, TariffInfo, TrialShare, UsageSpan)
 
@@ -60,6 +61,6 @@ __all__ = [
     "Statement", "TariffInfo", "TooManyDecimals", "TrialShare", "UnknownCurrency",
     "UnknownTariff", "UnknownTimezone", "UsageSpan", "build_invoice", "exponent",
     "format_plain", "from_minor", "invoice_scope", "last_month", "month_bounds", "month_period",
-    "month_seconds", "parse_amount", "rate_period", "rate_rollup", "round_minor",
+    "month_seconds", "parse_amount", "payer_id", "price_in_force", "rate_period", "rate_rollup", "round_minor",
     "split_by_month", "tax_minor", "this_month", "to_minor",
 ]

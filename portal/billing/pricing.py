@@ -4,9 +4,33 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
+from typing import Protocol, TypeVar
 
 from .errors import InvalidPriceList, NoPriceForPeriod
 from .types import PriceVersion
+
+
+class Dated(Protocol):
+    """Anything effective from a local date (a price version, a price row)."""
+
+    @property
+    def effective_from(self) -> date:
+        """The first local date it applies on."""
+        ...
+
+
+D = TypeVar("D", bound=Dated)
+
+
+def price_in_force(versions: Iterable[D], day: date) -> D | None:
+    """THE rule for the price in force: the latest version effective on or before local ``day``.
+
+    None before the first version.  :class:`PriceBook`, the tariff pages and the
+    dashboards all answer "which price applies on this day" through this function.
+    """
+    ordered = sorted(versions, key=lambda v: v.effective_from)
+    index = _last_at_or_before([v.effective_from for v in ordered], day)
+    return ordered[index] if index >= 0 else None
 
 
 class PriceBook:
@@ -33,7 +57,10 @@ class PriceBook:
             self._versions[tariff_id] = versions
 
     def version_at(self, tariff_id: int, day: date) -> tuple[PriceVersion, date | None]:
-        """The version in force on local ``day`` and the date of the next one (or None)."""
+        """The version in force on local ``day`` and the date of the next one (or None).
+
+        The same rule as :func:`price_in_force`, on versions sorted once.
+        """
         dates = self._dates.get(tariff_id, [])
         index = _last_at_or_before(dates, day)
         if index < 0:

@@ -16,7 +16,7 @@ O(spans x (months + price changes + trial edges)) after one sort by camera.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
@@ -51,6 +51,24 @@ def invoice_scope(parent: BillingOrg, orgs: Iterable[BillingOrg]) -> tuple[Billi
                 scope[child.id] = child
                 queue.append(child.id)
     return tuple(scope.values())
+
+
+def payer_id(org_id: int, orgs: Mapping[int, BillingOrg]) -> int:
+    """THE rule for who pays: the organization whose invoice carries ``org_id``'s usage.
+
+    Climb while the organization is billed to its parent (``invoice_to_parent``)
+    and the parent is known; the first one that pays itself pays.  A cycle stops
+    the climb.  :func:`invoice_scope` is the same rule seen from the payer.
+    """
+    current, seen = org_id, {org_id}
+    while True:
+        org = orgs.get(current)
+        if org is None or not org.invoice_to_parent or org.parent_id is None or org.parent_id not in orgs:
+            return current
+        if org.parent_id in seen:
+            return current
+        current = org.parent_id
+        seen.add(current)
 
 
 def rate_period(orgs: Sequence[BillingOrg], spans: Iterable[UsageSpan],

@@ -14,9 +14,9 @@ from datetime import date, datetime
 from sqlalchemy import case, func, select
 
 from portal.extensions import db
-from portal.models import Invoice, Organization
-from portal.dashboard.figures import (MoneyAmount, cost_lines, current_camera_counts, in_trial,
-                                      load_tariff_prices, local_today)
+from portal.models import Invoice, InvoiceStatus, Organization
+from portal.billing_read import load_tariff_prices
+from portal.dashboard.figures import MoneyAmount, cost_lines, current_camera_counts, in_trial, local_today
 
 #: How many overdue invoices the overview lists (the totals count them all).
 OVERDUE_LISTED = 20
@@ -113,7 +113,8 @@ def _issued_in_month(today: date) -> list[InvoiceTotal]:
     nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
     rows = db.session.execute(
         select(Invoice.currency, func.count(), func.coalesce(func.sum(Invoice.total_minor), 0))
-        .where(Invoice.status.in_(("issued", "paid")), Invoice.issue_date >= first, Invoice.issue_date < nxt)
+        .where(Invoice.status.in_((InvoiceStatus.ISSUED, InvoiceStatus.PAID)),
+               Invoice.issue_date >= first, Invoice.issue_date < nxt)
         .group_by(Invoice.currency).order_by(Invoice.currency))
     return [InvoiceTotal(currency, int(n), int(total)) for currency, n, total in rows]
 
@@ -123,7 +124,7 @@ def _unpaid(today: date) -> tuple[list[InvoiceTotal], list[InvoiceTotal]]:
     late = case((Invoice.due_date < today, 1), else_=0)
     rows = db.session.execute(
         select(Invoice.currency, late, func.count(), func.coalesce(func.sum(Invoice.total_minor), 0))
-        .where(Invoice.status == "issued").group_by(Invoice.currency, late))
+        .where(Invoice.status == InvoiceStatus.ISSUED).group_by(Invoice.currency, late))
     unpaid: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     overdue: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for currency, is_late, n, total in rows:
@@ -140,6 +141,6 @@ def _overdue_invoices(today: date) -> list[OverdueInvoice]:
         select(Invoice.id, Invoice.number, Invoice.organization_id, Organization.title, Invoice.due_date,
                Invoice.total_minor, Invoice.currency)
         .join(Organization, Organization.id == Invoice.organization_id)
-        .where(Invoice.status == "issued", Invoice.due_date < today)
+        .where(Invoice.status == InvoiceStatus.ISSUED, Invoice.due_date < today)
         .order_by(Invoice.due_date, Invoice.id).limit(OVERDUE_LISTED))
     return [OverdueInvoice(*row) for row in rows]

@@ -14,7 +14,7 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 
 from portal.extensions import db
 from portal.models import Camera, Organization, OutboxItem, SyncRun, Tariff, organization_tariffs
-from portal.models.sync import OUTBOX_FAILED, OUTBOX_PENDING
+from portal.models.sync import OutboxState
 
 #: Rows listed per kind (the heading shows the full count).
 LISTED = 25
@@ -106,8 +106,8 @@ def _unmanaged_organizations() -> AttentionGroup:
 
 
 def _failed_outbox() -> AttentionGroup:
-    stuck = or_(OutboxItem.state == OUTBOX_FAILED,
-                and_(OutboxItem.state == OUTBOX_PENDING, OutboxItem.attempts >= STUCK_ATTEMPTS))
+    stuck = or_(OutboxItem.state == OutboxState.FAILED,
+                and_(OutboxItem.state == OutboxState.PENDING, OutboxItem.attempts >= STUCK_ATTEMPTS))
     rows = db.session.execute(
         select(OutboxItem.id, OutboxItem.kind, OutboxItem.object_type, OutboxItem.object_id, OutboxItem.state,
                OutboxItem.attempts, OutboxItem.last_error, func.count().over().label("total"))

@@ -1,5 +1,8 @@
 """Figures both dashboards share: current cameras, prices in force, expected monthly cost.
 
+Prices come from the billing read model (:func:`portal.billing_read.load_tariff_prices`) and the
+price in force from the engine's one rule (:func:`portal.billing.price_in_force`).
+
 "Current cameras" are cameras Watcher still reports (``missing_since IS NULL``) with an
 open usage interval; the interval's organization and tariff are what they are billed
 under.  The expected monthly cost of one camera is its tariff's price version in force
@@ -11,14 +14,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Select, func, select
 
+from portal.billing_read import TariffPrices
 from portal.extensions import db
-from portal.models import Camera, Tariff, TariffPrice, UsageInterval
+from portal.models import Camera, UsageInterval
 
 
 def local_today(now: datetime, tz: str) -> date:
@@ -56,52 +60,6 @@ def current_camera_counts(organization_ids: Select[tuple[int]] | None = None) ->
     if organization_ids is not None:
         stmt = stmt.where(UsageInterval.organization_id.in_(organization_ids))
     return [CameraCount(org_id, tariff_id, int(n)) for org_id, tariff_id, n in db.session.execute(stmt)]
-
-
-@dataclass(frozen=True)
-class PriceVersion:
-    """One effective-dated monthly price per camera."""
-
-    effective_from: date
-    amount_minor: int
-    currency: str
-
-
-@dataclass
-class TariffPrices:
-    """A tariff's name and its price versions, oldest first."""
-
-    id: int
-    name: str
-    currency: str
-    versions: list[PriceVersion] = field(default_factory=list)
-
-    def price_on(self, day: date) -> PriceVersion | None:
-        """The version in force on ``day`` (None before the first one), as ``Tariff.price_on``."""
-        current = None
-        for version in self.versions:
-            if version.effective_from <= day:
-                current = version
-        return current
-
-
-def load_tariff_prices(tariff_ids: Iterable[int]) -> dict[int, TariffPrices]:
-    """Names and all price versions of the given tariffs: one query (none when no ids)."""
-    ids = sorted(set(tariff_ids))
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(Tariff.id, Tariff.name, Tariff.currency, TariffPrice.effective_from, TariffPrice.amount_minor,
-               TariffPrice.currency)
-        .outerjoin(TariffPrice, TariffPrice.tariff_id == Tariff.id)
-        .where(Tariff.id.in_(ids))
-        .order_by(Tariff.id, TariffPrice.effective_from))
-    tariffs: dict[int, TariffPrices] = {}
-    for tariff_id, name, currency, effective_from, amount, price_currency in rows:
-        info = tariffs.setdefault(tariff_id, TariffPrices(tariff_id, name, currency))
-        if effective_from is not None:
-            info.versions.append(PriceVersion(effective_from, int(amount), price_currency))
-    return tariffs
 
 
 @dataclass(frozen=True)

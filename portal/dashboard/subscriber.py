@@ -17,15 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
-from portal.invoices.access import invoice_organization_ids
-from portal.models import Camera, Invoice, Organization, Tariff, User
+from portal.invoices.access import invoice_organization_ids, visible_invoices
+from portal.models import Camera, InvoiceStatus, Organization, Tariff, User
 from portal.tenancy import visible_organization_ids
+from portal.billing_read import load_tariff_prices
 from portal.dashboard.figures import (CostLine, MoneyAmount, cost_lines, current_camera_counts, in_trial,
-                                      load_tariff_prices, local_today, totals_by_currency)
-
-#: Invoice states a subscriber may see (never drafts).
-VISIBLE_INVOICE_STATES = ("issued", "paid", "void")
-
+                                      local_today, totals_by_currency)
 
 @dataclass(frozen=True)
 class OrgSummary:
@@ -119,20 +116,23 @@ def _without_money(line: CostLine) -> CostLine:
     return replace(line, unit_price_minor=None, currency="", monthly_minor=0)
 
 
-def visible_invoices(user: User, today: date, organization_id: int | None = None) -> list[InvoiceRow]:
-    """The user's non-draft invoices, newest first (one query); ``today`` decides overdue."""
-    stmt = (select(Invoice.id, Invoice.number, Invoice.organization_id, Organization.title, Invoice.period_start,
-                   Invoice.period_end, Invoice.status, Invoice.issue_date, Invoice.due_date, Invoice.total_minor,
-                   Invoice.currency)
-            .join(Organization, Organization.id == Invoice.organization_id)
-            .where(Invoice.organization_id.in_(invoice_organization_ids(user)),
-                   Invoice.status.in_(VISIBLE_INVOICE_STATES))
-            .order_by(Invoice.period_start.desc(), Invoice.id.desc()))
+def invoice_rows(user: User, today: date, organization_id: int | None = None) -> list[InvoiceRow]:
+    """The invoices ``user`` may see (the one rule: :func:`portal.invoices.access.visible_invoices`),
+    newest first, as dashboard rows (one query); ``today`` decides overdue."""
+    visible = visible_invoices(user).subquery()
+    stmt = (select(visible.c.id, visible.c.number, visible.c.organization_id, Organization.title,
+                   visible.c.period_start, visible.c.period_end, visible.c.status, visible.c.issue_date,
+                   visible.c.due_date, visible.c.total_minor, visible.c.currency)
+            .join(Organization, Organization.id == visible.c.organization_id)
+            .order_by(visible.c.period_start.desc(), visible.c.id.desc()))
     if organization_id is not None:
-        stmt = stmt.where(Invoice.organization_id == organization_id)
-    return [InvoiceRow(*row, overdue=row.status == "issued" and row.due_date is not None  # type: ignore[misc]
-                       and row.due_date < today)  # the row fills every field before ``overdue``
-            for row in db.session.execute(stmt)]
+        stmt = stmt.where(visible.c.organization_id == organization_id)
+    return [InvoiceRow(id=i, number=number, organization_id=org_id, organization_title=title, period_start=start,
+                       period_end=end, status=status, issue_date=issued, due_date=due, total_minor=total,
+                       currency=currency,
+                       overdue=status == InvoiceStatus.ISSUED and due is not None and due < today)
+            for i, number, org_id, title, start, end, status, issued, due, total, currency
+            in db.session.execute(stmt)]
 
 
 def current_cameras(organization_id: int) -> list[CameraRow]:

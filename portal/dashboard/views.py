@@ -11,7 +11,7 @@ from portal.dashboard.admin import admin_overview
 from portal.dashboard.attention import attention_list
 from portal.dashboard.figures import local_today
 from portal.dashboard.subscriber import (current_cameras, organization_summaries, visible_children,
-                                         visible_invoices)
+                                         invoice_rows)
 
 bp = Blueprint("dashboard", __name__)
 bp.record_once(helpers.install)
@@ -28,7 +28,7 @@ def index() -> str:
     summaries = organization_summaries(current_user, now)
     today = local_today(now, current_app.config.get("DEFAULT_TIMEZONE", "UTC"))
     return render_template("dashboard/subscriber.html", organizations=summaries,
-                           invoices=visible_invoices(current_user, today),
+                           invoices=invoice_rows(current_user, today),
                            shows_invoices=any(s.can_view_invoices for s in summaries))
 
 
@@ -41,6 +41,6 @@ def organization(organization_id: int) -> str:
     if not summaries:  # pragma: no cover - scoped_organization_or_404 already checked visibility
         abort(404)
     summary = summaries[0]
-    invoices = visible_invoices(current_user, summary.today, org.id) if summary.can_view_invoices else []
+    invoices = invoice_rows(current_user, summary.today, org.id) if summary.can_view_invoices else []
     return render_template("dashboard/organization.html", s=summary, invoices=invoices,
                            cameras=current_cameras(org.id), children=visible_children(current_user, org.id))

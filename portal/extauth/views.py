@@ -25,9 +25,10 @@ import time
 from flask import Blueprint, Response, abort, current_app, request
 
 from portal.audit import service as audit
+from portal import unit_of_work
 from portal.auth.service import authenticate, find_user
 from portal.extauth.policy import FALLBACK, STATUS, Verdict, decide
-from portal.extensions import csrf, db, limiter
+from portal.extensions import csrf, limiter
 
 log = logging.getLogger(__name__)
 bp = Blueprint("extauth", __name__, url_prefix="/watcher/auth")
@@ -84,10 +85,9 @@ def check(secret: str | None) -> Response:
         verdict = decide(user, outcome, login, str(current_app.config.get("WATCHER_LOGIN") or ""))
         audit.record("watcher.external_auth", "user", user.id if user else None,
                      summary=f"{verdict.answer}: {verdict.reason}: {login[:200]}", actor=user)
-        db.session.commit()
     except Exception:  # a failing check must never look like a decline to Watcher
         log.exception("external authentication check failed; answering 'out of reach'")
-        db.session.rollback()
+        unit_of_work.fail()
         verdict = Verdict(FALLBACK, "check failed")
     if verdict.answer == FALLBACK:
         return fallback_response()

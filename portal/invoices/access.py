@@ -12,7 +12,7 @@ from flask import abort
 from sqlalchemy import Select, select, union
 
 from portal.extensions import db
-from portal.models import Invoice, Membership, Organization, User
+from portal.models import Invoice, InvoiceStatus, Membership, Organization, User
 from portal.tenancy import owned_subtree_parts, visible_organization_ids
 
 
@@ -28,10 +28,10 @@ def invoice_organization_ids(user: User) -> Select[tuple[int]]:
 
 
 def visible_invoices(user: User) -> Select[tuple[Invoice]]:
-    """A SELECT of the invoices ``user`` may see (subscribers never see drafts)."""
+    """A SELECT of the invoices ``user`` may see (subscribers never see drafts): the one rule."""
     query = select(Invoice).where(Invoice.organization_id.in_(invoice_organization_ids(user)))
     if not user.is_admin:
-        query = query.where(Invoice.status != "draft")
+        query = query.where(Invoice.status != InvoiceStatus.DRAFT)
     return query
 
 

@@ -5,8 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-STATUS_CHOICES = [("", "Any status"), ("draft", "Draft"), ("issued", "Issued"), ("paid", "Paid"),
-                  ("void", "Void")]
+from portal.models.invoice import InvoiceStatus
+
+STATUS_CHOICES = [("", "Any status")] + [(status.value, status.value.title()) for status in InvoiceStatus]
 
 
 class CreateInvoiceForm(FlaskForm):

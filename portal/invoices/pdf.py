@@ -15,15 +15,16 @@ from typing import Any
 
 from flask import current_app
 
+from portal import settings
 from portal.config import ROOT
-from portal.models import Invoice
+from portal.models import Invoice, InvoiceStatus
 
 PRINT_CSS = ROOT / "static" / "invoices" / "print.css"
 
 
 def cache_dir() -> Path:
     """Where PDFs are kept (``INVOICE_CACHE_DIR``, default ``instance/invoice-cache``)."""
-    configured = current_app.config.get("INVOICE_CACHE_DIR")
+    configured = settings.current().billing.cache_dir
     return Path(configured) if configured else Path(current_app.instance_path) / "invoice-cache"
 
 
@@ -41,7 +42,7 @@ def render_pdf(html: str) -> bytes:
 
 def invoice_pdf(invoice: Invoice, html: str) -> bytes:
     """The PDF of ``invoice`` printed from ``html``; cached unless it is a draft."""
-    if invoice.status == "draft":
+    if invoice.status == InvoiceStatus.DRAFT:
         return render_pdf(html)
     digest = hashlib.sha256(html.encode("utf-8")).hexdigest()[:24]
     path = cache_dir() / f"{invoice.id}-{digest}.pdf"

@@ -1,27 +1,31 @@
 """Invoice lifecycle: draft -> issued -> paid, or void.  Services add and flush; callers commit.
 
-Every number comes from :func:`portal.usages.service.rate_scope`, the same path
-as the Usages page and the preview.  Issuing freezes the tariff names, unit
-prices and amounts into ``invoice_lines`` / ``invoice_camera_lines``; the
-database refuses later changes (see :mod:`portal.models.invoice_rules`).
+Data flows one way: the billing read model loads the period's scope, prices and
+usage, the pure engine rates it once, :func:`_write` copies the result into the
+invoice rows, and the documents render those rows.  Issuing rates once and
+writes one audit row; it never re-reads what it has just written.  Issuing
+freezes the tariff names, unit prices and amounts into ``invoice_lines`` /
+``invoice_camera_lines``; the database refuses later changes (see
+:mod:`portal.models.invoice_rules`).
 """
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from portal import settings as portal_settings
 from portal.audit import service as audit
 from portal.billing import InvoiceDraft, Period, build_invoice
 from portal.billing.periods import local_date
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.invoices.numbering import next_number
-from portal.models import Invoice, InvoiceCameraLine, InvoiceLine, Organization, User
+from portal.models import Invoice, InvoiceCameraLine, InvoiceLine, InvoiceStatus, Organization, User
+from portal.settings import BillingSettings
 from portal.usages.report import camera_amount
-from portal.usages.service import Scope, billed_to, rate_scope
+from portal.billing_read import Scope, billed_to, rate_scope
 
 
 class PeriodAlreadyInvoiced(DomainError):
@@ -49,7 +53,7 @@ def period_of(invoice: Invoice) -> Period:
 def find_overlapping(organization_id: int, period: Period) -> Invoice | None:
     """The non-void invoice of the organization whose period overlaps ``period``, if any."""
     return db.session.scalar(select(Invoice).where(
-        Invoice.organization_id == organization_id, Invoice.status != "void",
+        Invoice.organization_id == organization_id, Invoice.status != InvoiceStatus.VOID,
         Invoice.period_start <= period.end, Invoice.period_end >= period.start)
         .order_by(Invoice.id).limit(1))
 
@@ -62,8 +66,8 @@ def check_payer(org: Organization) -> None:
                              f"of “{payer.title}”. Issue the invoice for “{payer.title}” instead.")
 
 
-def _fill(invoice: Invoice, scope: Scope, draft: InvoiceDraft) -> None:
-    """Copy the engine's draft into the invoice row, its lines and its camera annex."""
+def _write(invoice: Invoice, scope: Scope, draft: InvoiceDraft) -> None:
+    """The writer: copy the engine's draft into the invoice row, its lines and its camera annex."""
     titles, several = scope.titles, len(scope.ids) > 1
     invoice.currency = draft.currency
     invoice.subtotal_minor, invoice.tax_minor = draft.subtotal_minor, draft.tax_minor
@@ -83,53 +87,71 @@ def _fill(invoice: Invoice, scope: Scope, draft: InvoiceDraft) -> None:
         for i, c in enumerate(draft.annex, 1)]
 
 
-def _compute(invoice: Invoice, org: Organization, period: Period, now: datetime) -> None:
-    scope, statement = rate_scope(org, period, now)
+def _rate(org: Organization, period: Period, now: datetime,
+          settings: BillingSettings) -> tuple[Scope, InvoiceDraft]:
+    """Read model -> engine, once: the invoice draft of ``org`` over ``period``."""
+    scope, statement = rate_scope(org, period, now, mode=settings.proration)
     if not statement.lines:
         raise NothingToInvoice(f"“{org.title}” has no usage from {period.start} to {period.end}: "
                                "nothing to invoice.")
-    _fill(invoice, scope, build_invoice(statement, int(current_app.config.get("INVOICE_TAX_BP", 0))))
+    return scope, build_invoice(statement, settings.tax_bp)
+
+
+def _billing(settings: BillingSettings | None) -> BillingSettings:
+    return settings if settings is not None else portal_settings.current().billing
 
 
 def create_invoice(org: Organization, period: Period, now: datetime, issue: bool = False,
-                   actor: User | None = None) -> Invoice:
-    """Create a draft (and issue it when ``issue``) for ``org`` over ``period``.
+                   actor: User | None = None, settings: BillingSettings | None = None) -> Invoice:
+    """Create a draft (or an issued invoice when ``issue``) for ``org`` over ``period``.
 
-    An existing draft for exactly this period is refreshed (and issued) instead.
-    Raises :class:`PeriodAlreadyInvoiced` when another non-void invoice overlaps
-    (the database refuses it too: on a lost race the unit of work is rolled
+    An existing draft for exactly this period is refreshed (or issued) instead.
+    Rates once and writes one audit row.  Raises :class:`PeriodAlreadyInvoiced`
+    when another non-void invoice overlaps (the database refuses it too: on a
+    lost race the error has no ``existing`` and the unit of work must be rolled
     back), :class:`BilledToParent`, :class:`NothingToInvoice` and the engine's errors.
     """
+    settings = _billing(settings)
     check_payer(org)
     existing = find_overlapping(org.id, period)
     if existing is not None:
-        if existing.status != "draft" or period_of(existing) != period:
+        if existing.status != InvoiceStatus.DRAFT or period_of(existing) != period:
             raise PeriodAlreadyInvoiced(existing)
-        refresh_draft(existing, now, actor)
-        return issue_invoice(existing, now, actor) if issue else existing
+        if issue:
+            return issue_invoice(existing, now, actor, settings)
+        return refresh_draft(existing, now, actor, settings)
     if issue:
         _check_period_over(org, period, now)
+    scope, draft = _rate(org, period, now, settings)
     invoice = Invoice(organization_id=org.id, period_start=period.start, period_end=period.end,
-                      status="draft", created_by_id=actor.id if actor else None)
-    _compute(invoice, org, period, now)
+                      status=InvoiceStatus.DRAFT.value, created_by_id=actor.id if actor else None)
+    _write(invoice, scope, draft)
     db.session.add(invoice)
     try:
         db.session.flush()
     except IntegrityError:
-        db.session.rollback()
-        raise PeriodAlreadyInvoiced(find_overlapping(org.id, period)) from None
+        raise PeriodAlreadyInvoiced(None) from None
+    if issue:
+        return _issue(invoice, org, now, actor, settings)
     audit.record("invoice.draft", "invoice", invoice.id, actor=actor,
                  summary=f"{org.title} {period}: draft {invoice.total_minor} {invoice.currency}")
-    return issue_invoice(invoice, now, actor) if issue else invoice
+    return invoice
 
 
-def refresh_draft(invoice: Invoice, now: datetime, actor: User | None = None) -> Invoice:
-    """Recompute a draft from the current ledger and prices."""
-    _require(invoice, "draft", "Only a draft can be refreshed.")
+def _rewrite(invoice: Invoice, now: datetime, settings: BillingSettings) -> None:
+    """Replace a draft's lines with a fresh rating of the current ledger and prices."""
+    scope, draft = _rate(invoice.organization, period_of(invoice), now, settings)
     invoice.lines, invoice.cameras = [], []
     db.session.flush()
-    _compute(invoice, invoice.organization, period_of(invoice), now)
+    _write(invoice, scope, draft)
     db.session.flush()
+
+
+def refresh_draft(invoice: Invoice, now: datetime, actor: User | None = None,
+                  settings: BillingSettings | None = None) -> Invoice:
+    """Recompute a draft from the current ledger and prices."""
+    _require(invoice, InvoiceStatus.DRAFT, "Only a draft can be refreshed.")
+    _rewrite(invoice, now, _billing(settings))
     audit.record("invoice.refresh", "invoice", invoice.id, actor=actor,
                  summary=f"draft #{invoice.id}: {invoice.total_minor} {invoice.currency}")
     return invoice
@@ -141,17 +163,25 @@ def _check_period_over(org: Organization, period: Period, now: datetime) -> None
                           f"{org.timezone}: create a draft now and issue it after the period.")
 
 
-def issue_invoice(invoice: Invoice, now: datetime, actor: User | None = None) -> Invoice:
-    """Freeze a draft: recompute it, give it the next number, issue and due dates."""
-    _require(invoice, "draft", "Only a draft can be issued.")
+def issue_invoice(invoice: Invoice, now: datetime, actor: User | None = None,
+                  settings: BillingSettings | None = None) -> Invoice:
+    """Freeze a draft: rate it once from the current ledger, number it, set issue and due dates."""
+    settings = _billing(settings)
+    _require(invoice, InvoiceStatus.DRAFT, "Only a draft can be issued.")
     org = invoice.organization
     check_payer(org)
     _check_period_over(org, period_of(invoice), now)
-    refresh_draft(invoice, now, actor)
+    _rewrite(invoice, now, settings)
+    return _issue(invoice, org, now, actor, settings)
+
+
+def _issue(invoice: Invoice, org: Organization, now: datetime, actor: User | None,
+           settings: BillingSettings) -> Invoice:
+    """Number a rated draft and mark it issued (one audit row)."""
     today = local_date(now, org.timezone)
     invoice.number = next_number(today.year)
-    invoice.status, invoice.issued_at, invoice.issue_date = "issued", now, today
-    invoice.due_date = today + timedelta(days=int(current_app.config.get("INVOICE_DUE_DAYS", 14)))
+    invoice.status, invoice.issued_at, invoice.issue_date = InvoiceStatus.ISSUED.value, now, today
+    invoice.due_date = today + timedelta(days=settings.due_days)
     invoice.bill_to = "\n".join(part for part in (org.title, org.billing_contact) if part)
     db.session.flush()
     audit.record("invoice.issue", "invoice", invoice.id, actor=actor,
@@ -162,12 +192,12 @@ def issue_invoice(invoice: Invoice, now: datetime, actor: User | None = None) ->
 def mark_paid(invoice: Invoice, paid_on: date | None, reference: str,
               actor: User | None = None) -> Invoice:
     """Record the payment of an issued invoice (date and reference required)."""
-    _require(invoice, "issued", "Only an issued invoice can be marked paid.")
+    _require(invoice, InvoiceStatus.ISSUED, "Only an issued invoice can be marked paid.")
     if paid_on is None:
         raise DomainError("Enter the payment date.", field="paid_on")
     if not reference.strip():
         raise DomainError("Enter the payment reference.", field="reference")
-    invoice.status, invoice.paid_on, invoice.payment_reference = "paid", paid_on, reference.strip()
+    invoice.status, invoice.paid_on, invoice.payment_reference = InvoiceStatus.PAID.value, paid_on, reference.strip()
     db.session.flush()
     audit.record("invoice.paid", "invoice", invoice.id, actor=actor,
                  summary=f"{invoice.number} paid on {paid_on.isoformat()} ({reference.strip()})")
@@ -176,11 +206,11 @@ def mark_paid(invoice: Invoice, paid_on: date | None, reference: str,
 
 def void_invoice(invoice: Invoice, reason: str, now: datetime, actor: User | None = None) -> Invoice:
     """Void an issued (or paid) invoice; it keeps its number.  A reason is required."""
-    if invoice.status not in ("issued", "paid"):
+    if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PAID):
         raise DomainError("Only an issued or paid invoice can be voided; delete a draft instead.")
     if not reason.strip():
         raise DomainError("Enter the reason for voiding.", field="reason")
-    invoice.status, invoice.void_reason, invoice.voided_at = "void", reason.strip(), now
+    invoice.status, invoice.void_reason, invoice.voided_at = InvoiceStatus.VOID.value, reason.strip(), now
     db.session.flush()
     audit.record("invoice.void", "invoice", invoice.id, actor=actor,
                  summary=f"{invoice.number} void: {reason.strip()}")
@@ -189,14 +219,14 @@ def void_invoice(invoice: Invoice, reason: str, now: datetime, actor: User | Non
 
 def delete_draft(invoice: Invoice, actor: User | None = None) -> None:
     """Delete a draft (issued invoices are never deleted)."""
-    _require(invoice, "draft", "Only a draft can be deleted; void an issued invoice instead.")
+    _require(invoice, InvoiceStatus.DRAFT, "Only a draft can be deleted; void an issued invoice instead.")
     audit.record("invoice.delete", "invoice", invoice.id, actor=actor,
                  summary=f"draft #{invoice.id} of {invoice.organization.title} deleted")
     db.session.delete(invoice)
     db.session.flush()
 
 
-def _require(invoice: Invoice, status: str, message: str) -> None:
+def _require(invoice: Invoice, status: InvoiceStatus, message: str) -> None:
     if invoice.status != status:
         raise DomainError(message)
 

@@ -9,7 +9,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
+from portal import settings, unit_of_work
 from portal.billing import BillingError, InvalidPeriod, Period
+from portal.billing_read import rate_scope
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import ConfirmForm
@@ -18,13 +20,12 @@ from portal.invoices.export import invoice_csv
 from portal.invoices.forms import CreateInvoiceForm, InvoiceFilterForm, PayForm, VoidForm
 from portal.invoices.pdf import invoice_pdf
 from portal.invoices.service import (PeriodAlreadyInvoiced, check_payer, create_invoice, delete_draft,
-                                     issue_invoice, mark_paid, refresh_draft, void_invoice)
+                                     find_overlapping, issue_invoice, mark_paid, refresh_draft, void_invoice)
 from portal.models import Invoice, Organization, utcnow
 from portal.pagination import paginate
 from portal.security import admin_required
 from portal.usages.forms import PeriodForm
 from portal.usages.report import build_report
-from portal.usages.service import rate_scope
 
 bp = Blueprint("invoices", __name__)
 
@@ -42,7 +43,7 @@ def preview(organization_id: int) -> tuple[str, int]:
     period = form.chosen(utcnow(), org.timezone)
     try:
         check_payer(org)
-        report = build_report(*rate_scope(org, period, utcnow()))
+        report = build_report(*rate_scope(org, period, utcnow(), mode=settings.current().billing.proration))
     except (DomainError, BillingError) as exc:
         error = getattr(exc, "message", None) or f"This invoice cannot be priced: {exc}."
     create = CreateInvoiceForm(start=period.start.isoformat(), end=period.end.isoformat())
@@ -66,18 +67,16 @@ def create(organization_id: int) -> BaseResponse:
     args: dict[str, Any] = {"period": "custom", "start": period.start.isoformat(), "end": period.end.isoformat()}
     try:
         invoice = create_invoice(org, period, utcnow(), issue=bool(form.issue.data),
-                                 actor=current_user._get_current_object())
+                                 actor=current_user._get_current_object(), settings=settings.current().billing)
     except PeriodAlreadyInvoiced as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-        if exc.existing is not None:
-            return redirect(url_for("invoices.detail", invoice_id=exc.existing.id))
+        unit_of_work.refuse(exc, category="warning")
+        existing = exc.existing or find_overlapping(org.id, period)
+        if existing is not None:
+            return redirect(url_for("invoices.detail", invoice_id=existing.id))
         return redirect(url_for("invoices.preview", organization_id=org.id, **args))
     except (DomainError, BillingError) as exc:
-        db.session.rollback()
-        flash(getattr(exc, "message", None) or f"This invoice cannot be priced: {exc}.", "error")
+        unit_of_work.refuse(exc, message=f"This invoice cannot be priced: {exc}.")
         return redirect(url_for("invoices.preview", organization_id=org.id, **args))
-    db.session.commit()
     flash(f"Invoice {invoice.number} issued." if invoice.number else "Draft invoice created.", "success")
     return redirect(url_for("invoices.detail", invoice_id=invoice.id))
 
@@ -156,12 +155,13 @@ def _act(invoice_id: int, action: str) -> BaseResponse:
                 flash(message, "error")
         return redirect(url_for("invoices.detail", invoice_id=invoice.id))
     actor, now, done = current_user._get_current_object(), utcnow(), ""
+    billing = settings.current().billing
     try:
         if action == "issue":
-            issue_invoice(invoice, now, actor)
+            issue_invoice(invoice, now, actor, billing)
             done = f"Invoice {invoice.number} issued."
         elif action == "refresh":
-            refresh_draft(invoice, now, actor)
+            refresh_draft(invoice, now, actor, billing)
             done = "Draft recomputed from the current usage and prices."
         elif action == "pay":
             mark_paid(invoice, form.paid_on.data, form.reference.data or "", actor)
@@ -171,14 +171,11 @@ def _act(invoice_id: int, action: str) -> BaseResponse:
             done = f"Invoice {invoice.number} voided."
         else:
             delete_draft(invoice, actor)
-            db.session.commit()
             flash("Draft deleted.", "success")
             return redirect(url_for("invoices.index"))
     except (DomainError, BillingError) as exc:
-        db.session.rollback()
-        flash(getattr(exc, "message", None) or f"This invoice cannot be priced: {exc}.", "error")
+        unit_of_work.refuse(exc, message=f"This invoice cannot be priced: {exc}.")
     else:
-        db.session.commit()
         flash(done, "success")
     return redirect(url_for("invoices.detail", invoice_id=invoice_id))
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text,
                         UniqueConstraint)
@@ -10,7 +11,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.models.base import Base, UTCDateTime, utcnow
 from portal.models.organization import Organization
 
-INVOICE_STATES = ("draft", "issued", "paid", "void")
+class InvoiceStatus(StrEnum):
+    """An invoice's lifecycle state (stored as these strings)."""
+
+    DRAFT = "draft"
+    ISSUED = "issued"
+    PAID = "paid"
+    VOID = "void"
+
+
+INVOICE_STATES = tuple(status.value for status in InvoiceStatus)
 
 
 class Invoice(Base):
@@ -34,7 +44,7 @@ class Invoice(Base):
                                                  index=True)
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(10), default="draft")
+    status: Mapped[str] = mapped_column(String(10), default=InvoiceStatus.DRAFT.value)
     currency: Mapped[str] = mapped_column(String(3))
     subtotal_minor: Mapped[int] = mapped_column(Integer, default=0)
     tax_minor: Mapped[int] = mapped_column(Integer, default=0)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Index, Integer, LargeBinary, String, Text
@@ -9,23 +10,36 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, UTCDateTime, utcnow
 
-SYNC_PENDING = "pending"
-SYNC_SYNCED = "synced"
-SYNC_ERROR = "error"
+
+class SyncState(StrEnum):
+    """How an object stands in Watcher (stored as these strings)."""
+
+    PENDING = "pending"
+    SYNCED = "synced"
+    ERROR = "error"
+
+
+SYNC_PENDING, SYNC_SYNCED, SYNC_ERROR = SyncState.PENDING, SyncState.SYNCED, SyncState.ERROR  # older names
 
 
 class WatcherSyncMixin:
     """Columns that tell how an object stands in Watcher."""
 
     watcher_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    sync_state: Mapped[str] = mapped_column(String(10), default=SYNC_PENDING)
+    sync_state: Mapped[str] = mapped_column(String(10), default=SyncState.PENDING.value)
     sync_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-OUTBOX_PENDING = "pending"
-OUTBOX_DONE = "done"
-OUTBOX_FAILED = "failed"
+class OutboxState(StrEnum):
+    """Where an outbox row stands (stored as these strings)."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+OUTBOX_PENDING, OUTBOX_DONE, OUTBOX_FAILED = OutboxState.PENDING, OutboxState.DONE, OutboxState.FAILED  # older names
 
 
 class OutboxItem(Base):
@@ -45,7 +59,7 @@ class OutboxItem(Base):
     object_id: Mapped[int] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     secret: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    state: Mapped[str] = mapped_column(String(10), default=OUTBOX_PENDING)
+    state: Mapped[str] = mapped_column(String(10), default=OutboxState.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)

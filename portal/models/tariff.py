@@ -7,6 +7,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Inte
                         Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.billing.pricing import price_in_force
 from portal.models.base import Base, UTCDateTime, utcnow
 from portal.models.sync import WatcherSyncMixin
 
@@ -105,12 +106,8 @@ class Tariff(WatcherSyncMixin, Base):
         back_populates="tariff", order_by="TariffPrice.effective_from", cascade="all, delete-orphan")
 
     def price_on(self, day: date) -> TariffPrice | None:
-        """The price version in force on ``day`` (None before the first one)."""
-        current = None
-        for version in self.prices:
-            if version.effective_from <= day:
-                current = version
-        return current
+        """The price version in force on ``day`` (None before the first one): the engine's rule."""
+        return price_in_force(self.prices, day)
 
     def __repr__(self) -> str:
         return f"<Tariff {self.id} {self.name!r}>"

@@ -14,6 +14,17 @@ def _summary(org: Organization, user: User) -> str:
     return f"{user.email} in {org.title}"
 
 
+def add_member_to(org: Organization | None, user: User | None, rights: Mapping[str, bool]) -> Membership:
+    """Add ``user`` to ``org`` with ``rights``; refused when either is missing or they are a member already."""
+    if org is None:
+        raise DomainError("This organization does not exist.", field="organization_id")
+    if user is None:
+        raise DomainError("This user does not exist.", field="user_id")
+    if db.session.get(Membership, (user.id, org.id)) is not None:
+        raise DomainError("Already a member; change the rights in the table.", field="user_id")
+    return set_membership(org, user, rights)
+
+
 def set_membership(org: Organization, user: User, rights: Mapping[str, bool],
                    enforce_limit: bool = True) -> Membership:
     """Add ``user`` to ``org`` with ``rights`` or change the rights they have there.

@@ -6,6 +6,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 from werkzeug.wrappers import Response
 
+from portal import unit_of_work
 from portal.account.service import send_link
 from portal.errors import DomainError
 from portal.extensions import db
@@ -13,7 +14,7 @@ from portal.mail import MailError
 from portal.models import Camera, Membership, Organization, User
 from portal.models.user import RIGHT_LABELS, RIGHTS, ROLE_SUBSCRIBER
 from portal.organizations.forms import AddMemberForm, OrganizationForm, RightsForm
-from portal.organizations.members import remove_membership, set_membership
+from portal.organizations.members import add_member_to, remove_membership, set_membership
 from portal.organizations.service import (OrganizationData, active_tariffs, change_owner, create_organization,
                                           find_organization, move_organization, tree, update_organization)
 from portal.pagination import paginate
@@ -89,19 +90,12 @@ def add_member(organization_id: int) -> str | Response | tuple[str, int]:
     org = db.session.get(Organization, organization_id) or abort(404)
     form = _member_form(org)
     if form.validate_on_submit():
-        user = db.session.get(User, form.user_id.data)
         try:
-            if user is None:
-                raise DomainError("This user does not exist.", field="user_id")
-            if db.session.get(Membership, (user.id, org.id)) is not None:
-                raise DomainError("Already a member; change the rights in the table.", field="user_id")
-            set_membership(org, user, form.rights())
+            member = add_member_to(org, db.session.get(User, form.user_id.data), form.rights())
         except DomainError as error:
-            db.session.rollback()
-            getattr(form, error.field or "user_id").errors.append(error.message)
+            unit_of_work.refuse(error, form, default_field="user_id")
         else:
-            db.session.commit()
-            flash(f"{user.email} added to “{org.title}”.", "success")
+            flash(f"{member.user.email} added to “{org.title}”.", "success")
             return redirect(url_for("organizations.detail", organization_id=org.id))
     return _detail(org, form), 200
 
@@ -114,7 +108,6 @@ def update_member(organization_id: int, user_id: int) -> Response:
     form = RightsForm()
     if form.validate_on_submit():
         set_membership(membership.organization, membership.user, form.rights())
-        db.session.commit()
         flash(f"Rights of {membership.user.email} saved.", "success")
     return _back(organization_id, user_id)
 
@@ -130,10 +123,8 @@ def remove_member(organization_id: int, user_id: int) -> Response:
         try:
             remove_membership(membership)
         except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+            unit_of_work.refuse(error)
         else:
-            db.session.commit()
             flash(f"{email} removed.", "success")
     return _back(organization_id, user_id)
 
@@ -222,10 +213,8 @@ def _save(form: OrganizationForm, org: Organization) -> str | Response:
                 update_organization(org, _data(form))
                 change_owner(org, owner)
         except DomainError as error:
-            db.session.rollback()
-            getattr(form, error.field or "title").errors.append(error.message)
+            unit_of_work.refuse(error, form, default_field="title")
         else:
-            db.session.commit()
             flash(f"Organization “{org.title}” saved.", "success")
             if new_owner and org.owner is not None:
                 _send_activation(org.owner)

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
+from portal import unit_of_work
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import format_minor_plain
@@ -72,10 +73,8 @@ def _save(form: ServiceForm, service: Service) -> str | Response:
         try:
             save_service(service, values)
         except DomainError as error:
-            db.session.rollback()
-            getattr(form, error.field or "name").errors.append(error.message)
+            unit_of_work.refuse(error, form, default_field="name")
         else:
-            db.session.commit()
             flash(f"Service “{service.name}” saved.", "success")
             return redirect(url_for("services.detail", service_id=service.id))
     return render_template("services/form.html", form=form, service=service)

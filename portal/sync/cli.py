@@ -8,7 +8,7 @@ from collections.abc import Callable
 import click
 from flask.cli import AppGroup
 
-from portal.extensions import db
+from portal import unit_of_work
 from portal.sync import service
 from portal.sync.connection import WatcherNotConfigured
 from portal.sync.locks import LockBusy
@@ -69,8 +69,7 @@ def reconcile_command(repair: bool) -> None:
         click.echo(f"{d.object_type} #{d.object_id} {d.label}: {d.field}: portal={d.portal} watcher={d.watcher}")
     click.echo(f"{len(drifts)} difference(s).")
     if repair and drifts:
-        queued = service.repair_all(drifts)
-        db.session.commit()
+        queued = unit_of_work.run_job(service.repair_all, drifts)
         result = service.run_dispatch()
         click.echo(f"Queued {queued}; delivered {result.delivered}, failed {result.failed}.")
 
@@ -79,8 +78,7 @@ def reconcile_command(repair: bool) -> None:
 @_readable
 def push_all_command() -> None:
     """Queue every tariff, subscriber and organization (first connection to a Watcher)."""
-    count = service.enqueue_everything()
-    db.session.commit()
+    count = unit_of_work.run_job(service.enqueue_everything)
     result = service.run_dispatch()
     click.echo(f"Queued {count}; delivered {result.delivered}, failed {result.failed}.")
 
@@ -101,10 +99,10 @@ def worker_command(interval: int, rounds: int) -> None:
             if pulled.changed:
                 click.echo(f"pull: {pulled.counts()}")
         except (WatcherError, LockBusy) as error:
-            db.session.rollback()
+            unit_of_work.rollback()
             click.echo(f"worker: {getattr(error, 'title', None) or error}", err=True)
         except Exception as error:  # keep the loop alive; the next round retries
-            db.session.rollback()
+            unit_of_work.rollback()
             click.echo(f"worker: unexpected {type(error).__name__}: {error}", err=True)
         done += 1
         if rounds and done >= rounds:

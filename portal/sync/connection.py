@@ -1,8 +1,9 @@
-"""Building the Watcher client from the app's configuration."""
+"""Building the Watcher client from the app's settings."""
 from __future__ import annotations
 
 from flask import current_app
 
+from portal import settings
 from portal.watcher import WatcherClient
 
 
@@ -12,7 +13,7 @@ class WatcherNotConfigured(RuntimeError):
 
 def watcher_configured() -> bool:
     """True when a Watcher URL is set."""
-    return bool(current_app.config.get("WATCHER_URL"))
+    return settings.current().watcher.configured
 
 
 def get_client(*, quick: bool = False) -> WatcherClient:
@@ -22,15 +23,14 @@ def get_client(*, quick: bool = False) -> WatcherClient:
     delivery attempt made right after a form is saved: a slow Watcher must not
     hold up the admin's page; the worker retries with the patient client.
     """
-    if not watcher_configured():
+    watcher = settings.current().watcher
+    if not watcher.configured:
         raise WatcherNotConfigured("WATCHER_URL is not set")
     key = "watcher_client_quick" if quick else "watcher_client"
-    client = current_app.extensions.get(key)
+    client: WatcherClient | None = current_app.extensions.get(key)
     if client is None:
-        config = current_app.config
-        timeout = float(config.get("WATCHER_QUICK_TIMEOUT", 3)) if quick else float(config["WATCHER_TIMEOUT"])
-        client = WatcherClient(config["WATCHER_URL"], config["WATCHER_LOGIN"], config["WATCHER_PASSWORD"],
-                               timeout=timeout, retries=0 if quick else int(config.get("WATCHER_RETRIES", 3)),
-                               backoff=float(config.get("WATCHER_BACKOFF", 0.5)))
+        client = WatcherClient(watcher.url, watcher.login, watcher.password,
+                               timeout=watcher.quick_timeout if quick else watcher.timeout,
+                               retries=0 if quick else watcher.retries, backoff=watcher.backoff)
         current_app.extensions[key] = client
     return client

@@ -10,7 +10,8 @@ import base64
 import hashlib
 
 from cryptography.fernet import Fernet, InvalidToken
-from flask import current_app
+
+from portal import settings
 
 
 class CredentialError(RuntimeError):
@@ -18,12 +19,13 @@ class CredentialError(RuntimeError):
 
 
 def _fernet() -> Fernet:
-    key = current_app.config.get("CREDENTIALS_KEY") or ""
+    current = settings.current()
+    key = current.credentials_key
     if not key:
-        digest = hashlib.sha256(("credentials:" + current_app.config["SECRET_KEY"]).encode()).digest()
+        digest = hashlib.sha256(("credentials:" + current.secret_key).encode()).digest()
         key = base64.urlsafe_b64encode(digest).decode()
     try:
-        return Fernet(key.encode() if isinstance(key, str) else key)
+        return Fernet(key.encode())
     except ValueError as exc:
         raise CredentialError("CREDENTIALS_KEY is not a valid Fernet key") from exc
 

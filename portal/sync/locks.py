@@ -3,6 +3,11 @@
 It works the same on SQLite and PostgreSQL: acquiring is one conditional UPDATE
 whose row count says who won.  A lease that is older than ``stale_after`` is
 taken over, so a crashed run does not block the next one forever.
+
+The lock lives on its OWN connection and transaction: taking or giving it back
+never commits or rolls back the caller's session (the unit of work).  Take it
+before the job's transaction starts and give it back after that has ended (see
+:func:`portal.unit_of_work.run_locked_job`).
 """
 from __future__ import annotations
 
@@ -12,11 +17,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import Table, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import JobLock, utcnow
+
+_locks: Table = JobLock.__table__  # type: ignore[assignment]
 
 
 class LockBusy(RuntimeError):
@@ -30,30 +37,30 @@ def _holder() -> str:
 def try_acquire(name: str, stale_after: timedelta = timedelta(minutes=30)) -> str | None:
     """Take the lock ``name``; returns the holder token, or None when someone else holds it.
 
-    Commits: a lock must be visible to other connections at once.
+    Commits its own short transaction (a lock must be visible to other
+    connections at once); the caller's session is left alone.
     """
-    if db.session.get(JobLock, name) is None:
-        try:
-            db.session.add(JobLock(name=name))
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
+    try:
+        with db.engine.begin() as conn:
+            if conn.execute(select(_locks.c.name).where(_locks.c.name == name)).first() is None:
+                conn.execute(insert(_locks).values(name=name))
+    except IntegrityError:
+        pass  # another process created the row first
     now = utcnow()
     holder = f"{_holder()}:{now.timestamp()}"
-    result = db.session.execute(
-        update(JobLock).where(JobLock.name == name,
-                              or_(JobLock.holder.is_(None), JobLock.acquired_at < now - stale_after))
-        .values(holder=holder, acquired_at=now).execution_options(synchronize_session=False))
-    db.session.commit()
-    return holder if result.rowcount == 1 else None  # type: ignore[attr-defined]  # an UPDATE's CursorResult
+    with db.engine.begin() as conn:
+        result = conn.execute(
+            update(_locks).where(_locks.c.name == name,
+                                 or_(_locks.c.holder.is_(None), _locks.c.acquired_at < now - stale_after))
+            .values(holder=holder, acquired_at=now))
+    return holder if result.rowcount == 1 else None
 
 
 def release(name: str, holder: str) -> None:
-    """Give the lock back (only if we still hold it)."""
-    db.session.rollback()
-    db.session.execute(update(JobLock).where(JobLock.name == name, JobLock.holder == holder)
-                       .values(holder=None, acquired_at=None).execution_options(synchronize_session=False))
-    db.session.commit()
+    """Give the lock back (only if we still hold it), on its own connection."""
+    with db.engine.begin() as conn:
+        conn.execute(update(_locks).where(_locks.c.name == name, _locks.c.holder == holder)
+                     .values(holder=None, acquired_at=None))
 
 
 @contextmanager

@@ -12,22 +12,25 @@ import logging
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
-from collections.abc import Callable
+from typing import Any, Callable
 
-from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 
+from portal import settings as portal_settings, unit_of_work
 from portal.extensions import db
 from portal.models import Organization, OutboxItem, SyncRun, Tariff, User, utcnow
-from portal.models.sync import OUTBOX_DONE, OUTBOX_FAILED, OUTBOX_PENDING, SYNC_ERROR, SYNC_PENDING, SYNC_SYNCED
+from portal.models.sync import OutboxState, SyncState
+from portal.settings import WatcherSettings
 from portal.sync import credentials, push
 from portal.sync.connection import get_client
 from portal.watcher import WatcherClient, WatcherError
 
 log = logging.getLogger(__name__)
 
-MODELS: dict[str, type[Any]] = {"organization": Organization, "user": User, "tariff": Tariff}
+#: The one registry of the model types mirrored to Watcher (outbox rows, repair, reconcile).
+MODELS: dict[str, type[Any]] = {
+    "organization": Organization, "user": User, "tariff": Tariff}
+OBJECT_TYPES: dict[type[Any], str] = {model: name for name, model in MODELS.items()}
 LEASE = timedelta(minutes=2)
 MAX_BACKOFF = timedelta(hours=1)
 
@@ -37,13 +40,14 @@ def enqueue(obj: Organization | User | Tariff, kind: str = "upsert", password: s
 
     ``password`` (users only) is sealed with Fernet; it is wiped once delivered.
     """
-    object_type = {Organization: "organization", User: "user", Tariff: "tariff"}[type(obj)]
+    object_type = OBJECT_TYPES[type(obj)]
     if obj.id is None:
         db.session.flush()
     item = OutboxItem(kind=f"{object_type}.{kind}", object_type=object_type, object_id=obj.id,
                       secret=credentials.seal(password) if password else None, next_attempt_at=utcnow())
-    obj.sync_state = SYNC_PENDING
+    obj.sync_state = SyncState.PENDING
     db.session.add(item)
+    unit_of_work.note_outbox(object_type, obj.id)  # delivered once the unit of work has committed
     return item
 
 
@@ -68,13 +72,13 @@ class DispatchResult:
 
 
 def _claim(item: OutboxItem, now: datetime) -> bool:
-    """Lease the row so a concurrent dispatcher skips it (a conditional UPDATE)."""
-    result = db.session.execute(
-        update(OutboxItem).where(OutboxItem.id == item.id, OutboxItem.state == OUTBOX_PENDING,
-                                 OutboxItem.next_attempt_at <= now)
-        .values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False))
-    db.session.commit()
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # an UPDATE's CursorResult
+    """Lease the row so a concurrent dispatcher skips it (a conditional UPDATE, its own transaction)."""
+    with unit_of_work.transaction():
+        result: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
+            update(OutboxItem).where(OutboxItem.id == item.id, OutboxItem.state == OutboxState.PENDING,
+                                     OutboxItem.next_attempt_at <= now)
+            .values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False))
+    return bool(result.rowcount == 1)
 
 
 def _deliver(client: WatcherClient, item: OutboxItem, rows: list[OutboxItem]) -> None:
@@ -94,12 +98,19 @@ def _deliver(client: WatcherClient, item: OutboxItem, rows: list[OutboxItem]) ->
 
 def dispatch(limit: int = 200, now: datetime | None = None, quick: bool = False,
              only: set[tuple[str, int]] | None = None,
-             client_factory: Callable[[], WatcherClient] | None = None) -> DispatchResult:
-    """Deliver due outbox rows (oldest first, one object at a time) and commit after each."""
+             client_factory: Callable[[], WatcherClient] | None = None,
+             settings: WatcherSettings | None = None) -> DispatchResult:
+    """Deliver due outbox rows (oldest first, one object at a time).
+
+    A job of several units of work: each lease, and each delivery with its
+    outcome, is committed on its own, so a crash never loses a delivered state.
+    """
+    settings = settings or portal_settings.current().watcher
     now = now or utcnow()
     result = DispatchResult()
     due = list(db.session.scalars(select(OutboxItem).where(
-        OutboxItem.state == OUTBOX_PENDING, OutboxItem.next_attempt_at <= now).order_by(OutboxItem.id).limit(limit)))
+        OutboxItem.state == OutboxState.PENDING, OutboxItem.next_attempt_at <= now)
+        .order_by(OutboxItem.id).limit(limit)))
     seen: set[tuple[str, int]] = set()
     client = client_factory() if client_factory else get_client(quick=quick)
     for head in due:
@@ -109,41 +120,40 @@ def dispatch(limit: int = 200, now: datetime | None = None, quick: bool = False,
         seen.add(key)
         if not _claim(head, now):
             continue
-        rows = list(db.session.scalars(select(OutboxItem).where(
-            OutboxItem.object_type == head.object_type, OutboxItem.object_id == head.object_id,
-            OutboxItem.state == OUTBOX_PENDING).order_by(OutboxItem.id)))
-        obj = db.session.get(MODELS[head.object_type], head.object_id)
-        try:
-            _deliver(client, head, rows)
-        except (WatcherError, credentials.CredentialError) as error:
-            _failed(head, obj, error)
-            result.failed += 1
-            result.errors.append(f"{head.object_type} #{head.object_id}: {error}")
-        else:
-            _succeeded(rows, obj)
-            result.delivered += 1
-        db.session.commit()
+        with unit_of_work.transaction():
+            rows = list(db.session.scalars(select(OutboxItem).where(
+                OutboxItem.object_type == head.object_type, OutboxItem.object_id == head.object_id,
+                OutboxItem.state == OutboxState.PENDING).order_by(OutboxItem.id)))
+            obj = db.session.get(MODELS[head.object_type], head.object_id)
+            try:
+                _deliver(client, head, rows)
+            except (WatcherError, credentials.CredentialError) as error:
+                _failed(head, obj, error, settings)
+                result.failed += 1
+                result.errors.append(f"{head.object_type} #{head.object_id}: {error}")
+            else:
+                _succeeded(rows, obj)
+                result.delivered += 1
     return result
 
 
 def _succeeded(rows: list[OutboxItem], obj: Any) -> None:
     done_at = utcnow()
     for row in rows:
-        row.state, row.done_at, row.secret, row.last_error = OUTBOX_DONE, done_at, None, None
+        row.state, row.done_at, row.secret, row.last_error = OutboxState.DONE, done_at, None, None
         row.attempts += 1
     if obj is not None:
-        obj.sync_state, obj.sync_error, obj.synced_at = SYNC_SYNCED, None, done_at
+        obj.sync_state, obj.sync_error, obj.synced_at = SyncState.SYNCED, None, done_at
 
 
-def _failed(head: OutboxItem, obj: Any, error: Exception) -> None:
+def _failed(head: OutboxItem, obj: Any, error: Exception, settings: WatcherSettings) -> None:
     head.attempts += 1
     head.last_error = str(error)[:2000]
-    head.next_attempt_at = utcnow() + backoff(head.attempts, float(current_app.config.get("OUTBOX_BACKOFF", 5)))
-    max_attempts = int(current_app.config.get("OUTBOX_MAX_ATTEMPTS", 20))
-    if head.attempts >= max_attempts:
-        head.state = OUTBOX_FAILED
+    head.next_attempt_at = utcnow() + backoff(head.attempts, settings.outbox_backoff)
+    if head.attempts >= settings.outbox_max_attempts:
+        head.state = OutboxState.FAILED
     if obj is not None:
-        obj.sync_state = SYNC_ERROR
+        obj.sync_state = SyncState.ERROR
         obj.sync_error = (getattr(error, "title", None) or str(error))[:500]
     log.warning("Watcher delivery of %s #%s failed (attempt %s): %s", head.object_type, head.object_id,
                 head.attempts, getattr(error, "title", None) or type(error).__name__)
@@ -152,15 +162,15 @@ def _failed(head: OutboxItem, obj: Any, error: Exception) -> None:
 def retry(item_id: int) -> OutboxItem | None:
     """Make a row due now again (the Sync page's retry button)."""
     item = db.session.get(OutboxItem, item_id)
-    if item is not None and item.state != OUTBOX_DONE:
-        item.state, item.next_attempt_at = OUTBOX_PENDING, utcnow()
+    if item is not None and item.state != OutboxState.DONE:
+        item.state, item.next_attempt_at = OutboxState.PENDING, utcnow()
     return item
 
 
 def backlog_count() -> int:
     """Rows not yet delivered."""
     return db.session.scalar(select(func.count()).select_from(OutboxItem)
-                             .where(OutboxItem.state != OUTBOX_DONE)) or 0
+                             .where(OutboxItem.state != OutboxState.DONE)) or 0
 
 
 def record_run(result: DispatchResult, started: datetime) -> SyncRun:

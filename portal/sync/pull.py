@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import insert, select, update
 
+from portal import settings as portal_settings, unit_of_work
 from portal.extensions import db
 from portal.models import Camera, Organization, SyncRun, Tariff, UsageInterval, utcnow
 from portal.sync.locks import job_lock
@@ -71,15 +71,20 @@ def _change_time(stream: Stream, previous_seen: datetime | None, floor: datetime
     return at
 
 
-def apply_streams(streams: list[Stream], now: datetime | None = None) -> PullResult:
-    """Update cameras and the usage ledger from a full listing of streams (flushes, no commit)."""
+def apply_streams(streams: list[Stream], now: datetime | None = None,
+                  bill_disabled: bool | None = None) -> PullResult:
+    """Update cameras and the usage ledger from a full listing of streams (flushes, no commit).
+
+    ``bill_disabled`` defaults to the ``BILL_DISABLED_CAMERAS`` setting.
+    """
     now = now or utcnow()
-    bill_disabled = bool(current_app.config.get("BILL_DISABLED_CAMERAS", False))
+    if bill_disabled is None:
+        bill_disabled = portal_settings.current().watcher.bill_disabled_cameras
     result = PullResult(seen=len(streams))
-    orgs: dict[int, int] = dict(db.session.execute(  # type: ignore[arg-type]  # watcher_id IS NOT NULL
-        select(Organization.watcher_id, Organization.id).where(Organization.watcher_id.is_not(None))).all())
-    tariffs: dict[int, int] = dict(db.session.execute(  # type: ignore[arg-type]  # watcher_id IS NOT NULL
-        select(Tariff.watcher_id, Tariff.id).where(Tariff.watcher_id.is_not(None))).all())
+    orgs: dict[int | None, int] = {w: i for w, i in db.session.execute(
+        select(Organization.watcher_id, Organization.id).where(Organization.watcher_id.is_not(None)))}
+    tariffs: dict[int | None, int] = {w: i for w, i in db.session.execute(
+        select(Tariff.watcher_id, Tariff.id).where(Tariff.watcher_id.is_not(None)))}
     cameras = {c.name: c for c in db.session.scalars(select(Camera))}
     open_by_camera = {i.camera_id: i for i in db.session.scalars(select(UsageInterval)
                                                                   .where(UsageInterval.ended_at.is_(None)))}
@@ -158,21 +163,24 @@ def apply_streams(streams: list[Stream], now: datetime | None = None) -> PullRes
 
 
 def pull(client: WatcherClient, now: datetime | None = None) -> PullResult:
-    """Page through all streams and apply them, under the pull lock; records a SyncRun and commits."""
+    """Page through all streams and apply them, under the pull lock; records a SyncRun.
+
+    A job: the ledger changes and their SyncRun are one unit of work; when the
+    pull fails, that is rolled back and the failed SyncRun is a unit of its own.
+    """
     started = utcnow()
     with job_lock("watcher-pull"):
         try:
-            streams = list(client.iter_streams(select=STREAM_FIELDS, limit=500))
-            result = apply_streams(streams, now=now)
+            with unit_of_work.transaction():
+                streams = list(client.iter_streams(select=STREAM_FIELDS, limit=500))
+                result = apply_streams(streams, now=now)
+                db.session.add(SyncRun(direction="pull", started_at=started, finished_at=utcnow(), ok=True,
+                                       counts=result.counts(),
+                                       report={"unknown_presets": result.unknown_presets,
+                                               "unmanaged_organizations": result.unmanaged_organizations}))
         except Exception as error:
-            db.session.rollback()
-            db.session.add(SyncRun(direction="pull", started_at=started, finished_at=utcnow(), ok=False,
-                                   error=(getattr(error, "title", None) or str(error))[:2000]))
-            db.session.commit()
+            with unit_of_work.transaction():
+                db.session.add(SyncRun(direction="pull", started_at=started, finished_at=utcnow(), ok=False,
+                                       error=(getattr(error, "title", None) or str(error))[:2000]))
             raise
-        db.session.add(SyncRun(direction="pull", started_at=started, finished_at=utcnow(), ok=True,
-                               counts=result.counts(),
-                               report={"unknown_presets": result.unknown_presets,
-                                       "unmanaged_organizations": result.unmanaged_organizations}))
-        db.session.commit()
     return result

@@ -3,23 +3,20 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from portal import unit_of_work
 from portal.audit import service as audit
 from portal.extensions import db
 from portal.models import AuditEvent, Organization, Tariff, User, utcnow
 from portal.sync import outbox, pull as pull_module, reconcile
 from portal.sync.connection import get_client
 
-REPAIRABLE: dict[str, type[Organization] | type[User] | type[Tariff]] = {
-    "organization": Organization, "user": User, "tariff": Tariff}
-
 
 def run_dispatch(limit: int = 500) -> outbox.DispatchResult:
-    """Deliver what is due and keep a record of the run when there was anything to do."""
+    """Deliver what is due and keep a record of the run when there was anything to do (a job)."""
     started = utcnow()
     result = outbox.dispatch(limit=limit)
     if result.attempted:
-        outbox.record_run(result, started)
-        db.session.commit()
+        unit_of_work.run_job(outbox.record_run, result, started)
     return result
 
 
@@ -29,16 +26,16 @@ def run_pull() -> pull_module.PullResult:
 
 
 def run_reconcile() -> list[reconcile.Drift]:
-    """Compare the portal with Watcher and record the result."""
-    drifts = reconcile.find_drift(get_client())
-    reconcile.record(drifts)
-    db.session.commit()
+    """Compare the portal with Watcher and record the result (a job: one unit of work)."""
+    with unit_of_work.transaction():
+        drifts = reconcile.find_drift(get_client())
+        reconcile.record(drifts)
     return drifts
 
 
 def repair(object_type: str, object_id: int) -> bool:
     """Queue the object for a re-push; False if it does not exist."""
-    model = REPAIRABLE.get(object_type)
+    model = outbox.MODELS.get(object_type)
     obj = db.session.get(model, object_id) if model else None
     if obj is None:
         return False
@@ -86,13 +83,9 @@ def confirm_presets() -> int:
 
 def enqueue_everything() -> int:
     """Queue every organization, subscriber and tariff (first connection to a Watcher)."""
-    count = 0
-    for model in (Tariff, User, Organization):
-        query = select(model)
-        if model is User:
-            query = query.where(User.role == "subscriber")
-        for obj in db.session.scalars(query):
-            assert isinstance(obj, Organization | User | Tariff)
-            outbox.enqueue(obj)
-            count += 1
-    return count
+    objects: list[Tariff | User | Organization] = [
+        *db.session.scalars(select(Tariff)), *db.session.scalars(select(User).where(User.role == "subscriber")),
+        *db.session.scalars(select(Organization))]
+    for obj in objects:
+        outbox.enqueue(obj)
+    return len(objects)

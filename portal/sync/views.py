@@ -5,10 +5,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from portal import unit_of_work
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.models import OutboxItem, SyncRun
-from portal.models.sync import OUTBOX_DONE
+from portal.models.sync import OutboxState
 from portal.pagination import paginate
 from portal.security import admin_required
 from portal.sync import outbox, service
@@ -31,7 +32,7 @@ def index() -> str:
     show_done = request.args.get("done") == "1"
     query = select(OutboxItem).order_by(OutboxItem.id.desc())
     if not show_done:
-        query = query.where(OutboxItem.state != OUTBOX_DONE)
+        query = query.where(OutboxItem.state != OutboxState.DONE)
     page = paginate(query)
     runs = list(db.session.scalars(select(SyncRun).where(SyncRun.direction.in_(("pull", "push")))
                                    .order_by(SyncRun.started_at.desc(), SyncRun.id.desc()).limit(10)))
@@ -47,7 +48,6 @@ def confirm_presets() -> Response:
     """The admin confirms re-pushing the presets a migration changed."""
     if ConfirmForm().validate_on_submit():
         queued = service.confirm_presets()
-        db.session.commit()
         flash(f"{queued} preset(s) queued for Watcher.", "success")
     return redirect(url_for("sync.index"))
 
@@ -66,8 +66,8 @@ def sync_now() -> Response:
         except LockBusy:
             flash("A sync is already running; try again in a moment.", "warning")
         except WatcherError as error:
-            db.session.rollback()
-            flash(f"Watcher could not be reached or refused: {error.title or error}", "danger")
+            unit_of_work.refuse(error, category="danger",
+                                message=f"Watcher could not be reached or refused: {error.title or error}")
         else:
             flash(f"Pushed {pushed.delivered} (failed {pushed.failed}); pulled {pulled.seen} cameras, "
                   f"{pulled.opened} intervals opened, {pulled.closed} closed.",
@@ -80,9 +80,8 @@ def sync_now() -> Response:
 def retry(item_id: int) -> Response:
     """Make one outbox row due now and try it."""
     if ConfirmForm().validate_on_submit():
-        if outbox.retry(item_id) is None:
+        if unit_of_work.run_job(outbox.retry, item_id) is None:
             abort(404)
-        db.session.commit()
         if watcher_configured():
             service.run_dispatch()
         flash("Retried.", "info")
@@ -105,8 +104,8 @@ def reconcile_run() -> Response:
         try:
             drifts = service.run_reconcile()
         except WatcherError as error:
-            db.session.rollback()
-            flash(f"Watcher could not be reached or refused: {error.title or error}", "danger")
+            unit_of_work.refuse(error, category="danger",
+                                message=f"Watcher could not be reached or refused: {error.title or error}")
         else:
             flash(f"{len(drifts)} difference(s) found." if drifts else "Portal and Watcher are in step.",
                   "warning" if drifts else "success")
@@ -121,14 +120,13 @@ def repair() -> Response:
         run = _last("reconcile")
         object_type, object_id = request.form.get("object_type"), request.form.get("object_id", "")
         if object_type and object_id.isdigit():
-            if not service.repair(object_type, int(object_id)):
+            if not unit_of_work.run_job(service.repair, object_type, int(object_id)):
                 abort(404)
             queued = 1
         else:
             from portal.sync.reconcile import Drift
             drifts = [Drift(**d) for d in (run.report.get("drifts", []) if run else [])]
-            queued = service.repair_all(drifts)
-        db.session.commit()
+            queued = unit_of_work.run_job(service.repair_all, drifts)
         result = service.run_dispatch() if watcher_configured() else None
         if result is not None and result.failed:
             flash(f"Queued {queued}; {result.failed} could not be delivered yet: {result.errors[0]}", "warning")
@@ -137,5 +135,5 @@ def repair() -> Response:
         try:
             service.run_reconcile()
         except WatcherError:
-            db.session.rollback()
+            pass  # the repair is queued; the next reconciliation shows what is left
     return redirect(url_for("sync.reconcile"))

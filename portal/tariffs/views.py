@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from portal import unit_of_work
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import ConfirmForm, format_minor_plain
@@ -44,12 +45,8 @@ def _service_choices() -> list[tuple[int, str]]:
 
 
 def _blame(form: FlaskForm, error: DomainError) -> None:
-    """Put a domain error beside its field, or flash it when the form has no such field."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is None:
-        flash(error.message, "error")
-    else:
-        field.errors = [*field.errors, error.message]
+    """Roll back; put a domain error beside its field, or flash it when the form has no such field."""
+    unit_of_work.refuse(error, form)
 
 
 @bp.route("/")
@@ -86,10 +83,8 @@ def create() -> str | Response:
             tariffs.save_tariff(tariff, _values(form, currency), first_price=first_price,
                                 effective_from=form.effective_from.data, by=_me())
         except DomainError as error:
-            db.session.rollback()
             _blame(form, error)
         else:
-            db.session.commit()
             flash(f"Tariff “{tariff.name}” created.", "success")
             return redirect(url_for("tariffs.detail", tariff_id=tariff.id))
     return render_template("tariffs/form.html", form=form, tariff=None)
@@ -108,10 +103,8 @@ def edit(tariff_id: int) -> str | Response:
         try:
             tariffs.save_tariff(tariff, _values(form, tariff.currency), by=_me())
         except DomainError as error:
-            db.session.rollback()
             _blame(form, error)
         else:
-            db.session.commit()
             flash(f"Tariff “{tariff.name}” saved. Its price is unchanged; set a new one below if needed.", "success")
             return redirect(url_for("tariffs.detail", tariff_id=tariff.id))
     return render_template("tariffs/form.html", form=form, tariff=tariff,
@@ -155,10 +148,8 @@ def set_price(tariff_id: int) -> str | Response:
         try:
             tariffs.set_price(tariff, form.amount.minor(tariff.currency), form.effective_from.data, by=_me())
         except DomainError as error:
-            db.session.rollback()
             _blame(form, error)
         else:
-            db.session.commit()
             flash(f"New price set from {form.effective_from.data.isoformat()}.", "success")
             return redirect(url_for("tariffs.detail", tariff_id=tariff.id))
     return _render_detail(tariff, form)
@@ -189,10 +180,8 @@ def delete(tariff_id: int) -> Response:
     try:
         tariffs.delete_tariff(tariff, by=_me())
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        unit_of_work.refuse(error)
         return redirect(url_for("tariffs.detail", tariff_id=tariff_id))
-    db.session.commit()
     flash(f"Tariff “{name}” deleted.", "success")
     return redirect(url_for("tariffs.index"))
 
@@ -204,9 +193,7 @@ def _act(tariff_id: int, action: Callable[..., Tariff], message: str) -> Respons
     try:
         action(tariff, by=_me())
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        unit_of_work.refuse(error)
     else:
-        db.session.commit()
         flash(message.format(tariff.name), "success")
     return redirect(url_for("tariffs.detail", tariff_id=tariff_id))

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from portal.billing import Period, Statement, exponent
 from portal.billing.money import fraction_to_decimal
-from portal.usages.service import Scope
+from portal.billing_read import Scope
 from portal.usages.timeline import Timeline, build_timeline
 
 #: Decimal places of an exact per-camera amount in major units (as stored in the annex).

@@ -7,12 +7,12 @@ from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
 
 from portal.billing import BillingError
+from portal.billing_read import billed_to, rate_scope
 from portal.invoices.access import invoice_organization_or_404
 from portal.models import Organization, utcnow
 from portal.usages.export import report_csv
 from portal.usages.forms import PeriodForm
 from portal.usages.report import UsageReport, build_report, format_duration
-from portal.usages.service import billed_to, rate_scope
 
 bp = Blueprint("usages", __name__, url_prefix="/organizations")
 bp.add_app_template_filter(format_duration, "duration")

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
+from portal import unit_of_work
 from portal.account import service as account
 from portal.audit import service as audit
 from portal.errors import DomainError
@@ -14,7 +15,7 @@ from portal.forms import ConfirmForm
 from portal.mail import MailError
 from portal.models import Membership, Organization, User
 from portal.models.user import RIGHT_LABELS, RIGHTS, ROLES
-from portal.organizations.members import set_membership
+from portal.organizations.members import add_member_to
 from portal.pagination import paginate
 from portal.security import admin_required
 from portal.users.forms import AddMembershipForm, UserForm
@@ -72,10 +73,8 @@ def toggle_enabled(user_id: int) -> Response:
         try:
             set_enabled(user, enabled, actor=current_user)
         except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+            unit_of_work.refuse(error)
         else:
-            db.session.commit()
             flash(f"{user.email} {'enabled' if enabled else 'disabled'}.", "success")
     return redirect(url_for("users.detail", user_id=user_id))
 
@@ -92,8 +91,8 @@ def send_link(user_id: int) -> Response:
         except MailError as error:
             flash(str(error), "error")
         else:
-            audit.record(f"user.{purpose}_link_sent", "user", user.id, summary=user.email)
-            db.session.commit()
+            audit.record(f"user.{purpose}_link_sent", "user", user.id, summary=user.email,
+                         actor=current_user._get_current_object())
             flash(f"{'Activation' if purpose == 'activate' else 'Password reset'} e-mail sent to {user.email}.",
                   "success")
     return redirect(url_for("users.detail", user_id=user_id))
@@ -106,18 +105,13 @@ def add_membership(user_id: int) -> str | Response:
     user = db.session.get(User, user_id) or abort(404)
     form = _membership_form(user)
     if form.validate_on_submit():
-        org = db.session.get(Organization, form.organization_id.data)
         try:
-            if org is None:
-                raise DomainError("This organization does not exist.", field="organization_id")
-            set_membership(org, user, form.rights())
+            member = add_member_to(db.session.get(Organization, form.organization_id.data), user, form.rights())
         except DomainError as error:
-            db.session.rollback()
-            field = "organization_id" if error.field in (None, "user_id") else error.field
-            getattr(form, field).errors.append(error.message)
+            unit_of_work.refuse(error, form, field="organization_id" if error.field in (None, "user_id")
+                                else error.field)
         else:
-            db.session.commit()
-            flash(f"{user.email} added to “{org.title}”.", "success")
+            flash(f"{user.email} added to “{member.organization.title}”.", "success")
             return redirect(url_for("users.detail", user_id=user.id))
     return _detail(user, form)
 
@@ -147,10 +141,8 @@ def _save(form: UserForm, user: User) -> str | Response:
             else:
                 update_user(user, form.email.data, form.name.data or "", form.role.data, actor=current_user)
         except DomainError as error:
-            db.session.rollback()
-            getattr(form, error.field or "email").errors.append(error.message)
+            unit_of_work.refuse(error, form, default_field="email")
         else:
-            db.session.commit()
             flash(f"User {user.email} saved.", "success")
             return redirect(url_for("users.detail", user_id=user.id))
     return render_template("users/form.html", form=form, user=user)

@@ -62,6 +62,7 @@ def test_activation_link_sets_the_same_password_in_watcher(app: Flask, client: F
     user_id = _subscriber(app)
     with app.app_context(), app.test_request_context():
         send_link(db.session.get(User, user_id), "activate")
+        db.session.commit()  # the test is the unit of work here
         stored = db.session.scalar(select(AccountToken))
     path = _link(mailbox, "sam@acme.example")
     token = path.rsplit("/", 1)[1]
@@ -83,6 +84,7 @@ def test_expired_link_is_refused(app: Flask, client: FlaskClient, mailbox: Mailb
     user_id = _subscriber(app)
     with app.app_context(), app.test_request_context():
         send_link(db.session.get(User, user_id), "reset")
+        db.session.commit()  # the test is the unit of work here
         row = db.session.scalar(select(AccountToken))
         row.expires_at = row.created_at
         db.session.commit()

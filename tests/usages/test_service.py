@@ -29,8 +29,8 @@ def test_golden_thirty_euros(ctx: None) -> None:
     assert (line.cameras, line.camera_days, line.amount_minor) == (4, 100, 3000)
 
 
+@pytest.mark.parametrize("app_config", [{"BILLING_PRORATION": "day"}])
 def test_day_mode_counts_started_days(app: Flask) -> None:
-    app.config["BILLING_PRORATION"] = "day"
     with app.app_context():
         org = make_org("Acme")
         tariff = make_tariff("Basic", price=3000)

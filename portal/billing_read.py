@@ -1,0 +1,223 @@
+"""The billing read model: database -> engine, set-based, the ONE way in for billing.
+
+Everything a period's billing needs is loaded here, and nowhere else: the scope
+(the payer, the subsidiaries billed to it, the hierarchy), the price versions of
+the tariffs used, and the usage spans.  The Usages page, the invoice preview,
+issuing, the billing run and the dashboards all read through this module and
+hand the result to the pure engine (``portal.billing``), which holds the rules:
+who pays (:func:`portal.billing.payer_id` / ``invoice_scope``) and which price
+is in force (:func:`portal.billing.price_in_force`).
+
+Data flows one way: read model -> engine -> writer (``portal.invoices.service``)
+-> documents.  :func:`load_statement` runs a fixed number of statements whatever
+the number of cameras: one for the organizations of the billing scope, one
+aggregate query for the usage intervals (joined with cameras and tariffs) and
+one for the price versions of the tariffs used.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
+
+from portal import settings
+from portal.billing import (BillingOrg, Period, PriceVersion, ProrationMode, Statement, TariffInfo,
+                            UsageSpan, invoice_scope, payer_id, price_in_force, rate_period)
+from portal.extensions import db
+from portal.models import MAX_DEPTH, Camera, Organization, Tariff, TariffPrice, UsageInterval
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The paying organization and every organization billed to it (payer first)."""
+
+    payer: Organization
+    orgs: tuple[BillingOrg, ...]
+    titles: dict[int, str]
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        """Organization ids in the scope, payer first."""
+        return tuple(org.id for org in self.orgs)
+
+
+def proration_mode() -> ProrationMode:
+    """The configured proration mode (``BILLING_PRORATION``, validated once by ``create_app``)."""
+    return settings.current().billing.proration
+
+
+def billing_org(org: Organization) -> BillingOrg:
+    """The engine's view of an organization."""
+    return BillingOrg(id=org.id, title=org.title, timezone=org.timezone, currency=org.currency,
+                      trial_start=org.trial_start, trial_end=org.trial_end, parent_id=org.parent_id,
+                      invoice_to_parent=bool(org.invoice_to_parent))
+
+
+def billing_scope(org: Organization) -> Scope:
+    """``org`` and its subsidiaries (any depth) billed to it, in one query."""
+    levels = [select(Organization.id).where(Organization.id == org.id)]
+    level = levels[0]
+    for _ in range(MAX_DEPTH):
+        child = aliased(Organization)
+        level = select(child.id).where(child.parent_id.in_(level), child.invoice_to_parent.is_(True))
+        levels.append(level)
+    ids = select(Organization.id).where(or_(*(Organization.id.in_(part) for part in levels)))
+    rows = list(db.session.scalars(select(Organization).where(Organization.id.in_(ids))))
+    by_id = {row.id: row for row in rows}
+    by_id[org.id] = org
+    scope = invoice_scope(billing_org(org), [billing_org(row) for row in by_id.values()])
+    return Scope(payer=org, orgs=scope, titles={o.id: by_id[o.id].title for o in scope})
+
+
+def utc_window(scope: Scope, period: Period) -> tuple[datetime, datetime]:
+    """The widest UTC range the period covers in the scope's timezones."""
+    bounds = [period.bounds(org.timezone) for org in scope.orgs]
+    return min(b[0] for b in bounds), max(b[1] for b in bounds)
+
+
+def load_spans(scope: Scope, period: Period) -> tuple[list[UsageSpan], list[TariffInfo]]:
+    """The scope's usage intervals overlapping the period, with tariff names (one query)."""
+    lower, upper = utc_window(scope, period)
+    query = (
+        select(UsageInterval.camera_id, Camera.name, Camera.title, UsageInterval.organization_id,
+               UsageInterval.tariff_id, Tariff.name, UsageInterval.started_at, UsageInterval.ended_at)
+        .join(Camera, Camera.id == UsageInterval.camera_id)
+        .join(Tariff, Tariff.id == UsageInterval.tariff_id)
+        .where(UsageInterval.organization_id.in_(scope.ids), UsageInterval.started_at < upper,
+               or_(UsageInterval.ended_at.is_(None), UsageInterval.ended_at > lower))
+        .order_by(UsageInterval.camera_id, UsageInterval.started_at))
+    spans: list[UsageSpan] = []
+    tariffs: dict[int, TariffInfo] = {}
+    for cam_id, name, title, org_id, tariff_id, tariff_name, started, ended in db.session.execute(query):
+        spans.append(UsageSpan(camera_id=cam_id, camera_name=name, camera_title=title or "",
+                               organization_id=org_id, tariff_id=tariff_id, started_at=started,
+                               ended_at=ended))
+        tariffs[tariff_id] = TariffInfo(id=tariff_id, name=tariff_name)
+    return spans, list(tariffs.values())
+
+
+def load_prices(tariff_ids: list[int]) -> list[PriceVersion]:
+    """Every price version of the given tariffs (one query; none when no tariff is used)."""
+    if not tariff_ids:
+        return []
+    rows = db.session.execute(
+        select(TariffPrice.tariff_id, TariffPrice.effective_from, TariffPrice.amount_minor,
+               TariffPrice.currency).where(TariffPrice.tariff_id.in_(tariff_ids)))
+    return [PriceVersion(tariff_id=t, effective_from=d, amount_minor=a, currency=c)
+            for t, d, a, c in rows]
+
+
+def rate_scope(org: Organization, period: Period, now: datetime,
+               mode: ProrationMode | None = None) -> tuple[Scope, Statement]:
+    """:func:`load_statement` that also returns the scope (organization titles)."""
+    scope = billing_scope(org)
+    spans, tariffs = load_spans(scope, period)
+    prices = load_prices(sorted(t.id for t in tariffs))
+    statement = rate_period(scope.orgs, spans, prices, tariffs, period, now,
+                            mode=mode if mode is not None else proration_mode())
+    return scope, statement
+
+
+def load_statement(org: Organization, period: Period, now: datetime,
+                   mode: ProrationMode | None = None) -> Statement:
+    """Rate ``org`` (with subsidiaries billed to it) over ``period`` as seen at ``now``.
+
+    The only way from the database to the engine.  Raises the engine's
+    ``BillingError`` subclasses (mixed currency, missing price...) untouched.
+    """
+    return rate_scope(org, period, now, mode)[1]
+
+
+def _all_billing_orgs() -> dict[int, BillingOrg]:
+    """Every organization as the engine sees it (one query)."""
+    rows = db.session.scalars(select(Organization))
+    return {row.id: billing_org(row) for row in rows}
+
+
+def organizations_with_usage(period: Period) -> list[Organization]:
+    """Organizations that pay for usage in ``period``: the payer of every user of it.
+
+    A subsidiary with ``invoice_to_parent`` is replaced by the organization it is
+    billed to (:func:`portal.billing.payer_id`).  Two statements whatever the
+    number of organizations.
+    """
+    lower, upper = period.bounds("Etc/GMT-14")[0], period.bounds("Etc/GMT+12")[1]
+    used = set(db.session.scalars(select(UsageInterval.organization_id).where(
+        UsageInterval.started_at < upper,
+        or_(UsageInterval.ended_at.is_(None), UsageInterval.ended_at > lower)).distinct()))
+    if not used:
+        return []
+    orgs = {o.id: o for o in db.session.scalars(select(Organization))}
+    hierarchy = {org_id: billing_org(org) for org_id, org in orgs.items()}
+    payers = {orgs[payer_id(org_id, hierarchy)] for org_id in used}
+    return sorted(payers, key=lambda o: o.title)
+
+
+def _ancestors(org: Organization) -> dict[int, BillingOrg]:
+    """``org`` and its ancestors (at most ``MAX_DEPTH`` levels up) as the engine sees them: one query."""
+    levels = [select(Organization.parent_id).where(Organization.id == org.id)]
+    for _ in range(MAX_DEPTH - 1):
+        parent = aliased(Organization)
+        levels.append(select(parent.parent_id).where(parent.id.in_(levels[-1])))
+    rows = db.session.scalars(select(Organization).where(
+        or_(Organization.id == org.id, *(Organization.id.in_(level) for level in levels))))
+    found = {row.id: billing_org(row) for row in rows}
+    found[org.id] = billing_org(org)
+    return found
+
+
+def payer_of(org: Organization) -> Organization:
+    """The organization whose invoice carries ``org``'s usage (``org`` itself when it pays)."""
+    paying = payer_id(org.id, _ancestors(org))
+    return org if paying == org.id else db.session.get(Organization, paying) or org
+
+
+def billed_to(org: Organization) -> Organization | None:
+    """The organization whose invoice carries ``org``'s usage, or None if it pays itself."""
+    payer = payer_of(org)
+    return None if payer.id == org.id else payer
+
+
+@dataclass(frozen=True)
+class TariffPrices:
+    """A tariff's name, currency and price versions (the dashboards' catalog view)."""
+
+    id: int
+    name: str
+    currency: str
+    versions: tuple[PriceVersion, ...] = ()
+
+    def price_on(self, day: date) -> PriceVersion | None:
+        """The version in force on local ``day`` (:func:`portal.billing.price_in_force`)."""
+        return price_in_force(self.versions, day)
+
+
+def load_tariff_prices(tariff_ids: Iterable[int]) -> dict[int, TariffPrices]:
+    """Names, currencies and all price versions of the given tariffs: one query (none when no ids)."""
+    ids = sorted(set(tariff_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Tariff.id, Tariff.name, Tariff.currency, TariffPrice.effective_from, TariffPrice.amount_minor,
+               TariffPrice.currency)
+        .outerjoin(TariffPrice, TariffPrice.tariff_id == Tariff.id)
+        .where(Tariff.id.in_(ids))
+        .order_by(Tariff.id, TariffPrice.effective_from))
+    names: dict[int, tuple[str, str]] = {}
+    versions: dict[int, list[PriceVersion]] = {}
+    for tariff_id, name, currency, effective_from, amount, price_currency in rows:
+        names.setdefault(tariff_id, (name, currency))
+        found = versions.setdefault(tariff_id, [])
+        if effective_from is not None:
+            found.append(PriceVersion(tariff_id=tariff_id, effective_from=effective_from,
+                                      amount_minor=int(amount), currency=price_currency))
+    return {tariff_id: TariffPrices(tariff_id, name, currency, tuple(versions[tariff_id]))
+            for tariff_id, (name, currency) in names.items()}
+
+
+__all__ = ["Scope", "TariffPrices", "billed_to", "billing_org", "billing_scope", "load_prices", "load_spans",
+           "load_statement", "load_tariff_prices", "organizations_with_usage", "payer_of", "proration_mode",
+           "rate_scope", "utc_window"]

@@ -1,0 +1,135 @@
+"""Typed settings: built and validated once by :func:`portal.create_app`, handed to services.
+
+``portal.config.load_config`` reads the environment into Flask's config mapping
+(Flask and its extensions need that); :class:`Settings` is the typed, frozen view
+of the part the portal's own services use.  Services never read
+``current_app.config``: they take a ``Settings`` (views pass :func:`current`).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask, current_app
+
+from portal.billing import ProrationMode
+from portal.config import ConfigError, check_billing, number
+
+EXTENSION_KEY = "portal.settings"
+
+
+@dataclass(frozen=True)
+class WatcherSettings:
+    """How to reach Watcher and how hard to try."""
+
+    url: str = ""
+    login: str = ""
+    password: str = ""
+    timeout: float = 10.0
+    quick_timeout: float = 3.0
+    retries: int = 3
+    backoff: float = 0.5
+    dispatch_on_commit: bool = True
+    outbox_backoff: float = 5.0
+    outbox_max_attempts: int = 20
+    bill_disabled_cameras: bool = False
+
+    @property
+    def configured(self) -> bool:
+        """True when a Watcher URL is set."""
+        return bool(self.url)
+
+
+@dataclass(frozen=True)
+class BillingSettings:
+    """Invoicing rules: proration, tax, due days, where PDFs are cached."""
+
+    proration: ProrationMode = ProrationMode.SECOND
+    tax_bp: int = 0
+    due_days: int = 14
+    cache_dir: str = ""
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """The SMTP server outgoing mail goes through."""
+
+    server: str = "127.0.0.1"
+    port: int = 25
+    use_tls: bool = False
+    username: str = ""
+    password: str = ""
+    sender: str = "billing@localhost"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the services read from the configuration, typed and validated."""
+
+    default_timezone: str = "UTC"
+    default_currency: str = "EUR"
+    public_url: str = "http://127.0.0.1:5000"
+    secret_key: str = ""
+    credentials_key: str = ""
+    watcher: WatcherSettings = WatcherSettings()
+    billing: BillingSettings = BillingSettings()
+    mail: MailSettings = MailSettings()
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        """Build and validate from a Flask config mapping; raises :class:`ConfigError`."""
+        tax_bp, due_days = number(config, "INVOICE_TAX_BP", 0, int), number(config, "INVOICE_DUE_DAYS", 14, int)
+        proration = ProrationMode(check_billing(str(config.get("BILLING_PRORATION") or ""), tax_bp, due_days))
+        timezone = str(config.get("DEFAULT_TIMEZONE") or "UTC")
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(f"DEFAULT_TIMEZONE is not a known time zone: {timezone!r}") from exc
+        return cls(
+            default_timezone=timezone, default_currency=str(config.get("DEFAULT_CURRENCY") or "EUR"),
+            public_url=str(config.get("PUBLIC_URL") or "http://127.0.0.1:5000"),
+            secret_key=str(config.get("SECRET_KEY") or ""),
+            credentials_key=str(config.get("CREDENTIALS_KEY") or ""), watcher=_watcher(config),
+            billing=BillingSettings(proration=proration, tax_bp=tax_bp, due_days=due_days,
+                                    cache_dir=str(config.get("INVOICE_CACHE_DIR") or "")),
+            mail=MailSettings(server=str(config.get("MAIL_SERVER") or "127.0.0.1"),
+                              port=number(config, "MAIL_PORT", 25, int), use_tls=bool(config.get("MAIL_USE_TLS")),
+                              username=str(config.get("MAIL_USERNAME") or ""),
+                              password=str(config.get("MAIL_PASSWORD") or ""),
+                              sender=str(config.get("MAIL_FROM") or "billing@localhost")))
+
+
+def _watcher(config: Mapping[str, Any]) -> WatcherSettings:
+    """The Watcher part of the settings, validated."""
+    watcher = WatcherSettings(
+        url=str(config.get("WATCHER_URL") or ""), login=str(config.get("WATCHER_LOGIN") or ""),
+        password=str(config.get("WATCHER_PASSWORD") or ""),
+        timeout=number(config, "WATCHER_TIMEOUT", 10.0, float),
+        quick_timeout=number(config, "WATCHER_QUICK_TIMEOUT", 3.0, float),
+        retries=number(config, "WATCHER_RETRIES", 3, int), backoff=number(config, "WATCHER_BACKOFF", 0.5, float),
+        dispatch_on_commit=bool(config.get("WATCHER_DISPATCH_ON_COMMIT", True)),
+        outbox_backoff=number(config, "OUTBOX_BACKOFF", 5.0, float),
+        outbox_max_attempts=number(config, "OUTBOX_MAX_ATTEMPTS", 20, int),
+        bill_disabled_cameras=bool(config.get("BILL_DISABLED_CAMERAS", False)))
+    if watcher.timeout <= 0 or watcher.quick_timeout <= 0:
+        raise ConfigError("WATCHER_TIMEOUT and WATCHER_QUICK_TIMEOUT must be positive")
+    if watcher.retries < 0 or watcher.backoff < 0 or watcher.outbox_backoff < 0:
+        raise ConfigError("WATCHER_RETRIES, WATCHER_BACKOFF and OUTBOX_BACKOFF_SECONDS must not be negative")
+    if watcher.outbox_max_attempts < 1:
+        raise ConfigError("OUTBOX_MAX_ATTEMPTS must be at least 1")
+    return watcher
+
+
+def install(app: Flask) -> Settings:
+    """Validate ``app.config`` once and keep the settings on the app (called by ``create_app``)."""
+    settings = Settings.from_config(app.config)
+    app.extensions[EXTENSION_KEY] = settings
+    return settings
+
+
+def current() -> Settings:
+    """The settings of the current app (for views, CLI commands and the job runner)."""
+    settings: Settings = current_app.extensions[EXTENSION_KEY]
+    return settings
