@@ -19,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 
-from portal import create_app
+from portal import create_app, settings
 from portal.extensions import db, limiter
 from portal.models import Base, invoice_rules
 
@@ -174,6 +174,8 @@ def app(_session_app: Flask, _schema: str, _private_files: dict[str, Any],
     saved_config = dict(application.config)
     saved_extensions = dict(application.extensions)
     application.config.update(app_config)
+    if app_config and not own:
+        settings.install(application)  # the typed settings are built from the config once per app
     with application.app_context():
         limiter.reset()
     try:
