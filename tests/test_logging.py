@@ -39,7 +39,8 @@ def _serve_and_log(command: list[str], port: int, env: dict[str, str]) -> str:
 def _env(tmp_path: Path) -> dict[str, str]:
     import os
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'log.sqlite'}",
-           "SECRET_KEY": "log-test-secret-key-0123456789abcdef", "EXTERNAL_AUTH_SECRET": "topsecret-path"}
+           "SECRET_KEY": "log-test-secret-key-0123456789abcdef", "EXTERNAL_AUTH_SECRET": "topsecret-path",
+           "EXTERNAL_AUTH_FALLBACK_DELAY_MS": "0"}  # an unknown login gets the (late) fallback answer
     subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=env,
                    check=True, capture_output=True)
     return env
