@@ -77,7 +77,8 @@ def _env(tmp_path: Path) -> dict[str, str]:
     Base.metadata.create_all(engine)  # the tables the server reads (migrations are tested elsewhere)
     engine.dispose()
     return {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "log-test-secret-key-0123456789abcdef",
-            "EXTERNAL_AUTH_SECRET": "topsecret-path"}
+            "EXTERNAL_AUTH_SECRET": "topsecret-path",
+            "EXTERNAL_AUTH_FALLBACK_DELAY_MS": "0"}  # an unknown login gets the (late) fallback answer
 
 
 def test_log_messages_are_filtered(caplog) -> None:  # type: ignore[no-untyped-def]

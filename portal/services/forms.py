@@ -18,7 +18,7 @@ class ServiceForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     kind = SelectField("Kind", choices=list(SERVICE_KINDS.items()), validators=[DataRequired()],
                        description=" ".join(f"{SERVICE_KINDS[k]}: {KIND_HELP[k]}" for k in SERVICE_KINDS))
-    archive_days = IntegerField("Days kept", validators=[Optional(), NumberRange(min=1, max=3650)],
+    archive_days = IntegerField("Archive depth, days", validators=[Optional(), NumberRange(min=1, max=3650)],
                                 description="Continuous archive: days of recording. Event archive: extra days "
                                             "event episodes are kept.")
     archive_gb = IntegerField("Whole-archive space cap, GB", validators=[Optional(), NumberRange(min=1, max=100000)],

@@ -51,6 +51,10 @@ def _seed(app: Flask) -> None:
         for tid, sid in [(1, 1), (1, 2), (1, 3), (2, 1), (2, 4)]:
             db.session.execute(text("INSERT INTO tariff_services (tariff_id, service_id) VALUES (:t, :s)"),
                                {"t": tid, "s": sid})
+        if db.engine.dialect.name == "postgresql":  # the ids above were given explicitly
+            for table in ("services", "tariffs"):
+                db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                        f"(SELECT max(id) FROM {table}))"))
         db.session.commit()
 
 
