@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from sqlalchemy import event
@@ -11,6 +11,9 @@ from sqlalchemy.engine import Engine
 
 from portal.config import INSTANCE, ROOT, load_config
 from portal.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+
+if TYPE_CHECKING:
+    from portal.models import User
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -64,12 +67,23 @@ def _register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     limiter.init_app(app)
 
+    @login_manager.user_loader
+    def load_user(alternative_id: str) -> User | None:
+        """``"<id>:<version>"`` from the session or remember cookie; a stale version is refused."""
+        return load_session_user(alternative_id)
+
+
+def load_session_user(alternative_id: str) -> User | None:
+    """The enabled user whose id *and* current session version are in ``alternative_id``."""
     from portal.models import User
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_enabled else None
+    user_id, sep, version = alternative_id.partition(":")
+    if not sep or not user_id.isdigit() or not version.isdigit() or len(user_id) > 10 or len(version) > 10:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_enabled or user.session_version != int(version):
+        return None
+    return user
 
 
 def _register_blueprints(app: Flask) -> None:

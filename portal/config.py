@@ -7,6 +7,7 @@ forgotten variable fails at boot instead of at the first login.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,9 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
     if not 0 <= due_days <= 365:
         raise ConfigError("INVOICE_DUE_DAYS must be between 0 and 365")
 
+    if not 1 <= _int(env, "REMEMBER_DAYS", 14) <= 90:
+        raise ConfigError("REMEMBER_DAYS (how long 'keep me signed in' lasts) must be between 1 and 90")
+
     database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'portal.sqlite'}"
     if database_url.startswith("postgres://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
@@ -92,6 +96,8 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=production),
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_int(env, "REMEMBER_DAYS", 14)),
         "PERMANENT_SESSION_LIFETIME": _int(env, "SESSION_LIFETIME_SECONDS", 8 * 3600),
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,

@@ -32,3 +32,9 @@ class ForgotForm(FlaskForm):
 
     email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
     submit = SubmitField("Send me a link")
+
+
+class SignOutEverywhereForm(FlaskForm):
+    """An empty form: ending every session is a POST with a CSRF token."""
+
+    submit = SubmitField("Sign out everywhere")

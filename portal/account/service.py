@@ -52,9 +52,21 @@ def check_link(token: str, purpose: str) -> AccountToken:
     return row
 
 
+def void_links(user: User) -> None:
+    """Every unused activation or reset link of ``user`` stops working."""
+    db.session.execute(update(AccountToken).where(
+        AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
+        .values(used_at=utcnow()).execution_options(synchronize_session=False))
+
+
 def set_password(user: User, password: str, reason: str) -> None:
-    """Hash the password here and queue it for Watcher, sealed (flushes; caller commits)."""
+    """Hash the password here and queue it for Watcher, sealed (flushes; caller commits).
+
+    Every earlier session, remember cookie, activation and reset link of the user dies.
+    """
     user.set_password(password)
+    user.end_sessions()
+    void_links(user)
     if not user.is_admin or user.memberships:
         outbox.enqueue(user, password=password)
     audit.record(f"user.password_{reason}", "user", user.id, summary=user.email, actor=user)
@@ -64,6 +76,7 @@ def use_link(token: str, purpose: str, password: str) -> User:
     """Consume a link and set the password; raises :class:`InvalidLink`."""
     row = check_link(token, purpose)
     row.used_at = utcnow()
+    db.session.flush()
     set_password(row.user, password, "activated" if purpose == "activate" else "reset")
     return row.user
 

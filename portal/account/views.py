@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from portal.account.forms import ChangePasswordForm, ForgotForm, SetPasswordForm
+from portal.account.forms import ChangePasswordForm, ForgotForm, SetPasswordForm, SignOutEverywhereForm
 from portal.account.service import InvalidLink, check_link, send_link, set_password, use_link
+from portal.audit import service as audit
 from portal.auth.service import find_user
 from portal.extensions import db, limiter
 from portal.mail import MailError
@@ -78,8 +79,25 @@ def change_password() -> str | Response:
         if not current_user.check_password(form.current.data or ""):
             form.current.errors.append("The current password is wrong.")
         else:
-            set_password(current_user._get_current_object(), form.password.data or "", "changed")
+            user = current_user._get_current_object()
+            set_password(user, form.password.data or "", "changed")
             db.session.commit()
+            login_user(user)  # every other session ended with the old password; this one goes on
             flash("Your password is changed, here and in Watcher.", "success")
             return redirect(url_for("dashboard.index"))
-    return render_template("account/change_password.html", form=form)
+    return render_template("account/change_password.html", form=form, everywhere=SignOutEverywhereForm())
+
+
+@bp.route("/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere() -> Response:
+    """End every session and remember cookie of the current user, this one included."""
+    if SignOutEverywhereForm().validate_on_submit():
+        user = current_user._get_current_object()
+        user.end_sessions()
+        audit.record("auth.sign_out_everywhere", "user", user.id, summary=user.email, actor=user)
+        db.session.commit()
+        logout_user()
+        flash("You are signed out on every device.", "info")
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("account.change_password"))

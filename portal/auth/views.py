@@ -52,6 +52,8 @@ def logout() -> Response:
     """Sign out (POST only, CSRF-protected)."""
     form = LogoutForm()
     if form.validate_on_submit():
+        current_user.end_sessions()  # the session and remember cookies of this login die with it
+        db.session.commit()
         logout_user()
         flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
