@@ -133,5 +133,8 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
         "MAIL_FROM": env.get("MAIL_FROM", "billing@localhost"),
+        "MAIL_SEND_AFTER_RESPONSE": _bool(env.get("MAIL_SEND_AFTER_RESPONSE"), default=True),
+        "MAIL_MAX_ATTEMPTS": _int(env, "MAIL_MAX_ATTEMPTS", 10),
+        "MAIL_BACKOFF_SECONDS": _int(env, "MAIL_BACKOFF_SECONDS", 30),
         "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
     }

@@ -9,13 +9,15 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import select, update
 
 from portal.audit import service as audit
 from portal.extensions import db
+from portal.auth.service import find_user
 from portal.mail import send_mail
-from portal.models import AccountToken, User, utcnow
+from portal.mailqueue import composer
+from portal.models import AccountToken, MailItem, User, utcnow
 from portal.sync import outbox
 
 LIFETIMES = {"activate": timedelta(days=7), "reset": timedelta(hours=2)}
@@ -40,7 +42,12 @@ def issue_link(user: User, purpose: str) -> str:
     db.session.add(AccountToken(user_id=user.id, purpose=purpose, token_hash=_hash(token),
                                 expires_at=now + LIFETIMES[purpose]))
     endpoint = "account.activate" if purpose == "activate" else "account.reset"
-    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, token=token, _external=False)
+    if has_request_context():
+        path = url_for(endpoint, token=token, _external=False)
+    else:  # the mail worker: only the path is needed, PUBLIC_URL gives the rest
+        with current_app.test_request_context():
+            path = url_for(endpoint, token=token, _external=False)
+    return current_app.config["PUBLIC_URL"].rstrip("/") + path
 
 
 def check_link(token: str, purpose: str) -> AccountToken:
@@ -104,3 +111,17 @@ def send_link(user: User, purpose: str) -> str:
     subject, body = (activation_mail if purpose == "activate" else reset_mail)(user, link)
     send_mail(user.email, subject, body)
     return link
+
+
+@composer("password_reset")
+def reset_message(item: MailItem) -> tuple[str, str] | None:
+    """Compose a reset e-mail at delivery time: a fresh link for an enabled account, else nothing.
+
+    ``/account/forgot`` queues a row for any address typed, so its answer and
+    its timing say nothing about who has an account; whether one exists is
+    decided here, after the response.
+    """
+    user = find_user(item.recipient)
+    if user is None or not user.is_enabled:
+        return None
+    return reset_mail(user, issue_link(user, "reset"))

@@ -6,11 +6,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from portal.account.forms import ChangePasswordForm, ForgotForm, SetPasswordForm, SignOutEverywhereForm
-from portal.account.service import InvalidLink, check_link, send_link, set_password, use_link
+from portal.account.service import InvalidLink, check_link, set_password, use_link
 from portal.audit import service as audit
-from portal.auth.service import find_user
+from portal.auth.service import normalize_email
 from portal.extensions import db, limiter
-from portal.mail import MailError
+from portal import mailqueue
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -58,13 +58,10 @@ def forgot() -> str | Response:
     """Ask for a reset link; the answer is the same whether the address exists or not."""
     form = ForgotForm()
     if form.validate_on_submit():
-        user = find_user(form.email.data or "")
-        if user is not None and user.is_enabled:
-            try:
-                send_link(user, "reset")
-            except MailError:
-                flash("The e-mail could not be sent right now. Please try again later.", "danger")
-                return render_template("account/forgot.html", form=form)
+        # the same work for every address: queue, commit, answer; the mail is composed later
+        item = mailqueue.enqueue("password_reset", normalize_email(form.email.data or ""))
+        db.session.commit()
+        mailqueue.send_after_response([item.id])
         flash("If the address belongs to an account, a link to reset the password is on its way.", "info")
         return redirect(url_for("auth.login"))
     return render_template("account/forgot.html", form=form)
