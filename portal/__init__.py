@@ -34,6 +34,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logredact.install()
 
     _register_extensions(app)
+    from portal import inputs
+    inputs.register(app)  # before the blueprints: it bounds <int:...> in their URLs
     _register_blueprints(app)
     from portal import cli, errors, security, templating
     from portal.sync import hooks

@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from portal.extensions import db
 from portal.forms import ConfirmForm
+from portal.inputs import strict_int
 from portal.models import OutboxItem, SyncRun
 from portal.models.sync import OUTBOX_DONE
 from portal.pagination import paginate
@@ -108,8 +109,9 @@ def repair() -> Response:
     if ConfirmForm().validate_on_submit():
         run = _last("reconcile")
         object_type, object_id = request.form.get("object_type"), request.form.get("object_id", "")
-        if object_type and object_id.isdigit():
-            if not service.repair(object_type, int(object_id)):
+        target_id = strict_int(object_id)
+        if object_type and target_id is not None:
+            if not service.repair(object_type, target_id):
                 abort(404)
             queued = 1
         else:
