@@ -129,6 +129,7 @@ def _succeeded(rows: list[OutboxItem], obj: Any) -> None:
     done_at = utcnow()
     for row in rows:
         row.state, row.done_at, row.secret, row.last_error = OUTBOX_DONE, done_at, None, None
+        row.last_error_at = None
         row.attempts += 1
     if obj is not None:
         obj.sync_state, obj.sync_error, obj.synced_at = SYNC_SYNCED, None, done_at
@@ -137,6 +138,7 @@ def _succeeded(rows: list[OutboxItem], obj: Any) -> None:
 def _failed(head: OutboxItem, obj: Any, error: Exception) -> None:
     head.attempts += 1
     head.last_error = str(error)[:2000]
+    head.last_error_at = utcnow()
     head.next_attempt_at = utcnow() + backoff(head.attempts, float(current_app.config.get("OUTBOX_BACKOFF", 5)))
     max_attempts = int(current_app.config.get("OUTBOX_MAX_ATTEMPTS", 20))
     if head.attempts >= max_attempts:
@@ -154,6 +156,15 @@ def retry(item_id: int) -> OutboxItem | None:
     if item is not None and item.state != OUTBOX_DONE:
         item.state, item.next_attempt_at = OUTBOX_PENDING, utcnow()
     return item
+
+
+def failing(limit: int = 20) -> tuple[int, list[OutboxItem]]:
+    """Undelivered rows whose last attempt failed: how many, and the most recent ``limit``."""
+    where = (OutboxItem.state != OUTBOX_DONE, OutboxItem.last_error.is_not(None))
+    count = db.session.scalar(select(func.count()).select_from(OutboxItem).where(*where)) or 0
+    rows = list(db.session.scalars(select(OutboxItem).where(*where).order_by(
+        OutboxItem.last_error_at.desc(), OutboxItem.id.desc()).limit(limit)))
+    return count, rows
 
 
 def backlog_count() -> int:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.inputs import strict_int
-from portal.models import OutboxItem, SyncRun
+from portal.models import MAIL_FAILED, MAIL_PENDING, MailItem, OutboxItem, SyncRun
 from portal.models.sync import OUTBOX_DONE
 from portal.pagination import paginate
 from portal.security import admin_required
@@ -18,6 +20,14 @@ from portal.sync.locks import LockBusy
 from portal.watcher import WatcherError
 
 bp = Blueprint("sync", __name__, url_prefix="/admin/sync")
+
+
+def mail_status() -> dict[str, Any]:
+    """The mail queue at a glance: rows waiting, rows given up, and the newest error with its time."""
+    counts = dict(db.session.execute(select(MailItem.state, func.count()).group_by(MailItem.state)).all())
+    last = db.session.scalar(select(MailItem).where(MailItem.last_error.is_not(None))
+                             .order_by(MailItem.last_error_at.desc(), MailItem.id.desc()).limit(1))
+    return {"pending": counts.get(MAIL_PENDING, 0), "failed": counts.get(MAIL_FAILED, 0), "last": last}
 
 
 def _last(direction: str) -> SyncRun | None:
@@ -36,9 +46,11 @@ def index() -> str:
     page = paginate(query)
     runs = list(db.session.scalars(select(SyncRun).where(SyncRun.direction.in_(("pull", "push")))
                                    .order_by(SyncRun.started_at.desc(), SyncRun.id.desc()).limit(10)))
+    failing_count, failing = outbox.failing()
     return render_template("sync/index.html", page=page, runs=runs, last_pull=_last("pull"),
                            last_push=_last("push"), backlog=outbox.backlog_count(), form=ConfirmForm(),
-                           configured=watcher_configured(), show_done=show_done)
+                           configured=watcher_configured(), show_done=show_done,
+                           failing_count=failing_count, failing=failing, mail=mail_status())
 
 
 @bp.route("/now", methods=["POST"])
