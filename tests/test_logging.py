@@ -25,9 +25,9 @@ def _serve_and_log(command: list[str], port: int, env: dict[str, str]) -> str:
         for _ in range(100):
             try:
                 requests.get(f"http://127.0.0.1:{port}/watcher/auth/topsecret-path",
-                             params={"login": "a@b.c", "password": "hunter2-pass"}, timeout=2)
+                             params={"login": "a@b.c", "password": "hunter2-pass"}, timeout=10)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or the worker still booting
                 time.sleep(0.1)
         time.sleep(0.3)
     finally:
