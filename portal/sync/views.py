@@ -103,6 +103,9 @@ def reconcile() -> str:
 def reconcile_run() -> Response:
     """Compare the portal with Watcher now."""
     if ConfirmForm().validate_on_submit():
+        if not watcher_configured():
+            flash("Watcher is not configured (WATCHER_URL is empty).", "danger")
+            return redirect(url_for("sync.reconcile"))
         try:
             drifts = service.run_reconcile()
         except WatcherError as error:
@@ -136,8 +139,9 @@ def repair() -> Response:
             flash(f"Queued {queued}; {result.failed} could not be delivered yet: {result.errors[0]}", "warning")
         else:
             flash(f"Queued {queued} for re-push" + (f", delivered {result.delivered}." if result else "."), "success")
-        try:
-            service.run_reconcile()
-        except WatcherError:
-            db.session.rollback()
+        if watcher_configured():
+            try:
+                service.run_reconcile()
+            except WatcherError:
+                db.session.rollback()
     return redirect(url_for("sync.reconcile"))
