@@ -83,6 +83,8 @@ def register(app: Flask) -> None:
     def _query_string_guard() -> None:
         for key, value in request.args.items(multi=True):
             if bad_character(key) or bad_character(value):
+                if request.endpoint == "extauth.check":
+                    abort(403)  # Watcher's contract: "wrong credentials"; it keeps its stored password
                 abort(400, description="The address contains control characters or line breaks; "
                                        "remove them and try again.")
             if len(value) > MAX_QUERY_VALUE:

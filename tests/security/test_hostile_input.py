@@ -119,3 +119,8 @@ def test_every_form_is_a_portal_form() -> None:
     strays = [c for c in subclasses(FlaskForm) if c.__module__.startswith("portal.")
               and not issubclass(c, PortalForm)]
     assert strays == []
+
+
+def test_external_auth_with_control_characters_is_a_plain_refusal(client: FlaskClient) -> None:
+    response = client.get("/watcher/auth/whatever", query_string={"login": "a\x00@b.c", "password": "x"})
+    assert response.status_code == 403
