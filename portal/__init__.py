@@ -77,13 +77,15 @@ def _register_extensions(app: Flask) -> None:
 
 def load_session_user(alternative_id: str) -> User | None:
     """The enabled user whose id *and* current session version are in ``alternative_id``."""
+    from portal.inputs import strict_int
     from portal.models import User
 
-    user_id, sep, version = alternative_id.partition(":")
-    if not sep or not user_id.isdigit() or not version.isdigit() or len(user_id) > 10 or len(version) > 10:
+    raw_id, sep, raw_version = alternative_id.partition(":")
+    user_id, version = strict_int(raw_id), strict_int(raw_version)
+    if not sep or user_id is None or version is None or user_id < 1:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.is_enabled or user.session_version != int(version):
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_enabled or user.session_version != version:
         return None
     return user
 

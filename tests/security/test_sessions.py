@@ -135,6 +135,7 @@ def test_forged_or_old_style_ids_are_refused(app: Flask, subscriber: int) -> Non
     from portal import load_session_user
     with app.app_context():
         assert load_session_user(f"{subscriber}:1") is not None
-        for bad in (str(subscriber), f"{subscriber}:2", f"{subscriber}:", ":1", "x:1", "9" * 40 + ":1",
+        for bad in (str(subscriber), f"{subscriber}:2", f"{subscriber}:", ":1", "x:1", "9" * 40 + ":1", "\u00b2:1",
+                    "2147483648:1", f"{subscriber}:\u0661",
                     f"{subscriber}:1:1"):
             assert load_session_user(bad) is None, bad
