@@ -119,6 +119,8 @@ def app(_schema: str, app_config: dict[str, Any]) -> Iterator[Flask]:
     with application.app_context():
         limiter.reset()
     yield application
+    from portal import mailqueue
+    mailqueue.wait_for_deliveries()  # no after-response mail thread may outlive its test's data
     with application.app_context():
         db.session.remove()
         _empty_tables()
