@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, send_from_directory
 from sqlalchemy import event
@@ -11,6 +11,9 @@ from sqlalchemy.engine import Engine
 
 from portal.config import INSTANCE, ROOT, load_config
 from portal.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+
+if TYPE_CHECKING:
+    from portal.models import User
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -33,6 +36,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logredact.install()
 
     _register_extensions(app)
+    from portal import inputs
+    inputs.register(app)  # before the blueprints: it bounds <int:...> in their URLs
     _register_blueprints(app)
     from portal import cli, errors, security, templating, unit_of_work
     unit_of_work.register(app)
@@ -71,12 +76,25 @@ def _register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     limiter.init_app(app)
 
+    @login_manager.user_loader
+    def load_user(alternative_id: str) -> User | None:
+        """``"<id>:<version>"`` from the session or remember cookie; a stale version is refused."""
+        return load_session_user(alternative_id)
+
+
+def load_session_user(alternative_id: str) -> User | None:
+    """The enabled user whose id *and* current session version are in ``alternative_id``."""
+    from portal.inputs import strict_int
     from portal.models import User
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_enabled else None
+    raw_id, sep, raw_version = alternative_id.partition(":")
+    user_id, version = strict_int(raw_id), strict_int(raw_version)
+    if not sep or user_id is None or version is None or user_id < 1:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_enabled or user.session_version != version:
+        return None
+    return user
 
 
 def _register_blueprints(app: Flask) -> None:

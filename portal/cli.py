@@ -68,10 +68,12 @@ def demo_load() -> None:
 
 def register(app: Flask) -> None:
     """Attach the command groups."""
-    from portal.sync.cli import watcher_cli
+    from portal.sync.cli import mail_cli, watcher_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(watcher_cli)
+    app.cli.add_command(mail_cli)
     from portal.billing_cli import billing_cli
+
     app.cli.add_command(billing_cli)

@@ -7,6 +7,7 @@ forgotten variable fails at boot instead of at the first login.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from collections.abc import Mapping
 from typing import Any, TypeVar
@@ -98,6 +99,9 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
     if problem:
         raise ConfigError(f"PASSWORD_HASH_METHOD {password_hash_method!r}: {problem}")
 
+    if not 1 <= _int(env, "REMEMBER_DAYS", 14) <= 90:
+        raise ConfigError("REMEMBER_DAYS (how long 'keep me signed in' lasts) must be between 1 and 90")
+
     database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'portal.sqlite'}"
     if database_url.startswith("postgres://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
@@ -114,13 +118,15 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=production),
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_int(env, "REMEMBER_DAYS", 14)),
         "PERMANENT_SESSION_LIFETIME": _int(env, "SESSION_LIFETIME_SECONDS", 8 * 3600),
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "PASSWORD_HASH_METHOD": password_hash_method,
-        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "30 per minute"),  # failed sign-ins per address
         "BOOTSTRAP_SERVE_LOCAL": True,
         "BOOTSTRAP_BOOTSWATCH_THEME": None,
         "PER_PAGE": _int(env, "PER_PAGE", 25),
@@ -153,5 +159,8 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
         "MAIL_FROM": env.get("MAIL_FROM", "billing@localhost"),
+        "MAIL_SEND_AFTER_RESPONSE": _bool(env.get("MAIL_SEND_AFTER_RESPONSE"), default=True),
+        "MAIL_MAX_ATTEMPTS": _int(env, "MAIL_MAX_ATTEMPTS", 10),
+        "MAIL_BACKOFF_SECONDS": _int(env, "MAIL_BACKOFF_SECONDS", 30),
         "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
     }

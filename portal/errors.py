@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
@@ -56,5 +56,16 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500
+        if code == 429 and request.endpoint == "auth.login" and request.method == "POST":
+            return _login_again(), 429
         titles = {403: "Not allowed", 404: "Not found", 429: "Too many attempts"}
         return error_page(code, titles.get(code, error.name), error.description or "")
+
+
+def _login_again() -> str:
+    """The login form again, with what was typed, when the per-address ceiling refuses an attempt."""
+    from portal.auth.forms import LoginForm
+
+    form = LoginForm()
+    form.password.errors = ["Too many attempts from your address. Wait a minute and try again."]
+    return render_template("auth/login.html", form=form)

@@ -5,8 +5,11 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectField, StringField, SubmitField
-from wtforms.validators import ValidationError
+from wtforms import (Field, HiddenField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
+                     SubmitField, TextAreaField)
+from wtforms.validators import Length, ValidationError
+
+from portal import inputs
 
 from portal.billing import (AmountTooLarge, BillingError, NegativeAmount, TooManyDecimals, exponent,
                             from_minor, parse_amount)
@@ -97,7 +100,86 @@ class CurrencyField(SelectField):
         super().__init__(label, choices=currency_choices(), **kwargs)
 
 
-class ConfirmForm(FlaskForm):
+#: Length limits for text fields that name none (a Length validator's max wins).
+DEFAULT_MAX_LENGTH = 1000
+DEFAULT_MAX_LENGTH_MULTILINE = 10_000
+DEFAULT_MAX_LENGTH_PASSWORD = 200
+
+
+def _int_coercing(field: Field) -> bool:
+    if isinstance(field, IntegerField):
+        return True
+    coerce = getattr(field, "coerce", None)
+    return coerce is int or getattr(coerce, "__name__", "") == "optional_int"
+
+
+def _max_length(field: Field) -> int:
+    limits = [v.max for v in field.validators if isinstance(v, Length) and v.max is not None and v.max >= 0]
+    if limits:
+        return min(limits)
+    if isinstance(field, TextAreaField):
+        return DEFAULT_MAX_LENGTH_MULTILINE
+    if isinstance(field, PasswordField):
+        return DEFAULT_MAX_LENGTH_PASSWORD
+    return DEFAULT_MAX_LENGTH
+
+
+class RedirectTargetField(HiddenField):
+    """Where to go after a form (``next``): a local path, anything else is dropped, not refused
+    (the person cannot see or fix a hidden field)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        from portal.security import is_safe_next
+        value = valuelist[0] if valuelist else ""
+        self.data = value if isinstance(value, str) and is_safe_next(value) else ""
+        self.raw_data = [self.data]
+
+
+def hostile_input_error(field: Field) -> str | None:
+    """Why the raw input of ``field`` must be refused (see :mod:`portal.inputs`), or None."""
+    raw = [value for value in (field.raw_data or []) if isinstance(value, str)]
+    multiline = isinstance(field, TextAreaField)
+    limit = _max_length(field)
+    for value in raw:
+        problem = inputs.bad_character(value, multiline=multiline)
+        if problem:
+            return problem
+        if len(value) > limit:
+            return f"Use at most {limit} characters (this has {len(value)})."
+    if _int_coercing(field):
+        for value in raw:
+            if value.strip() in ("", "None") and not isinstance(field, IntegerField):
+                continue  # an optional select's empty choice
+            if value.strip() == "" and isinstance(field, IntegerField):
+                continue  # Optional()/InputRequired() decide about an empty number
+            problem = inputs.int_error(value)
+            if problem:
+                return problem
+    return None
+
+
+class PortalForm(FlaskForm):
+    """The base of every form: on top of its own validators, each field's raw input is checked
+    for control characters, a sane length and strict, database-sized integers.
+
+    Refused input gets the message on its field and the form does not validate, so
+    nothing is saved; what was typed is shown again.
+    """
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            problem = hostile_input_error(field)
+            if problem:
+                if not isinstance(field.errors, list):
+                    field.errors = list(field.errors)
+                if problem not in field.errors:
+                    field.errors.insert(0, problem)
+                valid = False
+        return valid
+
+
+class ConfirmForm(PortalForm):
     """An empty form behind delete/archive/issue buttons, for its CSRF token."""
 
     submit = SubmitField("Confirm")

@@ -1,18 +1,25 @@
-"""What access logs may show of a request line: the path, never the query string nor secrets.
+"""What logs may show of a request line: the path, never the query string nor secrets.
 
-Watcher's external authentication sends passwords in the query string and its
-URL carries the shared secret as a path segment (``/watcher/auth/<secret>``).
+Secret-bearing paths: Watcher's external authentication sends passwords in the
+query string and its URL carries the shared secret as a path segment
+(``/watcher/auth/<secret>``); activation and reset links carry a single-use
+token (``/account/activate/<token>``, ``/account/reset/<token>``).  Every access
+log the project configures (werkzeug's in ``portal.devserver``, gunicorn's in
+``portal.gunicorn_logging``) and every log record through :class:`RedactFilter`
+masks them.
 """
 from __future__ import annotations
 
 import logging
 import re
 
-_SECRET_SEGMENT = re.compile(r"(/watcher/auth/)[^/?#\s]+")
+#: The path prefixes whose next segment is a secret.
+SECRET_PREFIXES = ("/watcher/auth/", "/account/activate/", "/account/reset/")
+_SECRET_SEGMENT = re.compile(r"(/watcher/auth/|/account/activate/|/account/reset/)[^/?#\s\"']+")
 
 
 def loggable_path(target: str) -> str:
-    """``/watcher/auth/s3cret?login=a&password=b`` -> ``/watcher/auth/***``."""
+    """``/watcher/auth/s3cret?login=a&password=b`` -> ``/watcher/auth/***``; same for link tokens."""
     path = target.split("?", 1)[0]
     return _SECRET_SEGMENT.sub(r"\1***", path)
 

@@ -11,6 +11,9 @@ from flask_login import current_user, login_required
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: Downloads that carry a customer's data.
+PRIVATE_DOCUMENTS = frozenset({"text/csv", "application/pdf"})
+
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
 
@@ -29,6 +32,9 @@ def register(app: Flask) -> None:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if response.mimetype == "text/html":
             response.headers.setdefault("Cache-Control", "no-store")
+        elif response.mimetype in PRIVATE_DOCUMENTS or "Content-Disposition" in response.headers:
+            # invoices and usage reports: never kept by a shared cache or the browser's disk cache
+            response.headers["Cache-Control"] = "private, no-store"
         return response
 
 
@@ -49,5 +55,7 @@ def is_safe_next(target: str | None) -> bool:
     """Accept only local paths (``/x``) as a post-login redirect; never ``//host`` or a URL."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return False
+    if len(target) > 2000 or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return False  # CR/LF would split the Location header; other controls have no business here
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc

@@ -33,6 +33,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 _OUTBOX_KEYS = "portal.outbox_keys"
+_AFTER_COMMIT = "portal.after_commit"
 _FAILED = "_unit_of_work_failed"
 
 
@@ -47,14 +48,30 @@ def _take_outbox_keys() -> set[tuple[str, int]]:
     return keys
 
 
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once this unit of work has committed; a rollback forgets it."""
+    callbacks: list[Callable[[], None]] = db.session.info.setdefault(_AFTER_COMMIT, [])
+    callbacks.append(callback)
+
+
 def commit() -> None:
-    """Commit the session (the request hook and the job runner are the only callers)."""
+    """Commit the session (the request hook and the job runner are the only callers).
+
+    Then run what was registered with :func:`after_commit` (a failure there is logged:
+    what it was for stays queued for the worker).
+    """
     db.session.commit()
+    for callback in db.session.info.pop(_AFTER_COMMIT, None) or []:
+        try:
+            callback()
+        except Exception:
+            log.exception("an after-commit step failed; the worker will retry")
 
 
 def rollback() -> None:
-    """Roll the session back and forget the outbox rows it had noted."""
+    """Roll the session back and forget the outbox rows and after-commit steps it had noted."""
     db.session.info.pop(_OUTBOX_KEYS, None)
+    db.session.info.pop(_AFTER_COMMIT, None)
     db.session.rollback()
 
 

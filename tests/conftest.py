@@ -154,6 +154,8 @@ def _session_app(_schema: str, _private_files: dict[str, Any]) -> Iterator[Flask
     """The app most tests share: building one costs more than most tests (routes compile)."""
     application = create_app(make_config(_schema, **_private_files))
     yield application
+    from portal import mailqueue
+    mailqueue.wait_for_deliveries()  # no after-response mail thread may outlive its test's data
     with application.app_context():
         db.engine.dispose()
 

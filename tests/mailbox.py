@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import email
 import socket
+import time
 from collections.abc import Iterator
 from email.message import Message
 from typing import Any
@@ -29,11 +30,17 @@ class Mailbox:
         self.messages.append(email.message_from_bytes(envelope.content))
         return "250 OK"
 
-    def last_to(self, address: str) -> Message:
-        """The newest message for ``address``."""
-        for message in reversed(self.messages):
-            if message["To"] == address:
-                return message
+    def last_to(self, address: str, wait: float = 5.0) -> Message:
+        """The newest message for ``address``, waiting up to ``wait`` seconds (mail goes out
+        after the response, from the queue)."""
+        deadline = time.monotonic() + wait
+        while True:
+            for message in reversed(self.messages):
+                if message["To"] == address:
+                    return message
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.05)
         raise AssertionError(f"no mail to {address}; got {[m['To'] for m in self.messages]}")
 
     @staticmethod

@@ -49,7 +49,7 @@ def _serve_once(port: int, start: Callable[[int], tuple[list[str], dict[str, str
                 requests.get(f"http://127.0.0.1:{port}/watcher/auth/topsecret-path",
                              params={"login": "a@b.c", "password": "hunter2-pass"}, timeout=30)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or the worker still booting
                 if any("in use" in line for line in lines):
                     raise _PortTaken() from None
                 assert proc.poll() is None, "".join(lines)

@@ -1,17 +1,17 @@
 """Password forms."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from portal.forms import PortalForm
 from portal.account.service import MIN_PASSWORD
 
 _new = [DataRequired(), Length(min=MIN_PASSWORD, max=200,
                                message=f"Use at least {MIN_PASSWORD} characters.")]
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(PortalForm):
     """New password twice (activation and reset)."""
 
     password = PasswordField("New password", validators=_new)
@@ -27,8 +27,14 @@ class ChangePasswordForm(SetPasswordForm):
     submit = SubmitField("Change password")
 
 
-class ForgotForm(FlaskForm):
+class ForgotForm(PortalForm):
     """The login to send a reset link to."""
 
     email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
     submit = SubmitField("Send me a link")
+
+
+class SignOutEverywhereForm(PortalForm):
+    """An empty form: ending every session is a POST with a CSRF token."""
+
+    submit = SubmitField("Sign out everywhere")

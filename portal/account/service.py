@@ -9,14 +9,16 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import url_for
+from flask import has_request_context, url_for
 from sqlalchemy import select, update
 
 from portal import settings
 from portal.audit import service as audit
 from portal.extensions import db
+from portal.auth.service import find_user
 from portal.mail import send_mail
-from portal.models import AccountToken, User, utcnow
+from portal.mailqueue import composer
+from portal.models import AccountToken, MailItem, User, utcnow
 from portal.sync import outbox
 
 LIFETIMES = {"activate": timedelta(days=7), "reset": timedelta(hours=2)}
@@ -41,7 +43,14 @@ def issue_link(user: User, purpose: str) -> str:
     db.session.add(AccountToken(user_id=user.id, purpose=purpose, token_hash=_hash(token),
                                 expires_at=now + LIFETIMES[purpose]))
     endpoint = "account.activate" if purpose == "activate" else "account.reset"
-    return settings.current().public_url.rstrip("/") + url_for(endpoint, token=token, _external=False)
+    if has_request_context():
+        path = url_for(endpoint, token=token, _external=False)
+    else:  # the mail worker: only the path is needed, PUBLIC_URL gives the rest
+        from flask import current_app
+
+        with current_app.test_request_context():
+            path = url_for(endpoint, token=token, _external=False)
+    return settings.current().public_url.rstrip("/") + path
 
 
 def check_link(token: str, purpose: str) -> AccountToken:
@@ -53,9 +62,21 @@ def check_link(token: str, purpose: str) -> AccountToken:
     return row
 
 
+def void_links(user: User) -> None:
+    """Every unused activation or reset link of ``user`` stops working."""
+    db.session.execute(update(AccountToken).where(
+        AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
+        .values(used_at=utcnow()).execution_options(synchronize_session=False))
+
+
 def set_password(user: User, password: str, reason: str) -> None:
-    """Hash the password here and queue it for Watcher, sealed (flushes; caller commits)."""
+    """Hash the password here and queue it for Watcher, sealed (flushes; caller commits).
+
+    Every earlier session, remember cookie, activation and reset link of the user dies.
+    """
     user.set_password(password)
+    user.end_sessions()
+    void_links(user)
     if not user.is_admin or user.memberships:
         outbox.enqueue(user, password=password)
     audit.record(f"user.password_{reason}", "user", user.id, summary=user.email, actor=user)
@@ -65,6 +86,7 @@ def use_link(token: str, purpose: str, password: str) -> User:
     """Consume a link and set the password; raises :class:`InvalidLink`."""
     row = check_link(token, purpose)
     row.used_at = utcnow()
+    db.session.flush()
     set_password(row.user, password, "activated" if purpose == "activate" else "reset")
     return row.user
 
@@ -95,3 +117,17 @@ def send_link(user: User, purpose: str) -> str:
     subject, body = (activation_mail if purpose == "activate" else reset_mail)(user, link)
     send_mail(user.email, subject, body)
     return link
+
+
+@composer("password_reset")
+def reset_message(item: MailItem) -> tuple[str, str] | None:
+    """Compose a reset e-mail at delivery time: a fresh link for an enabled account, else nothing.
+
+    ``/account/forgot`` queues a row for any address typed, so its answer and
+    its timing say nothing about who has an account; whether one exists is
+    decided here, after the response.
+    """
+    user = find_user(item.recipient)
+    if user is None or not user.is_enabled:
+        return None
+    return reset_mail(user, issue_link(user, "reset"))

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from portal import unit_of_work
-from portal.account.forms import ChangePasswordForm, ForgotForm, SetPasswordForm
-from portal.account.service import InvalidLink, check_link, send_link, set_password, use_link
-from portal.auth.service import find_user
+from portal import mailqueue, unit_of_work
+from portal.account.forms import ChangePasswordForm, ForgotForm, SetPasswordForm, SignOutEverywhereForm
+from portal.account.service import InvalidLink, check_link, set_password, use_link
+from portal.audit import service as audit
+from portal.auth.service import normalize_email
 from portal.extensions import limiter
-from portal.mail import MailError
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -57,13 +57,9 @@ def forgot() -> str | Response:
     """Ask for a reset link; the answer is the same whether the address exists or not."""
     form = ForgotForm()
     if form.validate_on_submit():
-        user = find_user(form.email.data or "")
-        if user is not None and user.is_enabled:
-            try:
-                send_link(user, "reset")
-            except MailError:
-                flash("The e-mail could not be sent right now. Please try again later.", "danger")
-                return render_template("account/forgot.html", form=form)
+        # the same work for every address: queue, commit, answer; the mail is composed later
+        item = mailqueue.enqueue("password_reset", normalize_email(form.email.data or ""))
+        mailqueue.send_after_response([item.id])  # starts once the request's unit of work commits
         flash("If the address belongs to an account, a link to reset the password is on its way.", "info")
         return redirect(url_for("auth.login"))
     return render_template("account/forgot.html", form=form)
@@ -78,7 +74,23 @@ def change_password() -> str | Response:
         if not current_user.check_password(form.current.data or ""):
             form.current.errors.append("The current password is wrong.")
         else:
-            set_password(current_user._get_current_object(), form.password.data or "", "changed")
+            user = current_user._get_current_object()
+            set_password(user, form.password.data or "", "changed")
+            login_user(user)  # every other session ended with the old password; this one goes on
             flash("Your password is changed, here and in Watcher.", "success")
             return redirect(url_for("dashboard.index"))
-    return render_template("account/change_password.html", form=form)
+    return render_template("account/change_password.html", form=form, everywhere=SignOutEverywhereForm())
+
+
+@bp.route("/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere() -> Response:
+    """End every session and remember cookie of the current user, this one included."""
+    if SignOutEverywhereForm().validate_on_submit():
+        user = current_user._get_current_object()
+        user.end_sessions()
+        audit.record("auth.sign_out_everywhere", "user", user.id, summary=user.email, actor=user)
+        logout_user()
+        flash("You are signed out on every device.", "info")
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("account.change_password"))

@@ -7,6 +7,7 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.inputs import strict_int
 from portal.models import AuditEvent
 from portal.pagination import paginate
 from portal.security import admin_required
@@ -34,8 +35,9 @@ def index() -> str:
         query = query.where(AuditEvent.action.ilike(f"{filters['action']}%"))
     if filters["object_type"]:
         query = query.where(AuditEvent.object_type == filters["object_type"])
-    if filters["object_id"].isdigit() and len(filters["object_id"]) <= 9:
-        query = query.where(AuditEvent.object_id == int(filters["object_id"]))
+    object_id = strict_int(filters["object_id"])
+    if object_id is not None:
+        query = query.where(AuditEvent.object_id == object_id)
     since, until = _date_arg("since"), _date_arg("until")
     if since:
         query = query.where(AuditEvent.created_at >= since)

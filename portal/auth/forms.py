@@ -1,22 +1,23 @@
 """Login form: shape only; checking the password is the view's job."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
+from portal.forms import PortalForm, RedirectTargetField
 
-class LoginForm(FlaskForm):
+
+class LoginForm(PortalForm):
     """E-mail and password."""
 
     email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
     remember = BooleanField("Keep me signed in on this device")
-    next = HiddenField()
+    next = RedirectTargetField()
     submit = SubmitField("Sign in")
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(PortalForm):
     """An empty form: logout is a POST with a CSRF token."""
 
     submit = SubmitField("Sign out")

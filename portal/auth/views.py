@@ -7,7 +7,8 @@ from werkzeug.wrappers import Response
 
 from portal.audit import service as audit
 from portal.auth.forms import LoginForm, LogoutForm
-from portal.auth.service import authenticate
+from portal.auth import throttle
+from portal.auth.service import authenticate, normalize_email
 from portal.extensions import limiter
 from portal.models import utcnow
 from portal.security import is_safe_next
@@ -19,9 +20,14 @@ def _login_limit() -> str:
     return str(current_app.config["LOGIN_RATE_LIMIT"])
 
 
+def _failed_attempt(response: Response) -> bool:
+    """Only failed sign-ins count against the per-address ceiling (a success redirects)."""
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-def login() -> str | Response:
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed_attempt)
+def login() -> str | Response | tuple[str, int]:
     """Show the login form and sign the user in."""
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
@@ -29,9 +35,15 @@ def login() -> str | Response:
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        user, outcome = authenticate(form.email.data or "", form.password.data or "")
+        email = normalize_email(form.email.data or "")
+        wait = throttle.wait_seconds(email, request.remote_addr)
+        if wait:
+            form.password.errors.append(f"Too many attempts for this account from your address. "
+                                        f"Try again in {wait} seconds.")
+            return render_template("auth/login.html", form=form), 429
+        user, outcome = authenticate(email, form.password.data or "")
         if user is None:
-            audit.record("auth.login_failed", "user", None, summary=f"{outcome}: {form.email.data}")
+            audit.record("auth.login_failed", "user", None, summary=f"{outcome}: {email}")
             message = ("This account is disabled." if outcome == "disabled"
                        else "Wrong e-mail or password.")
             form.password.errors.append(message)
@@ -50,6 +62,7 @@ def logout() -> Response:
     """Sign out (POST only, CSRF-protected)."""
     form = LogoutForm()
     if form.validate_on_submit():
+        current_user.end_sessions()  # the session and remember cookies of this login die with it
         logout_user()
         flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))

@@ -1,11 +1,11 @@
 """CSV of a stored invoice: its frozen lines, the totals and the camera annex."""
 from __future__ import annotations
 
-import csv
 import io
 from decimal import Decimal
 
 from portal.billing import from_minor
+from portal.csvsafe import SafeWriter
 from portal.models import Invoice
 
 
@@ -13,7 +13,7 @@ def invoice_csv(invoice: Invoice) -> str:
     """Lines (tariff, unit price, cameras, camera-days, amount), totals, then the annex."""
     cur = invoice.currency
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(["invoice", invoice.number or f"draft-{invoice.id}", "period",
                      invoice.period_start.isoformat(), invoice.period_end.isoformat(), "currency", cur])
     writer.writerow(["section", "description", "trial", "unit_price", "cameras", "camera_days", "amount"])

@@ -1,16 +1,16 @@
 """Invoice forms: create (draft/issue), pay, void and the list filters."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from portal.forms import PortalForm
 from portal.models.invoice import InvoiceStatus
 
 STATUS_CHOICES = [("", "Any status")] + [(status.value, status.value.title()) for status in InvoiceStatus]
 
 
-class CreateInvoiceForm(FlaskForm):
+class CreateInvoiceForm(PortalForm):
     """The preview's buttons: the period travels in hidden fields."""
 
     start = HiddenField(validators=[DataRequired()])
@@ -19,7 +19,7 @@ class CreateInvoiceForm(FlaskForm):
     issue = SubmitField("Issue")
 
 
-class PayForm(FlaskForm):
+class PayForm(PortalForm):
     """Mark an issued invoice paid."""
 
     paid_on = DateField("Payment date", validators=[InputRequired(message="Enter the payment date.")])
@@ -28,7 +28,7 @@ class PayForm(FlaskForm):
     submit = SubmitField("Mark paid")
 
 
-class VoidForm(FlaskForm):
+class VoidForm(PortalForm):
     """Void an issued invoice."""
 
     reason = TextAreaField("Reason", validators=[
@@ -36,7 +36,7 @@ class VoidForm(FlaskForm):
     submit = SubmitField("Void invoice")
 
 
-class InvoiceFilterForm(FlaskForm):
+class InvoiceFilterForm(PortalForm):
     """List filters (GET)."""
 
     class Meta:

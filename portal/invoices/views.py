@@ -15,6 +15,7 @@ from portal.billing_read import rate_scope
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import ConfirmForm
+from portal.inputs import strict_int
 from portal.invoices.access import invoice_organization_ids, scoped_invoice_or_404, visible_invoices
 from portal.invoices.export import invoice_csv
 from portal.invoices.forms import CreateInvoiceForm, InvoiceFilterForm, PayForm, VoidForm
@@ -91,8 +92,9 @@ def index() -> str:
     form.organization.choices = [("", "All organizations")] + [(str(o.id), o.title) for o in orgs]
     query = visible_invoices(current_user).order_by(Invoice.period_start.desc(), Invoice.id.desc())
     form.validate()
-    if form.organization.data and form.organization.data.isdigit():
-        query = query.where(Invoice.organization_id == int(form.organization.data))
+    organization_id = strict_int(form.organization.data)
+    if organization_id is not None:
+        query = query.where(Invoice.organization_id == organization_id)
     if form.status.data:
         query = query.where(Invoice.status == form.status.data)
     if form.start.data and not form.start.errors:

@@ -49,6 +49,8 @@ class User(UserMixin, WatcherSyncMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Part of every session and remember cookie; bumping it signs the user out everywhere.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan")
@@ -61,6 +63,14 @@ class User(UserMixin, WatcherSyncMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login: disabled users cannot log in
         return bool(self.is_enabled)
+
+    def get_id(self) -> str:
+        """Flask-Login's id: ``"<id>:<session_version>"``, so a rotated version voids old cookies."""
+        return f"{self.id}:{self.session_version or 1}"
+
+    def end_sessions(self) -> None:
+        """Void every session and remember cookie issued so far (flushes nothing; caller commits)."""
+        self.session_version = (self.session_version or 1) + 1
 
     @property
     def display_name(self) -> str:

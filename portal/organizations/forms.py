@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, EmailField, Field, IntegerField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
-from portal.forms import CurrencyField, timezone_choices
+from portal.forms import CurrencyField, PortalForm, timezone_choices
 from portal.models.user import RIGHT_LABELS, RIGHTS
 
 
@@ -24,7 +23,7 @@ def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(PortalForm):
     """Create or edit an organization."""
 
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
@@ -61,7 +60,7 @@ class OrganizationForm(FlaskForm):
             raise ValidationError("Only a subsidiary can be invoiced to its parent: choose a parent first.")
 
 
-class RightsForm(FlaskForm):
+class RightsForm(PortalForm):
     """The five rights of a membership."""
 
     submit = SubmitField("Save")

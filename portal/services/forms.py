@@ -3,16 +3,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.forms import CurrencyField, MoneyField, MoneyFor
+from portal.forms import CurrencyField, MoneyField, MoneyFor, PortalForm
 from portal.models.tariff import (ANALYTICS, KIND_ANALYTICS, KIND_CONTINUOUS, KIND_EVENT, KIND_HELP, KIND_SPACE,
                                   SERVICE_KINDS)
 
 
-class ServiceForm(FlaskForm):
+class ServiceForm(PortalForm):
     """Create or edit a service."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])

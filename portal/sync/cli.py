@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable
 
@@ -15,6 +16,8 @@ from portal.sync.locks import LockBusy
 from portal.watcher import WatcherError
 
 watcher_cli = AppGroup("watcher", help="Exchange data with Flussonic Watcher.")
+mail_cli = AppGroup("mail", help="The outgoing mail queue.")
+log = logging.getLogger("portal.worker")
 
 
 def _readable(command: Callable[..., None]) -> Callable[..., None]:
@@ -88,23 +91,59 @@ def push_all_command() -> None:
 @click.option("--rounds", default=0, help="Stop after this many rounds (0 = run forever).")
 @_readable
 def worker_command(interval: int, rounds: int) -> None:
-    """Loop: deliver the outbox, then pull streams; errors are reported and retried next round."""
+    """Loop: send due e-mail, deliver the outbox, then pull streams; errors are logged and retried.
+
+    E-mail is checked every few seconds, Watcher every ``interval`` seconds.
+    """
     done = 0
     while True:
+        _send_mail_round()
         try:
             result = service.run_dispatch()
             if result.attempted:
                 click.echo(f"push: delivered {result.delivered}, failed {result.failed}")
+                for line in result.errors:
+                    log.warning("push: %s", line)
             pulled = service.run_pull()
             if pulled.changed:
                 click.echo(f"pull: {pulled.counts()}")
         except (WatcherError, LockBusy) as error:
             unit_of_work.rollback()
             click.echo(f"worker: {getattr(error, 'title', None) or error}", err=True)
+            log.warning("worker round failed; retrying next round", exc_info=True)
         except Exception as error:  # keep the loop alive; the next round retries
             unit_of_work.rollback()
             click.echo(f"worker: unexpected {type(error).__name__}: {error}", err=True)
+            log.exception("worker round failed unexpectedly; retrying next round")
         done += 1
         if rounds and done >= rounds:
             return
-        time.sleep(interval)
+        waited = 0.0
+        while waited < interval:
+            step = min(MAIL_POLL_SECONDS, interval - waited)
+            time.sleep(step)
+            waited += step
+            _send_mail_round()
+
+
+#: How often the worker looks for e-mail between Watcher rounds.
+MAIL_POLL_SECONDS = 5.0
+
+
+def _send_mail_round() -> None:
+    from portal import mailqueue
+    try:
+        result = mailqueue.deliver_due()
+        if result.sent or result.failed:
+            log.info("mail: sent %s, failed %s, dropped %s", result.sent, result.failed, result.dropped)
+    except Exception:
+        unit_of_work.rollback()
+        log.exception("mail: delivery round failed; retrying")
+
+
+@mail_cli.command("deliver")
+def mail_deliver_command() -> None:
+    """Send every queued e-mail that is due (the worker does this every few seconds)."""
+    from portal import mailqueue
+    result = mailqueue.deliver_due()
+    click.echo(f"Sent {result.sent}, failed {result.failed}, dropped {result.dropped}.")

@@ -141,6 +141,7 @@ def _succeeded(rows: list[OutboxItem], obj: Any) -> None:
     done_at = utcnow()
     for row in rows:
         row.state, row.done_at, row.secret, row.last_error = OutboxState.DONE, done_at, None, None
+        row.last_error_at = None
         row.attempts += 1
     if obj is not None:
         obj.sync_state, obj.sync_error, obj.synced_at = SyncState.SYNCED, None, done_at
@@ -149,6 +150,7 @@ def _succeeded(rows: list[OutboxItem], obj: Any) -> None:
 def _failed(head: OutboxItem, obj: Any, error: Exception, settings: WatcherSettings) -> None:
     head.attempts += 1
     head.last_error = str(error)[:2000]
+    head.last_error_at = utcnow()
     head.next_attempt_at = utcnow() + backoff(head.attempts, settings.outbox_backoff)
     if head.attempts >= settings.outbox_max_attempts:
         head.state = OutboxState.FAILED
@@ -165,6 +167,15 @@ def retry(item_id: int) -> OutboxItem | None:
     if item is not None and item.state != OutboxState.DONE:
         item.state, item.next_attempt_at = OutboxState.PENDING, utcnow()
     return item
+
+
+def failing(limit: int = 20) -> tuple[int, list[OutboxItem]]:
+    """Undelivered rows whose last attempt failed: how many, and the most recent ``limit``."""
+    where = (OutboxItem.state != OutboxState.DONE, OutboxItem.last_error.is_not(None))
+    count = db.session.scalar(select(func.count()).select_from(OutboxItem).where(*where)) or 0
+    rows = list(db.session.scalars(select(OutboxItem).where(*where).order_by(
+        OutboxItem.last_error_at.desc(), OutboxItem.id.desc()).limit(limit)))
+    return count, rows
 
 
 def backlog_count() -> int:

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from portal import unit_of_work
 from portal.extensions import db
 from portal.forms import ConfirmForm
-from portal.models import OutboxItem, SyncRun
+from portal.inputs import strict_int
+from portal.models import MAIL_FAILED, MAIL_PENDING, MailItem, OutboxItem, SyncRun
 from portal.models.sync import OutboxState
 from portal.pagination import paginate
 from portal.security import admin_required
@@ -18,6 +21,14 @@ from portal.sync.locks import LockBusy
 from portal.watcher import WatcherError
 
 bp = Blueprint("sync", __name__, url_prefix="/admin/sync")
+
+
+def mail_status() -> dict[str, Any]:
+    """The mail queue at a glance: rows waiting, rows given up, and the newest error with its time."""
+    counts = dict(db.session.execute(select(MailItem.state, func.count()).group_by(MailItem.state)).all())
+    last = db.session.scalar(select(MailItem).where(MailItem.last_error.is_not(None))
+                             .order_by(MailItem.last_error_at.desc(), MailItem.id.desc()).limit(1))
+    return {"pending": counts.get(MAIL_PENDING, 0), "failed": counts.get(MAIL_FAILED, 0), "last": last}
 
 
 def _last(direction: str) -> SyncRun | None:
@@ -36,10 +47,12 @@ def index() -> str:
     page = paginate(query)
     runs = list(db.session.scalars(select(SyncRun).where(SyncRun.direction.in_(("pull", "push")))
                                    .order_by(SyncRun.started_at.desc(), SyncRun.id.desc()).limit(10)))
+    failing_count, failing = outbox.failing()
     return render_template("sync/index.html", page=page, runs=runs, last_pull=_last("pull"),
                            last_push=_last("push"), backlog=outbox.backlog_count(), form=ConfirmForm(),
                            configured=watcher_configured(), show_done=show_done,
-                           awaiting=service.presets_awaiting_confirmation())
+                           awaiting=service.presets_awaiting_confirmation(),
+                           failing_count=failing_count, failing=failing, mail=mail_status())
 
 
 @bp.route("/presets/confirm", methods=["POST"])
@@ -101,6 +114,9 @@ def reconcile() -> str:
 def reconcile_run() -> Response:
     """Compare the portal with Watcher now."""
     if ConfirmForm().validate_on_submit():
+        if not watcher_configured():
+            flash("Watcher is not configured (WATCHER_URL is empty).", "danger")
+            return redirect(url_for("sync.reconcile"))
         try:
             drifts = service.run_reconcile()
         except WatcherError as error:
@@ -119,8 +135,9 @@ def repair() -> Response:
     if ConfirmForm().validate_on_submit():
         run = _last("reconcile")
         object_type, object_id = request.form.get("object_type"), request.form.get("object_id", "")
-        if object_type and object_id.isdigit():
-            if not unit_of_work.run_job(service.repair, object_type, int(object_id)):
+        target_id = strict_int(object_id)
+        if object_type and target_id is not None:
+            if not unit_of_work.run_job(service.repair, object_type, target_id):
                 abort(404)
             queued = 1
         else:
@@ -132,8 +149,9 @@ def repair() -> Response:
             flash(f"Queued {queued}; {result.failed} could not be delivered yet: {result.errors[0]}", "warning")
         else:
             flash(f"Queued {queued} for re-push" + (f", delivered {result.delivered}." if result else "."), "success")
-        try:
-            service.run_reconcile()
-        except WatcherError:
-            pass  # the repair is queued; the next reconciliation shows what is left
+        if watcher_configured():
+            try:
+                service.run_reconcile()
+            except WatcherError:
+                pass  # the repair is queued; the next reconciliation shows what is left
     return redirect(url_for("sync.reconcile"))

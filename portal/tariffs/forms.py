@@ -4,11 +4,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from portal.forms import CurrencyField, MoneyField, parse_money
+from portal.forms import CurrencyField, MoneyField, PortalForm, parse_money
 
 PRICE_MODES = [("sum", "Sum of the services’ monthly prices"), ("override", "A price of its own (override)")]
 
@@ -22,7 +21,7 @@ def _check_day(field: Any) -> None:
         raise ValidationError(f"Enter a date between {FIRST_DAY.year} and {LAST_DAY.year}.")
 
 
-class TariffForm(FlaskForm):
+class TariffForm(PortalForm):
     """Edit a tariff.  Prices are not edited here: they change through :class:`PriceForm`."""
 
     name = StringField("Name", validators=[DataRequired(message="Enter a name."), Length(max=120)])
@@ -61,7 +60,7 @@ class NewTariffForm(TariffForm):
         _check_day(field)
 
 
-class PriceForm(FlaskForm):
+class PriceForm(PortalForm):
     """Set a new price version from a date (the tariff's currency is given by the view)."""
 
     amount = MoneyField("New monthly price per camera")

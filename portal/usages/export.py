@@ -1,11 +1,11 @@
 """CSV of a usage report: the per-camera rows, then the lines and the total."""
 from __future__ import annotations
 
-import csv
 import io
 from zoneinfo import ZoneInfo
 
 from portal.billing import from_minor
+from portal.csvsafe import SafeWriter
 from portal.usages.report import UsageReport
 
 
@@ -13,7 +13,7 @@ def report_csv(report: UsageReport) -> str:
     """Two sections in one file: ``cameras`` rows and ``lines`` rows, amounts as plain decimals."""
     tz = ZoneInfo(report.timezone)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(["section", "organization", "camera", "title", "tariff", "trial", "from", "to",
                      "seconds", "amount", "currency"])
     for row in report.rows:

@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SubmitField
 from wtforms.validators import Optional
 
+from portal.forms import PortalForm
 from portal.billing import Period, last_month, this_month
 from portal.billing.periods import MAX_YEAR, MIN_YEAR
 
@@ -16,7 +16,7 @@ PERIOD_CHOICES = [("this", "This month"), ("last", "Last month"), ("custom", "Cu
 MAX_DAYS = 366
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(PortalForm):
     """This month, last month, or a custom range of local dates (both inclusive)."""
 
     class Meta:

@@ -1,17 +1,17 @@
 """User forms (shape only; the service enforces uniqueness and self-protection)."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, Field, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
+from portal.forms import PortalForm
 from portal.models.user import ROLE_ADMIN, ROLE_SUBSCRIBER
 from portal.organizations.forms import RightsForm, optional_int, strip
 
 ROLE_CHOICES = [(ROLE_SUBSCRIBER, "Subscriber"), (ROLE_ADMIN, "Billing admin")]
 
 
-class UserForm(FlaskForm):
+class UserForm(PortalForm):
     """Create or edit a user (no password: activation by e-mail comes later)."""
 
     email = EmailField("E-mail (login)", validators=[DataRequired(), Email(), Length(max=254)],

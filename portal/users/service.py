@@ -70,6 +70,8 @@ def update_user(user: User, email: str, name: str, role: str, actor: User | None
     if actor is not None and actor.id == user.id and user.role == ROLE_ADMIN and role != ROLE_ADMIN:
         raise DomainError("You cannot remove your own admin role.", field="role")
     before = audit.snapshot(user, FIELDS)
+    if (email, role) != (user.email, user.role):
+        user.end_sessions()  # a new login or role: sessions issued for the old one end
     user.email, user.name, user.role = email, name.strip(), role
     db.session.flush()
     audit.record("user.update", "user", user.id, summary=user.email, before=before,
@@ -86,6 +88,8 @@ def set_enabled(user: User, enabled: bool, actor: User | None = None) -> User:
         return user
     before = audit.snapshot(user, ("is_enabled",))
     user.is_enabled = enabled
+    if not enabled:
+        user.end_sessions()
     db.session.flush()
     audit.record("user.enable" if enabled else "user.disable", "user", user.id, summary=user.email,
                  before=before, after=audit.snapshot(user, ("is_enabled",)))

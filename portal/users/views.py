@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
@@ -143,6 +143,8 @@ def _save(form: UserForm, user: User) -> str | Response:
         except DomainError as error:
             unit_of_work.refuse(error, form, default_field="email")
         else:
+            if user.id == current_user.id:
+                login_user(user)  # one's own new e-mail ended the old session; keep this one
             flash(f"User {user.email} saved.", "success")
             return redirect(url_for("users.detail", user_id=user.id))
     return render_template("users/form.html", form=form, user=user)

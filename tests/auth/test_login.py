@@ -75,6 +75,9 @@ def test_subscriber_is_refused_admin_pages(app: Flask, client: FlaskClient) -> N
     ("https://evil.example/", "/"),
     ("//evil.example/", "/"),
     ("/\\evil.example", "/"),
+    ("/admin/\r\nLocation: https://evil.example/", "/"),
+    ("/admin/\nSet-Cookie: evil=1", "/"),
+    ("/admin/\x00evil", "/"),
 ])
 def test_next_accepts_only_local_paths(app: Flask, client: FlaskClient, target: str, expected: str) -> None:
     with app.app_context():

@@ -1,0 +1,201 @@
+"""The mail outbox: e-mail is queued inside the unit of work and sent after it, with retries.
+
+Why: sending inside the request made ``/account/forgot`` slower for a known
+address than for an unknown one, and an SMTP outage changed its answer.  Now
+the request only adds a :class:`~portal.models.MailItem` and commits, the same
+work for any address; the message is composed and sent after the response (a
+short-lived thread, :func:`send_after_response`) or by the worker
+(``flask watcher worker`` / ``flask mail deliver``), which retries with backoff.
+
+Composers build the message at delivery time from the row's ``kind``; one
+returning ``None`` drops the row (nothing to send).  Issue #14 can register an
+``invoice`` composer that reads ``payload["invoice_id"]``.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, after_this_request, current_app, has_request_context
+from sqlalchemy import select, update
+from werkzeug.wrappers import Response
+
+from portal import unit_of_work
+from portal.extensions import db
+from portal.mail import MailError, send_mail
+from portal.models import MAIL_DROPPED, MAIL_FAILED, MAIL_PENDING, MAIL_SENT, MailItem, utcnow
+
+log = logging.getLogger(__name__)
+
+#: How long a delivery may hold a row before another deliverer may take it.
+LEASE = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(hours=1)
+
+Composer = Callable[[MailItem], "tuple[str, str] | None"]
+COMPOSERS: dict[str, Composer] = {}
+
+
+def composer(kind: str) -> Callable[[Composer], Composer]:
+    """Register the function that builds (subject, body) for rows of ``kind``."""
+
+    def register(function: Composer) -> Composer:
+        COMPOSERS[kind] = function
+        return function
+
+    return register
+
+
+@composer("message")
+def _stored_message(item: MailItem) -> tuple[str, str]:
+    return item.subject, item.body
+
+
+def enqueue(kind: str, recipient: str, subject: str = "", body: str = "",
+            payload: dict[str, Any] | None = None) -> MailItem:
+    """Queue one e-mail (adds and flushes; the caller commits, then may :func:`send_after_response`)."""
+    if kind not in COMPOSERS:
+        raise ValueError(f"no mail composer for {kind!r}")
+    item = MailItem(kind=kind, recipient=recipient[:254], subject=subject[:200], body=body,
+                    payload=payload or {}, next_attempt_at=utcnow())
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def backoff(attempts: int, base: float) -> timedelta:
+    """Delay before the next attempt: exponential with jitter, capped at an hour."""
+    seconds = base * (2 ** max(0, attempts - 1))
+    return min(MAX_BACKOFF, timedelta(seconds=seconds * random.uniform(0.8, 1.2)))
+
+
+@dataclass
+class MailResult:
+    """What a delivery run did."""
+
+    sent: int = 0
+    dropped: int = 0
+    failed: int = 0
+
+
+def _claim(item_id: int, now: datetime) -> bool:
+    """Lease the row (a conditional UPDATE, its own unit of work) so a concurrent deliverer skips it."""
+    with unit_of_work.transaction():
+        result = db.session.execute(
+            update(MailItem).where(MailItem.id == item_id, MailItem.state == MAIL_PENDING,
+                                   MailItem.next_attempt_at <= now)
+            .values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False))
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # an UPDATE's CursorResult
+
+
+def deliver(item_id: int, now: datetime | None = None) -> str | None:
+    """Compose and send one due row; returns its new state, or None if it was not ours to send.
+
+    Whatever the composer wrote (a reset token) is committed only once the
+    message went out; a failure rolls it back and schedules a retry.
+    """
+    now = now or utcnow()
+    if not _claim(item_id, now):
+        return None
+    config = current_app.config
+    try:
+        with unit_of_work.transaction():  # committed only once the message went out
+            item = db.session.get(MailItem, item_id)
+            assert item is not None
+            message = COMPOSERS[item.kind](item) if item.kind in COMPOSERS else None
+            if message is None:
+                item.state = MAIL_DROPPED
+            else:
+                send_mail(item.recipient, *message)
+                item.state, item.sent_at = MAIL_SENT, utcnow()
+            item.attempts += 1
+            return item.state
+    except MailError as error:
+        reason = str(error)
+    except Exception as error:  # a composer bug: keep the row, say why, retry later
+        log.exception("composing mail #%s failed", item_id)
+        reason = f"{type(error).__name__}: {error}"
+    with unit_of_work.transaction():  # the failed attempt was rolled back: record it anew
+        item = db.session.get(MailItem, item_id)
+        assert item is not None
+        item.attempts += 1
+        item.last_error, item.last_error_at = reason[:2000], utcnow()
+        if item.attempts >= int(config.get("MAIL_MAX_ATTEMPTS", 10)):
+            item.state = MAIL_FAILED
+            log.error("mail #%s (%s) to %s failed for good after %s attempts: %s", item.id, item.kind,
+                      item.recipient, item.attempts, reason)
+        else:
+            item.next_attempt_at = utcnow() + backoff(item.attempts, float(config.get("MAIL_BACKOFF_SECONDS", 30)))
+            log.warning("mail #%s (%s) not sent, attempt %s: %s", item.id, item.kind, item.attempts, reason)
+        return item.state
+
+
+def deliver_due(limit: int = 100, now: datetime | None = None) -> MailResult:
+    """Send every pending row that is due (the worker's round)."""
+    now = now or utcnow()
+    ids = list(db.session.scalars(select(MailItem.id).where(
+        MailItem.state == MAIL_PENDING, MailItem.next_attempt_at <= now).order_by(MailItem.id).limit(limit)))
+    unit_of_work.rollback()  # end the read; each delivery is its own unit of work
+    result = MailResult()
+    for item_id in ids:
+        state = deliver(item_id, now)
+        if state == MAIL_SENT:
+            result.sent += 1
+        elif state == MAIL_DROPPED:
+            result.dropped += 1
+        elif state is not None:
+            result.failed += 1
+    return result
+
+
+_threads: set[threading.Thread] = set()
+
+
+def send_after_response(ids: Iterable[int]) -> None:
+    """Deliver ``ids`` in a background thread once the unit of work has committed and the response is out.
+
+    The thread waits for the server to close the response (at most a moment: the
+    test client never closes), so the answer's timing never depends on the mail.
+    A failure stays queued for the worker.  ``MAIL_SEND_AFTER_RESPONSE=False``
+    leaves everything to the worker.
+    """
+    ids = list(ids)
+    if not ids or not current_app.config.get("MAIL_SEND_AFTER_RESPONSE", True):
+        return
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    closed = threading.Event()
+    if has_request_context():
+        @after_this_request
+        def _on_close(response: Response) -> Response:
+            response.call_on_close(closed.set)
+            return response
+    else:
+        closed.set()
+    thread = threading.Thread(target=_run, args=(app, ids, closed), name="mail-after-response", daemon=True)
+    _threads.add(thread)
+    unit_of_work.after_commit(thread.start)
+
+
+def _run(app: Flask, ids: list[int], closed: threading.Event) -> None:
+    closed.wait(0.2)
+    try:
+        with app.app_context():
+            try:
+                for item_id in ids:
+                    deliver(item_id)
+            finally:
+                db.session.remove()
+    except Exception:  # the worker retries; nothing may escape a daemon thread unseen
+        log.exception("mail delivery after the response failed; the worker will retry")
+    finally:
+        _threads.discard(threading.current_thread())
+
+
+def wait_for_deliveries(timeout: float = 10.0) -> None:
+    """Join the after-response threads (tests, and a clean shutdown)."""
+    for thread in list(_threads):
+        thread.join(timeout)
