@@ -1,7 +1,7 @@
 """users.session_version: bumping it voids every session and remember cookie of the user
 
 Revision ID: a13c0001
-Revises: 7c3e5b1a9d20
+Revises: 3f8a2c6d1e47
 Create Date: 2026-11-30 13:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a13c0001'
-down_revision = '7c3e5b1a9d20'
+down_revision = '3f8a2c6d1e47'
 branch_labels = None
 depends_on = None
 
