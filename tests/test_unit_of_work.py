@@ -9,7 +9,6 @@ back; a request that returns normally is committed without the view committing.
 from __future__ import annotations
 
 import ast
-import os
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,8 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Organization, Service
 from tests.factories import login, make_admin
+
+pytestmark = pytest.mark.own_app  # the failing_app fixture adds routes
 
 PORTAL = Path(__file__).resolve().parents[1] / "portal"
 #: The one module that may commit or roll back the session.
@@ -149,16 +150,12 @@ def test_refused_operation_is_rolled_back_and_normal_request_committed(
 
 
 def test_nul_byte_in_a_text_field(failing_app: Flask, failing_client: FlaskClient) -> None:
-    """PostgreSQL refuses NUL in text: the portal's 500 page, nothing saved; SQLite stores it."""
+    """A NUL byte (which PostgreSQL refuses in text) is refused by the form on both databases: no 500."""
     response = failing_client.post("/admin/services/new", data={
         "name": "Bad\x00name", "kind": "continuous_archive", "archive_days": "7", "monthly_price": "1.00",
         "currency": "EUR", "description": ""})
-    if os.environ.get("TEST_DATABASE", "sqlite") == "postgres":
-        _assert_portal_error_page(response, 500)
-        assert _services(failing_app) == []
-    else:
-        assert response.status_code == 302
-        assert _services(failing_app) == ["Bad\x00name"]
+    assert response.status_code == 200
+    assert _services(failing_app) == []
 
 
 def test_out_of_range_parent_id(failing_app: Flask, failing_client: FlaskClient) -> None:
@@ -170,6 +167,7 @@ def test_out_of_range_parent_id(failing_app: Flask, failing_client: FlaskClient)
     if response.status_code == 500:
         _assert_portal_error_page(response, 500)
     else:
-        assert "This organization does not exist." in response.get_data(as_text=True)
+        page = response.get_data(as_text=True)
+        assert "This organization does not exist." in page or "Enter a number between" in page
     with failing_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Organization)) == 0

@@ -86,7 +86,7 @@ def test_no_secret_in_access_logs_after_a_full_journey(tmp_path: Path, server: s
     env, tokens = _prepare(tmp_path)
     port = free_port()
     if server == "devserver":
-        command = [sys.executable, "-m", "portal.devserver", "--port", str(port)]
+        command = [sys.executable, "-m", "portal.devserver", "--port", str(port), "--access-log"]
     else:
         command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:app"]
         env.update({"BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"})
