@@ -9,6 +9,8 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, get_currency_precision
 from flask import Flask
 
+from portal.invoices.display import invoice_state, invoice_zone, state_style
+
 LOCALE = "en_US"
 
 
@@ -32,10 +34,13 @@ def minor_to_decimal(amount_minor: int, currency: str) -> Decimal:
 
 
 def local_datetime(value: datetime | None, tz: str = "UTC") -> str:
-    """Format an aware datetime in ``tz``."""
+    """Format an aware datetime in ``tz``, carrying its zone: ``2026-10-01 01:00 UTC+01:00``."""
     if value is None:
         return ""
-    return format_datetime(value.astimezone(ZoneInfo(tz)), "yyyy-MM-dd HH:mm", locale=LOCALE)
+    local = value.astimezone(ZoneInfo(tz))
+    offset = local.utcoffset()
+    zone_label = "UTC" if not offset else format_datetime(local, "'UTC'xxx", locale=LOCALE)
+    return f"{format_datetime(local, 'yyyy-MM-dd HH:mm', locale=LOCALE)} {zone_label}"
 
 
 def long_date(value: date | None) -> str:
@@ -50,3 +55,6 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["local_dt"] = local_datetime
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["minor_to_decimal"] = minor_to_decimal
+    app.jinja_env.globals["invoice_state"] = invoice_state
+    app.jinja_env.globals["invoice_state_style"] = state_style
+    app.jinja_env.globals["invoice_zone"] = invoice_zone
