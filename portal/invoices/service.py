@@ -14,13 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit import service as audit
-from portal.billing import InvoiceDraft, Period, build_invoice
+from portal.billing import InvoiceDraft, Period, build_invoice, exponent
 from portal.billing.periods import local_date
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.invoices.numbering import next_number
 from portal.models import Invoice, InvoiceCameraLine, InvoiceLine, Organization, User
-from portal.usages.report import camera_amount
+from portal.templating import money
+from portal.usages.report import camera_amount, price_labels
 from portal.usages.service import Scope, billed_to, rate_scope
 
 
@@ -65,15 +66,17 @@ def check_payer(org: Organization) -> None:
 def _fill(invoice: Invoice, scope: Scope, draft: InvoiceDraft) -> None:
     """Copy the engine's draft into the invoice row, its lines and its camera annex."""
     titles, several = scope.titles, len(scope.ids) > 1
-    invoice.currency = draft.currency
+    invoice.currency, invoice.minor_units = draft.currency, exponent(draft.currency)
     invoice.subtotal_minor, invoice.tax_minor = draft.subtotal_minor, draft.tax_minor
     invoice.total_minor, invoice.tax_rate_bp = draft.total_minor, draft.tax_bp
+    labels = price_labels(draft.lines, draft.period)
     invoice.lines = [
         InvoiceLine(position=i, tariff_id=ln.tariff_id, is_trial=ln.is_trial,
-                    description=(f"{titles[ln.organization_id]}: " if several else "") + ln.tariff_name,
+                    description=(f"{titles[ln.organization_id]}: " if several else "") + ln.tariff_name
+                    + (f" · {label}" if label else ""),
                     unit_price_minor=ln.unit_price_minor, cameras=ln.cameras,
                     camera_days=ln.camera_days, amount_minor=ln.amount_minor)
-        for i, ln in enumerate(draft.lines, 1)]
+        for i, (ln, label) in enumerate(zip(draft.lines, labels), 1)]
     invoice.cameras = [
         InvoiceCameraLine(position=i, organization_title=titles[c.organization_id],
                           camera_name=c.camera_name, camera_title=c.camera_title,
@@ -119,7 +122,7 @@ def create_invoice(org: Organization, period: Period, now: datetime, issue: bool
         db.session.rollback()
         raise PeriodAlreadyInvoiced(find_overlapping(org.id, period)) from None
     audit.record("invoice.draft", "invoice", invoice.id, actor=actor,
-                 summary=f"{org.title} {period}: draft {invoice.total_minor} {invoice.currency}")
+                 summary=f"{org.title} {period}: draft {_total(invoice)}")
     return issue_invoice(invoice, now, actor) if issue else invoice
 
 
@@ -131,7 +134,7 @@ def refresh_draft(invoice: Invoice, now: datetime, actor: User | None = None) ->
     _compute(invoice, invoice.organization, period_of(invoice), now)
     db.session.flush()
     audit.record("invoice.refresh", "invoice", invoice.id, actor=actor,
-                 summary=f"draft #{invoice.id}: {invoice.total_minor} {invoice.currency}")
+                 summary=f"draft #{invoice.id}: {_total(invoice)}")
     return invoice
 
 
@@ -155,7 +158,7 @@ def issue_invoice(invoice: Invoice, now: datetime, actor: User | None = None) ->
     invoice.bill_to = "\n".join(part for part in (org.title, org.billing_contact) if part)
     db.session.flush()
     audit.record("invoice.issue", "invoice", invoice.id, actor=actor,
-                 summary=f"{invoice.number}: {invoice.total_minor} {invoice.currency}")
+                 summary=f"{invoice.number}: {_total(invoice)}")
     return invoice
 
 
@@ -170,7 +173,8 @@ def mark_paid(invoice: Invoice, paid_on: date | None, reference: str,
     invoice.status, invoice.paid_on, invoice.payment_reference = "paid", paid_on, reference.strip()
     db.session.flush()
     audit.record("invoice.paid", "invoice", invoice.id, actor=actor,
-                 summary=f"{invoice.number} paid on {paid_on.isoformat()} ({reference.strip()})")
+                 summary=f"{invoice.number}: {_total(invoice)} paid on {paid_on.isoformat()} "
+                         f"({reference.strip()})")
     return invoice
 
 
@@ -183,7 +187,7 @@ def void_invoice(invoice: Invoice, reason: str, now: datetime, actor: User | Non
     invoice.status, invoice.void_reason, invoice.voided_at = "void", reason.strip(), now
     db.session.flush()
     audit.record("invoice.void", "invoice", invoice.id, actor=actor,
-                 summary=f"{invoice.number} void: {reason.strip()}")
+                 summary=f"{invoice.number}: {_total(invoice)} void: {reason.strip()}")
     return invoice
 
 
@@ -194,6 +198,11 @@ def delete_draft(invoice: Invoice, actor: User | None = None) -> None:
                  summary=f"draft #{invoice.id} of {invoice.organization.title} deleted")
     db.session.delete(invoice)
     db.session.flush()
+
+
+def _total(invoice: Invoice) -> str:
+    """The invoice's total as money for the audit trail (``€7.50``), in its frozen minor unit."""
+    return money(invoice.total_minor, invoice.currency, invoice.minor_units)
 
 
 def _require(invoice: Invoice, status: str, message: str) -> None:

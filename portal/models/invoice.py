@@ -2,15 +2,31 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (BigInteger, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.billing.errors import UnknownCurrency
+from portal.billing.money import exponent
+
 from portal.models.base import Base, UTCDateTime, utcnow
 from portal.models.organization import Organization
 
 INVOICE_STATES = ("draft", "issued", "paid", "void")
+
+
+def _minor_units_of_currency(context: Any) -> int:
+    """Default of ``Invoice.minor_units``: the ISO 4217 minor unit of the row's currency.
+
+    The service sets it explicitly from the engine; this covers rows written directly.
+    """
+    currency = context.get_current_parameters().get("currency")
+    try:
+        return exponent(currency)
+    except UnknownCurrency:
+        return 2
 
 
 class Invoice(Base):
@@ -26,6 +42,7 @@ class Invoice(Base):
         CheckConstraint("status = 'draft' OR number IS NOT NULL", name="issued_has_number"),
         CheckConstraint("status <> 'void' OR void_reason IS NOT NULL", name="void_has_reason"),
         CheckConstraint("length(currency) = 3", name="currency_iso"),
+        CheckConstraint("minor_units BETWEEN 0 AND 6", name="minor_units_range"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -36,6 +53,9 @@ class Invoice(Base):
     period_end: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default="draft")
     currency: Mapped[str] = mapped_column(String(3))
+    #: The ISO 4217 minor unit the amounts were computed in, frozen with them: a later update of
+    #: the currency table never changes what an issued invoice says.
+    minor_units: Mapped[int] = mapped_column(Integer, default=_minor_units_of_currency)
     subtotal_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     tax_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     total_minor: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -39,6 +39,7 @@ from portal.extensions import db
 from portal.models import (Camera, InvoiceLine, Organization, Service, Tariff, TariffPrice, UsageInterval,
                            User, organization_tariffs, utcnow)
 from portal.sync import outbox
+from portal.templating import money
 
 FIELDS = ("name", "note", "currency", "price_mode", "is_default_offer", "is_archived")
 PRICE_MODES = ("sum", "override")
@@ -239,7 +240,7 @@ def set_price(tariff: Tariff, amount_minor: int, effective_from: date, *, by: Us
     if previous is not None:
         before = {"effective_from": previous.effective_from, "amount_minor": previous.amount_minor}
     after = {"effective_from": effective_from, "amount_minor": amount_minor, "currency": tariff.currency}
-    audit.record("tariff.price_set", "tariff", tariff.id, summary=f"{tariff.name}: new price from {effective_from}",
+    audit.record("tariff.price_set", "tariff", tariff.id, summary=f"{tariff.name}: new price {money(amount_minor, tariff.currency)} from {effective_from}",
                  before=before, after=after, actor=by, only_changes=False)
     return tariff
 
