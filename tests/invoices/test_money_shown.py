@@ -14,6 +14,7 @@ from portal.billing import month_period, money
 from portal.extensions import db
 from portal.invoices.service import create_invoice
 from portal.models import Invoice, Organization
+from portal.tariffs.impact import price_impact
 from portal.tariffs.service import set_price
 from tests.factories import make_org, make_tariff
 from tests.invoices.helpers import golden_org
@@ -42,7 +43,8 @@ def test_two_price_versions_in_a_period_show_their_dates(app: Flask, admin_clien
         org = make_org("Dated")
         tariff = make_tariff("Archive 30 days", price=3100)
         use(org, tariff, utc(2026, 9, 1), None, name="dated-1")
-        set_price(tariff, 6200, date(2026, 10, 16))
+        impact = price_impact(tariff, 6200, date(2026, 10, 16), utc(2026, 11, 2))
+        set_price(tariff, 6200, date(2026, 10, 16), now=utc(2026, 11, 2), confirmed=impact.digest())
         db.session.commit()
         org_id = org.id
     page = admin_client.get(f"/organizations/{org_id}/usages",
