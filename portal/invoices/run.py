@@ -16,7 +16,7 @@ from datetime import datetime
 from portal.billing import BillingError, Period
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.invoices.service import (NothingToInvoice, PeriodAlreadyInvoiced, create_invoice,
+from portal.invoices.service import (NothingToInvoice, PeriodAlreadyInvoiced, PeriodNotOver, create_invoice,
                                      find_overlapping, period_of)
 from portal.models import Organization
 from portal.sync.locks import job_lock
@@ -35,6 +35,8 @@ class RunSummary:
     drafted: list[int] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
+    #: Payers whose period is not over yet in every zone they carry (picked up by a later run).
+    waiting: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
@@ -80,6 +82,10 @@ def _one(org_id: int, period: Period, now: datetime, draft: bool, summary: RunSu
     except PeriodAlreadyInvoiced:
         db.session.rollback()
         summary.already.append(org.title)
+        return
+    except PeriodNotOver as exc:
+        db.session.rollback()
+        summary.waiting.append(f"{org.title} (from {exc.ready.label})")
         return
     except (DomainError, BillingError) as exc:
         db.session.rollback()

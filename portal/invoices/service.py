@@ -7,7 +7,8 @@ database refuses later changes (see :mod:`portal.models.invoice_rules`).
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from portal.invoices.numbering import next_number
 from portal.models import Invoice, InvoiceCameraLine, InvoiceLine, Organization, User
 from portal.templating import money
 from portal.usages.report import camera_amount, price_labels
-from portal.usages.service import Scope, billed_to, rate_scope
+from portal.usages.service import Scope, billed_to, billing_scope, rate_scope
 
 
 class PeriodAlreadyInvoiced(DomainError):
@@ -138,10 +139,47 @@ def refresh_draft(invoice: Invoice, now: datetime, actor: User | None = None) ->
     return invoice
 
 
+class PeriodNotOver(DomainError):
+    """The period is not over yet in every time zone of the organizations the invoice carries."""
+
+    def __init__(self, period: Period, ready: ReadyAt) -> None:
+        super().__init__(f"The period ends on {period.end.isoformat()} and is not over yet in "
+                         f"{ready.timezone}: it can be issued from {ready.label}. Create a draft now and "
+                         "issue it after the period.")
+        self.ready = ready
+
+
+@dataclass(frozen=True)
+class ReadyAt:
+    """When a period can be invoiced: the instant it is over in the last of the scope's zones."""
+
+    at: datetime
+    timezone: str
+    organization: str
+
+    @property
+    def label(self) -> str:
+        """``2026-05-01 10:00 UTC (midnight in Pacific/Honolulu, Aloha Cams)``."""
+        return (f"{self.at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC "
+                f"(the end of the period in {self.timezone}, {self.organization})")
+
+
+def ready_at(org: Organization, period: Period) -> ReadyAt:
+    """When ``period`` is over for every organization whose usage ``org``'s invoice carries.
+
+    A consolidated invoice carries subsidiaries rated in their own time zones: it waits
+    for the last of them (parent in Madrid, subsidiary in Honolulu: Honolulu's midnight).
+    """
+    scope = billing_scope(org)
+    ends = [(period.bounds(o.timezone)[1], o.timezone, scope.titles[o.id]) for o in scope.orgs]
+    at, zone, title = max(ends, key=lambda end: end[0])
+    return ReadyAt(at=at, timezone=zone, organization=title)
+
+
 def _check_period_over(org: Organization, period: Period, now: datetime) -> None:
-    if period.bounds(org.timezone)[1] > now:
-        raise DomainError(f"The period ends on {period.end.isoformat()} and is not over yet in "
-                          f"{org.timezone}: create a draft now and issue it after the period.")
+    ready = ready_at(org, period)
+    if ready.at > now:
+        raise PeriodNotOver(period, ready)
 
 
 def issue_invoice(invoice: Invoice, now: datetime, actor: User | None = None) -> Invoice:
