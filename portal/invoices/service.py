@@ -19,6 +19,7 @@ from portal.billing import InvoiceDraft, Period, build_invoice, exponent
 from portal.billing.periods import local_date
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.invoices import coverage
 from portal.invoices.numbering import next_number
 from portal.models import Invoice, InvoiceCameraLine, InvoiceLine, Organization, User
 from portal.templating import money
@@ -92,7 +93,14 @@ def _compute(invoice: Invoice, org: Organization, period: Period, now: datetime)
     if not statement.lines:
         raise NothingToInvoice(f"“{org.title}” has no usage from {period.start} to {period.end}: "
                                "nothing to invoice.")
+    found = coverage.windows([(o.id, o.timezone) for o in scope.orgs], period)
+    existing = coverage.overlapping_invoice(found, exclude_invoice_id=invoice.id)
+    if existing is not None:
+        raise PeriodAlreadyInvoiced(existing)
     _fill(invoice, scope, build_invoice(statement, int(current_app.config.get("INVOICE_TAX_BP", 0))))
+    payer = found[org.id]
+    invoice.timezone, invoice.period_start_at, invoice.period_end_at = org.timezone, payer.start_at, payer.end_at
+    invoice.coverage = coverage.coverage_rows(found)
 
 
 def create_invoice(org: Organization, period: Period, now: datetime, issue: bool = False,
@@ -130,7 +138,7 @@ def create_invoice(org: Organization, period: Period, now: datetime, issue: bool
 def refresh_draft(invoice: Invoice, now: datetime, actor: User | None = None) -> Invoice:
     """Recompute a draft from the current ledger and prices."""
     _require(invoice, "draft", "Only a draft can be refreshed.")
-    invoice.lines, invoice.cameras = [], []
+    invoice.lines, invoice.cameras, invoice.coverage = [], [], []
     db.session.flush()
     _compute(invoice, invoice.organization, period_of(invoice), now)
     db.session.flush()
@@ -223,6 +231,8 @@ def void_invoice(invoice: Invoice, reason: str, now: datetime, actor: User | Non
     if not reason.strip():
         raise DomainError("Enter the reason for voiding.", field="reason")
     invoice.status, invoice.void_reason, invoice.voided_at = "void", reason.strip(), now
+    for row in invoice.coverage:  # its instants may be invoiced again
+        row.voided = True
     db.session.flush()
     audit.record("invoice.void", "invoice", invoice.id, actor=actor,
                  summary=f"{invoice.number}: {_total(invoice)} void: {reason.strip()}")

@@ -2,8 +2,9 @@
 from portal.models.account import AccountToken
 from portal.models.audit import AuditEvent
 from portal.models.base import Base, UTCDateTime, utcnow
-from portal.models.invoice import Invoice, InvoiceCameraLine, InvoiceLine, InvoiceSequence
+from portal.models.invoice import Invoice, InvoiceCameraLine, InvoiceCoverage, InvoiceLine, InvoiceSequence
 from portal.models import invoice_rules as _invoice_rules  # noqa: F401  (attaches the invoice DDL)
+from portal.models import coverage_rules as _coverage_rules  # noqa: F401  (attaches the coverage DDL)
 from portal.models.organization import MAX_DEPTH, Organization, organization_tariffs
 from portal.models.sync import JobLock, OutboxItem, SyncRun, WatcherSyncMixin
 from portal.models.tariff import Service, Tariff, TariffPrice, tariff_services
@@ -11,7 +12,7 @@ from portal.models.usage import Camera, UsageInterval
 from portal.models.user import RIGHTS, ROLE_ADMIN, ROLE_SUBSCRIBER, Membership, User
 
 __all__ = [
-    "AccountToken", "AuditEvent", "Base", "Camera", "Invoice", "InvoiceCameraLine", "InvoiceLine", "InvoiceSequence",
+    "AccountToken", "AuditEvent", "Base", "Camera", "Invoice", "InvoiceCameraLine", "InvoiceCoverage", "InvoiceLine", "InvoiceSequence",
     "JobLock", "MAX_DEPTH", "Membership", "Organization", "OutboxItem", "RIGHTS", "ROLE_ADMIN",
     "ROLE_SUBSCRIBER", "Service", "SyncRun", "Tariff", "TariffPrice", "UTCDateTime", "UsageInterval",
     "User", "WatcherSyncMixin", "organization_tariffs", "tariff_services", "utcnow",

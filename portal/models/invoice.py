@@ -52,6 +52,12 @@ class Invoice(Base):
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default="draft")
+    #: The time zone the period was computed in, and the period as UTC instants ``[start, end)``
+    #: for the paying organization; fixed with the invoice (an organization that later changes
+    #: its zone changes nothing here).  Empty only on rows from before they were recorded.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    period_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    period_end_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     currency: Mapped[str] = mapped_column(String(3))
     #: The ISO 4217 minor unit the amounts were computed in, frozen with them: a later update of
     #: the currency table never changes what an issued invoice says.
@@ -76,6 +82,8 @@ class Invoice(Base):
         back_populates="invoice", order_by="InvoiceLine.position", cascade="all, delete-orphan")
     cameras: Mapped[list[InvoiceCameraLine]] = relationship(
         back_populates="invoice", order_by="InvoiceCameraLine.position", cascade="all, delete-orphan")
+    coverage: Mapped[list[InvoiceCoverage]] = relationship(
+        back_populates="invoice", order_by="InvoiceCoverage.organization_id", cascade="all, delete-orphan")
 
 
 class InvoiceLine(Base):
@@ -120,6 +128,30 @@ class InvoiceCameraLine(Base):
     is_trial: Mapped[bool] = mapped_column(default=False)
 
     invoice: Mapped[Invoice] = relationship(back_populates="cameras")
+
+
+class InvoiceCoverage(Base):
+    """The instants ``[start_at, end_at)`` of one organization's usage that an invoice carries.
+
+    One row per organization of the invoice's scope (the payer and every subsidiary billed
+    to it).  The database refuses two non-voided rows of one organization that overlap
+    (see :mod:`portal.models.coverage_rules`): no instant of usage is billed twice, whatever
+    time zones the invoices were computed in.  Voiding an invoice sets ``voided``.
+    """
+
+    __tablename__ = "invoice_coverage"
+    __table_args__ = (CheckConstraint("end_at > start_at", name="ordered"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="RESTRICT"),
+                                                 index=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    voided: Mapped[bool] = mapped_column(default=False)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="coverage")
 
 
 class InvoiceSequence(Base):
