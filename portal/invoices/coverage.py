@@ -25,7 +25,8 @@ the westward move are a part of Honolulu's October 31, prorated against Honolulu
 October, and the rest against Honolulu's November.  "The last invoiced period" is the
 latest non-voided coverage of the organization computed in another zone whose end lies
 within :data:`ZONE_SHIFT` of the new period's first midnight; anything further away is a
-real gap in invoicing (e.g. a skipped month) and is left alone.
+real gap in invoicing (e.g. a skipped month) and is left alone.  Only organizations whose
+zone has changed (``Organization.timezone_changed_at``) are looked up.
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ from sqlalchemy import select
 from portal.billing import Period, UsageSpan
 from portal.billing.periods import local_date
 from portal.extensions import db
-from portal.models import Invoice, InvoiceCoverage
+from portal.models import Invoice, InvoiceCoverage, Organization
 
 #: More than the widest distance between two zones' midnights (UTC-12 .. UTC+14 = 26 h).
 ZONE_SHIFT = timedelta(hours=27)
@@ -57,7 +58,9 @@ class Window:
 
 def windows(orgs: list[tuple[int, str]], period: Period) -> dict[int, Window]:
     """``{organization id: Window}`` for ``(id, timezone)`` pairs over ``period`` (one query)."""
-    ids = [org_id for org_id, _tz in orgs]
+    # Only an organization whose zone changed can start after its first midnight: the others
+    # cost no query (the scope's organizations are in the session already).
+    ids = [org_id for org_id, _tz in orgs if _zone_changed(org_id)]
     latest: dict[int, InvoiceCoverage] = {}
     if ids:
         rows = db.session.scalars(select(InvoiceCoverage).where(
@@ -77,6 +80,11 @@ def windows(orgs: list[tuple[int, str]], period: Period) -> dict[int, Window]:
         else:
             found[org_id] = Window(org_id, tz, start, end)
     return found
+
+
+def _zone_changed(organization_id: int) -> bool:
+    org = db.session.get(Organization, organization_id)
+    return org is not None and org.timezone_changed_at is not None
 
 
 def engine_period(period: Period, found: dict[int, Window]) -> Period:
