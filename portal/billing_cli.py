@@ -40,9 +40,12 @@ def run(month: str, draft: bool) -> None:
         raise click.ClickException(f"{exc} Try again when it has finished.") from exc
     click.echo(f"Billing run {period}: {len(summary.issued)} issued, {len(summary.drafted)} drafted, "
                f"{len(summary.skipped)} skipped (no billable usage), {len(summary.already)} already "
-               f"invoiced, {len(summary.errors)} errors.")
+               f"invoiced, {len(summary.errors)} errors, {len(summary.waiting)} waiting (period not over "
+               "in every zone yet).")
     for currency, total in sorted(summary.totals.items()):
         click.echo(f"  total {currency}: {from_minor(total, currency)}")
+    for waiting in summary.waiting:
+        click.echo(f"  waiting: {waiting}")
     for error in summary.errors:
         click.echo(f"  error: {error}", err=True)
     if summary.created == 0 and not summary.errors:

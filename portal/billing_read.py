@@ -17,7 +17,7 @@ one for the price versions of the tariffs used.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import or_, select
@@ -27,6 +27,7 @@ from portal import settings
 from portal.billing import (BillingOrg, Period, PriceVersion, ProrationMode, Statement, TariffInfo,
                             UsageSpan, invoice_scope, payer_id, price_in_force, rate_period)
 from portal.extensions import db
+from portal.invoices import coverage
 from portal.models import MAX_DEPTH, Camera, Organization, Tariff, TariffPrice, UsageInterval
 
 
@@ -112,13 +113,20 @@ def load_prices(tariff_ids: list[int]) -> list[PriceVersion]:
 
 def rate_scope(org: Organization, period: Period, now: datetime,
                mode: ProrationMode | None = None) -> tuple[Scope, Statement]:
-    """:func:`load_statement` that also returns the scope (organization titles)."""
+    """:func:`load_statement` that also returns the scope (organization titles).
+
+    Each organization is rated over its coverage window (:mod:`portal.invoices.coverage`):
+    the period in its zone, except that after a time-zone change the first period not
+    yet invoiced starts where the last invoiced one ended.
+    """
     scope = billing_scope(org)
-    spans, tariffs = load_spans(scope, period)
+    found = coverage.windows([(o.id, o.timezone) for o in scope.orgs], period)
+    rated = coverage.engine_period(period, found)  # a day earlier after a westward zone change
+    spans, tariffs = load_spans(scope, rated)
     prices = load_prices(sorted(t.id for t in tariffs))
-    statement = rate_period(scope.orgs, spans, prices, tariffs, period, now,
+    statement = rate_period(scope.orgs, coverage.clip(spans, found), prices, tariffs, rated, now,
                             mode=mode if mode is not None else proration_mode())
-    return scope, statement
+    return scope, (statement if rated == period else replace(statement, period=period))
 
 
 def load_statement(org: Organization, period: Period, now: datetime,

@@ -11,18 +11,23 @@ from wtforms.validators import Length, ValidationError
 
 from portal import inputs
 
+from portal.billing.currencies import active_currencies
 from portal.billing import (AmountTooLarge, BillingError, NegativeAmount, TooManyDecimals, exponent,
                             from_minor, parse_amount)
 
-#: Currencies offered in forms (ISO 4217).  Minor units come from Babel's CLDR data.
-CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "RUB", "KZT", "AED",
-              "INR", "BRL", "JPY", "KWD")
+#: Currencies offered in forms: every active ISO 4217 code of the shipped table
+#: (portal/billing/data), whose minor units the engine uses too.
+CURRENCIES = tuple(c.code for c in active_currencies())
 TIMEZONES = tuple(sorted(tz for tz in available_timezones() if "/" in tz or tz == "UTC"))
 
 
 def currency_choices() -> list[tuple[str, str]]:
-    """Choices for a currency select."""
-    return [(code, code) for code in CURRENCIES]
+    """Choices for a currency select: ``("COP", "COP · Colombian Peso (2 decimals)")``."""
+    return [(c.code, f"{c.code} · {c.name} ({_decimals(c.minor_units)})") for c in active_currencies()]
+
+
+def _decimals(places: int) -> str:
+    return "no decimals" if places == 0 else f"{places} decimal{'s' if places > 1 else ''}"
 
 
 def timezone_choices() -> list[tuple[str, str]]:
@@ -30,7 +35,8 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [(tz, tz) for tz in TIMEZONES]
 
 
-#: The largest amount a price column holds (a 32-bit integer of minor units).
+#: The largest unit price a form accepts (per camera and month).  The columns are 64-bit; the cap
+#: catches typos and keeps any total of millions of camera-months inside 64 bits.
 MAX_PRICE_MINOR = 2**31 - 1
 
 

@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta, timezone
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
+from portal.audit.display import audit_json
 from portal.extensions import db
 from portal.inputs import strict_int
 from portal.models import AuditEvent
@@ -13,6 +14,7 @@ from portal.pagination import paginate
 from portal.security import admin_required
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+bp.add_app_template_filter(audit_json, "audit_json")
 
 
 def _date_arg(name: str) -> datetime | None:

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from typing import Final
 
+from .currencies import currencies
 from .errors import (AmountTooLarge, InvalidAmount, NegativeAmount, TooManyDecimals,
                      UnknownCurrency)
 
@@ -24,21 +25,9 @@ ROUNDING: Final = ROUND_HALF_UP
 #: Largest amount in minor units (fits a signed 64-bit database column).
 MAX_MINOR: Final = 2**63 - 1
 
-_ZERO_DECIMALS = ("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF")
-_THREE_DECIMALS = "BHD IQD JOD KWD LYD OMR TND"
-_TWO_DECIMALS = (
-    "AED ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BRL BSD BWP BYN BZD "
-    "CAD CHF CNY COP CRC CZK DKK DOP DZD EGP ETB EUR FJD GBP GEL GHS GTQ HKD HNL HUF IDR "
-    "ILS INR JMD KES KGS KHR KZT LAK LBP LKR MAD MDL MKD MNT MUR MXN MYR NAD NGN NOK NPR NZD "
-    "PAB PEN PHP PKR PLN QAR RON RSD RUB SAR SEK SGD THB TJS TMT TRY TTD TWD TZS UAH USD UYU "
-    "UZS VES XCD ZAR ZMW")
-
-#: Minor-unit exponent per ISO 4217 code (EUR 2 -> cents, JPY 0, KWD 3).
-EXPONENTS: Final[dict[str, int]] = {
-    **{code: 0 for code in _ZERO_DECIMALS.split()},
-    **{code: 2 for code in _TWO_DECIMALS.split()},
-    **{code: 3 for code in _THREE_DECIMALS.split()},
-}
+#: Minor-unit exponent per ISO 4217 code (EUR 2 -> cents, JPY 0, KWD 3), from the ISO 4217
+#: table itself (see :mod:`.currencies`), not from CLDR.
+EXPONENTS: Final[dict[str, int]] = {code: c.minor_units for code, c in currencies().items()}
 
 _DIGITS = frozenset("0123456789")
 

@@ -4,14 +4,19 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
-from portal.billing import from_minor
 from portal.csvsafe import SafeWriter
 from portal.models import Invoice
 
 
+def _major(minor: int, places: int) -> Decimal:
+    """Minor units in major units with the invoice's frozen minor unit (1250, 2 -> 12.50)."""
+    sign, digits, _ = Decimal(minor).as_tuple()
+    return Decimal((sign, digits, -places)) if places else Decimal(minor)
+
+
 def invoice_csv(invoice: Invoice) -> str:
     """Lines (tariff, unit price, cameras, camera-days, amount), totals, then the annex."""
-    cur = invoice.currency
+    cur, places = invoice.currency, invoice.minor_units
     out = io.StringIO()
     writer = SafeWriter(out)
     writer.writerow(["invoice", invoice.number or f"draft-{invoice.id}", "period",
@@ -19,12 +24,12 @@ def invoice_csv(invoice: Invoice) -> str:
     writer.writerow(["section", "description", "trial", "unit_price", "cameras", "camera_days", "amount"])
     for line in invoice.lines:
         writer.writerow(["line", line.description, "yes" if line.is_trial else "no",
-                         from_minor(line.unit_price_minor, cur), line.cameras, f"{line.camera_days}",
-                         from_minor(line.amount_minor, cur)])
-    writer.writerow(["subtotal", "", "", "", "", "", from_minor(invoice.subtotal_minor, cur)])
+                         _major(line.unit_price_minor, places), line.cameras, f"{line.camera_days}",
+                         _major(line.amount_minor, places)])
+    writer.writerow(["subtotal", "", "", "", "", "", _major(invoice.subtotal_minor, places)])
     writer.writerow(["tax", f"{Decimal(invoice.tax_rate_bp).scaleb(-2)} %", "", "", "", "",
-                     from_minor(invoice.tax_minor, cur)])
-    writer.writerow(["total", "", "", "", "", "", from_minor(invoice.total_minor, cur)])
+                     _major(invoice.tax_minor, places)])
+    writer.writerow(["total", "", "", "", "", "", _major(invoice.total_minor, places)])
     writer.writerow([])
     writer.writerow(["section", "organization", "camera", "title", "tariff", "trial", "from_utc",
                      "to_utc", "seconds", "amount"])

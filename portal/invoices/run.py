@@ -23,7 +23,7 @@ from portal.billing import BillingError, Period
 from portal.billing_read import organizations_with_usage
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.invoices.service import (NothingToInvoice, PeriodAlreadyInvoiced, create_invoice,
+from portal.invoices.service import (NothingToInvoice, PeriodAlreadyInvoiced, PeriodNotOver, create_invoice,
                                      find_overlapping, period_of)
 from portal.models import InvoiceStatus, Organization
 from portal.settings import BillingSettings
@@ -41,6 +41,8 @@ class RunSummary:
     drafted: list[int] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
+    #: Payers whose period is not over yet in every zone they carry (picked up by a later run).
+    waiting: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
@@ -90,6 +92,9 @@ def _one(org_id: int, period: Period, now: datetime, draft: bool, summary: RunSu
         return
     except PeriodAlreadyInvoiced:
         summary.already.append(org.title)
+        return
+    except PeriodNotOver as exc:  # the savepoint was rolled back; the other organizations stand
+        summary.waiting.append(f"{org.title} (from {exc.ready.label})")
         return
     except (DomainError, BillingError) as exc:
         summary.errors.append(f"{org.title}: {getattr(exc, 'message', None) or exc}")

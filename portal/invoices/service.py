@@ -10,22 +10,25 @@ freezes the tariff names, unit prices and amounts into ``invoice_lines`` /
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal import settings as portal_settings
 from portal.audit import service as audit
-from portal.billing import InvoiceDraft, Period, build_invoice
+from portal.billing import InvoiceDraft, Period, build_invoice, exponent
 from portal.billing.periods import local_date
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.invoices import coverage
 from portal.invoices.numbering import next_number
 from portal.models import Invoice, InvoiceCameraLine, InvoiceLine, InvoiceStatus, Organization, User
 from portal.settings import BillingSettings
-from portal.usages.report import camera_amount
-from portal.billing_read import Scope, billed_to, rate_scope
+from portal.templating import money
+from portal.usages.report import camera_amount, price_labels
+from portal.billing_read import Scope, billed_to, billing_scope, rate_scope
 
 
 class PeriodAlreadyInvoiced(DomainError):
@@ -69,15 +72,17 @@ def check_payer(org: Organization) -> None:
 def _write(invoice: Invoice, scope: Scope, draft: InvoiceDraft) -> None:
     """The writer: copy the engine's draft into the invoice row, its lines and its camera annex."""
     titles, several = scope.titles, len(scope.ids) > 1
-    invoice.currency = draft.currency
+    invoice.currency, invoice.minor_units = draft.currency, exponent(draft.currency)
     invoice.subtotal_minor, invoice.tax_minor = draft.subtotal_minor, draft.tax_minor
     invoice.total_minor, invoice.tax_rate_bp = draft.total_minor, draft.tax_bp
+    labels = price_labels(draft.lines, draft.period)
     invoice.lines = [
         InvoiceLine(position=i, tariff_id=ln.tariff_id, is_trial=ln.is_trial,
-                    description=(f"{titles[ln.organization_id]}: " if several else "") + ln.tariff_name,
+                    description=(f"{titles[ln.organization_id]}: " if several else "") + ln.tariff_name
+                    + (f" · {label}" if label else ""),
                     unit_price_minor=ln.unit_price_minor, cameras=ln.cameras,
                     camera_days=ln.camera_days, amount_minor=ln.amount_minor)
-        for i, ln in enumerate(draft.lines, 1)]
+        for i, (ln, label) in enumerate(zip(draft.lines, labels), 1)]
     invoice.cameras = [
         InvoiceCameraLine(position=i, organization_title=titles[c.organization_id],
                           camera_name=c.camera_name, camera_title=c.camera_title,
@@ -85,6 +90,21 @@ def _write(invoice: Invoice, scope: Scope, draft: InvoiceDraft) -> None:
                           seconds=c.microseconds // 1_000_000, is_trial=c.is_trial,
                           amount=camera_amount(c.exact_minor, draft.currency))
         for i, c in enumerate(draft.annex, 1)]
+
+
+def _cover(invoice: Invoice, org: Organization, scope: Scope, period: Period) -> None:
+    """Record the UTC instants the invoice covers for every organization it carries.
+
+    Refuses an overlap with another invoice's coverage (the database refuses it too):
+    no instant of an organization's usage is billed twice, whatever its zone did since.
+    """
+    found = coverage.windows([(o.id, o.timezone) for o in scope.orgs], period)
+    existing = coverage.overlapping_invoice(found, exclude_invoice_id=invoice.id)
+    if existing is not None:
+        raise PeriodAlreadyInvoiced(existing)
+    payer = found[org.id]
+    invoice.timezone, invoice.period_start_at, invoice.period_end_at = org.timezone, payer.start_at, payer.end_at
+    invoice.coverage = coverage.coverage_rows(found)
 
 
 def _rate(org: Organization, period: Period, now: datetime,
@@ -126,6 +146,7 @@ def create_invoice(org: Organization, period: Period, now: datetime, issue: bool
     invoice = Invoice(organization_id=org.id, period_start=period.start, period_end=period.end,
                       status=InvoiceStatus.DRAFT.value, created_by_id=actor.id if actor else None)
     _write(invoice, scope, draft)
+    _cover(invoice, org, scope, period)
     db.session.add(invoice)
     try:
         db.session.flush()
@@ -134,16 +155,17 @@ def create_invoice(org: Organization, period: Period, now: datetime, issue: bool
     if issue:
         return _issue(invoice, org, now, actor, settings)
     audit.record("invoice.draft", "invoice", invoice.id, actor=actor,
-                 summary=f"{org.title} {period}: draft {invoice.total_minor} {invoice.currency}")
+                 summary=f"{org.title} {period}: draft {_total(invoice)}")
     return invoice
 
 
 def _rewrite(invoice: Invoice, now: datetime, settings: BillingSettings) -> None:
     """Replace a draft's lines with a fresh rating of the current ledger and prices."""
     scope, draft = _rate(invoice.organization, period_of(invoice), now, settings)
-    invoice.lines, invoice.cameras = [], []
+    invoice.lines, invoice.cameras, invoice.coverage = [], [], []
     db.session.flush()
     _write(invoice, scope, draft)
+    _cover(invoice, invoice.organization, scope, period_of(invoice))
     db.session.flush()
 
 
@@ -153,14 +175,51 @@ def refresh_draft(invoice: Invoice, now: datetime, actor: User | None = None,
     _require(invoice, InvoiceStatus.DRAFT, "Only a draft can be refreshed.")
     _rewrite(invoice, now, _billing(settings))
     audit.record("invoice.refresh", "invoice", invoice.id, actor=actor,
-                 summary=f"draft #{invoice.id}: {invoice.total_minor} {invoice.currency}")
+                 summary=f"draft #{invoice.id}: {_total(invoice)}")
     return invoice
 
 
+class PeriodNotOver(DomainError):
+    """The period is not over yet in every time zone of the organizations the invoice carries."""
+
+    def __init__(self, period: Period, ready: ReadyAt) -> None:
+        super().__init__(f"The period ends on {period.end.isoformat()} and is not over yet in "
+                         f"{ready.timezone}: it can be issued from {ready.label}. Create a draft now and "
+                         "issue it after the period.")
+        self.ready = ready
+
+
+@dataclass(frozen=True)
+class ReadyAt:
+    """When a period can be invoiced: the instant it is over in the last of the scope's zones."""
+
+    at: datetime
+    timezone: str
+    organization: str
+
+    @property
+    def label(self) -> str:
+        """``2026-05-01 10:00 UTC (the end of the period in Pacific/Honolulu, Aloha Cams)``."""
+        return (f"{self.at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC "
+                f"(the end of the period in {self.timezone}, {self.organization})")
+
+
+def ready_at(org: Organization, period: Period) -> ReadyAt:
+    """When ``period`` is over for every organization whose usage ``org``'s invoice carries.
+
+    A consolidated invoice carries subsidiaries rated in their own time zones: it waits
+    for the last of them (parent in Madrid, subsidiary in Honolulu: Honolulu's midnight).
+    """
+    scope = billing_scope(org)
+    ends = [(period.bounds(o.timezone)[1], o.timezone, scope.titles[o.id]) for o in scope.orgs]
+    at, zone, title = max(ends, key=lambda end: end[0])
+    return ReadyAt(at=at, timezone=zone, organization=title)
+
+
 def _check_period_over(org: Organization, period: Period, now: datetime) -> None:
-    if period.bounds(org.timezone)[1] > now:
-        raise DomainError(f"The period ends on {period.end.isoformat()} and is not over yet in "
-                          f"{org.timezone}: create a draft now and issue it after the period.")
+    ready = ready_at(org, period)
+    if ready.at > now:
+        raise PeriodNotOver(period, ready)
 
 
 def issue_invoice(invoice: Invoice, now: datetime, actor: User | None = None,
@@ -185,7 +244,7 @@ def _issue(invoice: Invoice, org: Organization, now: datetime, actor: User | Non
     invoice.bill_to = "\n".join(part for part in (org.title, org.billing_contact) if part)
     db.session.flush()
     audit.record("invoice.issue", "invoice", invoice.id, actor=actor,
-                 summary=f"{invoice.number}: {invoice.total_minor} {invoice.currency}")
+                 summary=f"{invoice.number}: {_total(invoice)}")
     return invoice
 
 
@@ -200,7 +259,8 @@ def mark_paid(invoice: Invoice, paid_on: date | None, reference: str,
     invoice.status, invoice.paid_on, invoice.payment_reference = InvoiceStatus.PAID.value, paid_on, reference.strip()
     db.session.flush()
     audit.record("invoice.paid", "invoice", invoice.id, actor=actor,
-                 summary=f"{invoice.number} paid on {paid_on.isoformat()} ({reference.strip()})")
+                 summary=f"{invoice.number}: {_total(invoice)} paid on {paid_on.isoformat()} "
+                         f"({reference.strip()})")
     return invoice
 
 
@@ -211,9 +271,11 @@ def void_invoice(invoice: Invoice, reason: str, now: datetime, actor: User | Non
     if not reason.strip():
         raise DomainError("Enter the reason for voiding.", field="reason")
     invoice.status, invoice.void_reason, invoice.voided_at = InvoiceStatus.VOID.value, reason.strip(), now
+    for row in invoice.coverage:  # its instants may be invoiced again
+        row.voided = True
     db.session.flush()
     audit.record("invoice.void", "invoice", invoice.id, actor=actor,
-                 summary=f"{invoice.number} void: {reason.strip()}")
+                 summary=f"{invoice.number}: {_total(invoice)} void: {reason.strip()}")
     return invoice
 
 
@@ -224,6 +286,11 @@ def delete_draft(invoice: Invoice, actor: User | None = None) -> None:
                  summary=f"draft #{invoice.id} of {invoice.organization.title} deleted")
     db.session.delete(invoice)
     db.session.flush()
+
+
+def _total(invoice: Invoice) -> str:
+    """The invoice's total as money for the audit trail (``€7.50``), in its frozen minor unit."""
+    return money(invoice.total_minor, invoice.currency, invoice.minor_units)
 
 
 def _require(invoice: Invoice, status: InvoiceStatus, message: str) -> None:

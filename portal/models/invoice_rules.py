@@ -36,8 +36,8 @@ TRANSITION_MESSAGE = ("invoice status may only go draft -> issued, issued -> pai
 DELETE_MESSAGE = "an issued invoice cannot be deleted"
 
 #: Columns that never change once the invoice has left draft.
-FROZEN_COLUMNS = ("id", "number", "organization_id", "period_start", "period_end", "currency",
-                  "subtotal_minor", "tax_minor", "total_minor", "tax_rate_bp", "issue_date",
+FROZEN_COLUMNS = ("id", "number", "organization_id", "period_start", "period_end", "timezone",
+                  "period_start_at", "period_end_at", "currency", "minor_units", "subtotal_minor", "tax_minor", "total_minor", "tax_rate_bp", "issue_date",
                   "due_date", "issued_at", "bill_to", "created_at")
 #: Set by issued -> paid only.
 PAYMENT_COLUMNS = ("paid_on", "payment_reference")

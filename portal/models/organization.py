@@ -10,10 +10,11 @@ deferred so a whole subtree can be moved in one transaction.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, ForeignKeyConstraint,
                         Integer, String, Table, Text, UniqueConstraint)
+from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow
@@ -63,6 +64,9 @@ class Organization(WatcherSyncMixin, Base):
     trial_start: Mapped[date | None] = mapped_column(Date)
     trial_end: Mapped[date | None] = mapped_column(Date)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    #: When the time zone last changed (set by an ORM event): only then can a period's window
+    #: start at the end of the last invoiced one (portal/invoices/coverage.py).
+    timezone_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     camera_limit: Mapped[int | None] = mapped_column(Integer)
     user_limit: Mapped[int | None] = mapped_column(Integer)
@@ -91,3 +95,10 @@ class Organization(WatcherSyncMixin, Base):
 
     def __repr__(self) -> str:
         return f"<Organization {self.id} {self.title!r}>"
+
+
+@event.listens_for(Organization.timezone, "set", active_history=True)
+def _timezone_changed(target: Organization, value: Any, oldvalue: Any, _initiator: Any) -> None:
+    """Record when an existing organization's time zone changes (not on creation or loading)."""
+    if isinstance(oldvalue, str) and value != oldvalue:
+        target.timezone_changed_at = utcnow()

@@ -10,6 +10,7 @@ from portal import unit_of_work
 from portal.account.service import send_link
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.invoices.coverage import invoiced_until
 from portal.mail import MailError
 from portal.models import Camera, Membership, Organization, User
 from portal.models.user import RIGHT_LABELS, RIGHTS, ROLE_SUBSCRIBER
@@ -220,4 +221,5 @@ def _save(form: OrganizationForm, org: Organization) -> str | Response:
                 _send_activation(org.owner)
             return redirect(url_for("organizations.detail", organization_id=org.id))
     archived = [t for t in org.allowed_tariffs if t.is_archived] if org.id else []
-    return render_template("organizations/form.html", form=form, org=org, archived_tariffs=archived)
+    return render_template("organizations/form.html", form=form, org=org, archived_tariffs=archived,
+                           invoiced=invoiced_until(org.id) if org.id else None)

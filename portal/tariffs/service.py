@@ -10,11 +10,12 @@ Rules kept here:
   first version; afterwards a price changes **only** through :func:`set_price`.  Saving a
   tariff never rewrites a price, not even in "sum" mode when its services change: the sum of
   the services is then only the suggested amount for the next version.
-* :func:`set_price` accepts any date not already taken by a version of that tariff,
-  including one before the first version: such a version only prices a period that had no
-  price at all, so it changes no amount that was in force.  Whether a version may reach
-  back into a period that has already been invoiced is decided by the invoicing rules,
-  not here.
+* :func:`set_price` accepts a date not already taken by a version of that tariff, unless
+  the version would price a day of a period that an issued (or paid) invoice already billed
+  for an organization using the tariff (the error names those invoices).  A version that
+  starts in the past and re-prices usage not invoiced yet is saved only once the admin has
+  confirmed its impact (organizations, cameras, amount: :mod:`portal.tariffs.impact`), and
+  the audit event keeps that impact.
 * A tariff in use (usage intervals, cameras, invoice lines, or allowed to an organization)
   is archived, never deleted.  Archived tariffs are left out of :func:`active_tariffs`, so
   they cannot be newly allowed; organizations that already allow one keep it.  Archiving
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -36,9 +37,11 @@ from sqlalchemy.exc import IntegrityError
 from portal.audit import service as audit
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.models import (Camera, InvoiceLine, Organization, Service, Tariff, TariffPrice, UsageInterval,
+from portal.models import (Camera, Invoice, InvoiceLine, Organization, Service, Tariff, TariffPrice, UsageInterval,
                            User, organization_tariffs, utcnow)
 from portal.sync import outbox
+from portal.tariffs.impact import PriceImpact, invoiced_conflicts, price_impact
+from portal.templating import money
 
 FIELDS = ("name", "note", "currency", "price_mode", "is_default_offer", "is_archived")
 PRICE_MODES = ("sum", "override")
@@ -219,16 +222,49 @@ def save_tariff(tariff: Tariff, values: TariffValues, *, first_price: int | None
     return tariff
 
 
-def set_price(tariff: Tariff, amount_minor: int, effective_from: date, *, by: User | None = None) -> Tariff:
+class PriceInInvoicedPeriod(DomainError):
+    """The version would price a period an issued invoice already billed; names the invoices."""
+
+    def __init__(self, effective_from: date, invoices: list[Invoice]) -> None:
+        names = "; ".join(f"{inv.number} ({inv.organization.title}, {inv.period_start.isoformat()} – "
+                          f"{inv.period_end.isoformat()})" for inv in invoices)
+        super().__init__(f"A price from {effective_from.isoformat()} would change issued invoices: {names}. "
+                         "Choose a date after their periods (or void them first).", field="effective_from")
+        self.invoices = invoices
+
+
+class PriceImpactToConfirm(DomainError):
+    """A past-dated version re-prices usage not invoiced yet: the admin must confirm its impact."""
+
+    def __init__(self, impact: PriceImpact) -> None:
+        super().__init__("This price starts in the past and changes usage not invoiced yet: "
+                         "check its impact below and confirm.", field="effective_from")
+        self.impact = impact
+
+
+def set_price(tariff: Tariff, amount_minor: int, effective_from: date, *, by: User | None = None,
+              now: datetime | None = None, confirmed: str | None = None) -> Tariff:
     """Add a price version from ``effective_from`` (any date the tariff has no version on yet).
 
+    Refused (:class:`PriceInInvoicedPeriod`) when the version would price a day of a period
+    already billed by an issued or paid invoice of an organization using the tariff.  A version
+    that starts in the past and re-prices usage not invoiced yet needs ``confirmed`` equal to
+    the digest of its :class:`PriceImpact` (else :class:`PriceImpactToConfirm` carries the
+    impact to show); the audit event records that impact.
     Prices are not part of the Watcher preset, so this does not mark the tariff for sync.
     """
+    now = now or utcnow()
     if amount_minor < 0:
         raise DomainError("The amount cannot be negative.", field="amount")
     if any(version.effective_from == effective_from for version in tariff.prices):
         raise DomainError(f"A price from {effective_from.isoformat()} already exists; choose another date.",
                           field="effective_from")
+    conflicts = invoiced_conflicts(tariff, effective_from)
+    if conflicts:
+        raise PriceInInvoicedPeriod(effective_from, conflicts)
+    impact = price_impact(tariff, amount_minor, effective_from, now)
+    if impact.affects_usage and confirmed != impact.digest():
+        raise PriceImpactToConfirm(impact)
     previous = tariff.price_on(effective_from)
     version = TariffPrice(effective_from=effective_from, amount_minor=amount_minor, currency=tariff.currency,
                           created_by_id=by.id if by is not None else None)
@@ -238,8 +274,16 @@ def set_price(tariff: Tariff, amount_minor: int, effective_from: date, *, by: Us
     before = None
     if previous is not None:
         before = {"effective_from": previous.effective_from, "amount_minor": previous.amount_minor}
-    after = {"effective_from": effective_from, "amount_minor": amount_minor, "currency": tariff.currency}
-    audit.record("tariff.price_set", "tariff", tariff.id, summary=f"{tariff.name}: new price from {effective_from}",
+    after: dict[str, Any] = {"effective_from": effective_from, "amount_minor": amount_minor,
+                             "currency": tariff.currency}
+    summary = f"{tariff.name}: new price {money(amount_minor, tariff.currency)} from {effective_from}"
+    if impact.affects_usage:
+        after["impact"] = impact.as_record()
+        change = money(abs(impact.delta_minor), tariff.currency)
+        summary += (f" (past-dated; confirmed impact: {len(impact.organizations)} organization(s), "
+                    f"{len(impact.cameras)} camera(s), {'+' if impact.delta_minor >= 0 else '-'}{change} "
+                    "on usage not invoiced yet)")
+    audit.record("tariff.price_set", "tariff", tariff.id, summary=summary,
                  before=before, after=after, actor=by, only_changes=False)
     return tariff
 

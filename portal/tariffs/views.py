@@ -21,6 +21,7 @@ from portal.pagination import paginate
 from portal.security import admin_required
 from portal.tariffs import service as tariffs
 from portal.tariffs.forms import NewTariffForm, PriceForm, TariffForm
+from portal.tariffs.impact import PriceImpact
 from portal.templating import money
 
 bp = Blueprint("tariffs", __name__, url_prefix="/admin/tariffs")
@@ -129,10 +130,11 @@ def detail(tariff_id: int) -> str:
     return _render_detail(tariff, form)
 
 
-def _render_detail(tariff: Tariff, price_form: PriceForm) -> str:
+def _render_detail(tariff: Tariff, price_form: PriceForm, impact: PriceImpact | None = None) -> str:
     today = _today()
     return render_template(
         "tariffs/detail.html", tariff=tariff, price_form=price_form, confirm=ConfirmForm(), today=today,
+        impact=impact,
         current=tariff.price_on(today), services_sum=tariffs.services_sum(tariff),
         history=tariffs.price_history(tariff, today), organizations=tariffs.organizations_allowing(tariff),
         counts=tariffs.usage_counts(tariff))
@@ -144,15 +146,20 @@ def set_price(tariff_id: int) -> str | Response:
     """Add a price version from a date; errors are shown beside the form on the detail page."""
     tariff = _get(tariff_id)
     form = PriceForm(currency=tariff.currency)
+    impact = None
     if form.validate_on_submit():
         try:
-            tariffs.set_price(tariff, form.amount.minor(tariff.currency), form.effective_from.data, by=_me())
+            tariffs.set_price(tariff, form.amount.minor(tariff.currency), form.effective_from.data, by=_me(),
+                              confirmed=request.form.get("confirm_impact") or None)
+        except tariffs.PriceImpactToConfirm as pending:
+            unit_of_work.fail()  # nothing is saved until the admin confirms the impact
+            impact = pending.impact
         except DomainError as error:
             _blame(form, error)
         else:
             flash(f"New price set from {form.effective_from.data.isoformat()}.", "success")
             return redirect(url_for("tariffs.detail", tariff_id=tariff.id))
-    return _render_detail(tariff, form)
+    return _render_detail(tariff, form, impact)
 
 
 @bp.route("/<int:tariff_id>/archive", methods=["POST"])

@@ -25,7 +25,7 @@ def report_csv(report: UsageReport) -> str:
     writer.writerow(["section", "organization", "tariff", "trial", "unit_price", "cameras",
                      "camera_days", "amount", "currency"])
     for line in report.lines:
-        writer.writerow(["line", line.organization_title, line.tariff_name,
+        writer.writerow(["line", line.organization_title, line.description,
                          "yes" if line.is_trial else "no",
                          from_minor(line.unit_price_minor, report.currency), line.cameras,
                          f"{line.camera_days}", from_minor(line.amount_minor, report.currency),

@@ -5,11 +5,16 @@ format values, they never add them up.
 """
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+from babel.dates import format_date
+
+from portal.billing import InvoiceLine as EngineLine
 from portal.billing import Period, Statement, exponent
 from portal.billing.money import fraction_to_decimal
 from portal.billing_read import Scope
@@ -47,6 +52,12 @@ class LineRow:
     cameras: int
     camera_days: Decimal
     amount_minor: int
+    price_label: str = ""  #: the price version's dates when it does not span the period
+
+    @property
+    def description(self) -> str:
+        """``Archive 30 days · from 16 Oct`` (the tariff alone when one price spans the period)."""
+        return f"{self.tariff_name} · {self.price_label}" if self.price_label else self.tariff_name
 
     def key(self) -> tuple[str, int, int, str, int]:
         """What must match between the page, the preview and the invoice."""
@@ -90,6 +101,37 @@ def camera_amount(exact_minor: Fraction, currency: str) -> Decimal:
     return fraction_to_decimal(exact_minor / 10 ** exponent(currency), CAMERA_AMOUNT_PLACES)
 
 
+def _day(day: date, period: Period) -> str:
+    same_year = period.start.year == period.end.year
+    return format_date(day, "d MMM" if same_year else "d MMM yyyy", locale="en_US")
+
+
+def price_labels(lines: Sequence[EngineLine], period: Period) -> list[str]:
+    """For each line, the dates of its price version inside ``period`` ("from 16 Oct",
+    "until 15 Oct", "3 Oct – 15 Oct"), or "" when that one price covers the whole period.
+
+    Lines of one tariff (per organization and trial flag) at several price versions
+    would otherwise read as identical lines.
+    """
+    starts: dict[tuple[int, int, bool], list[date]] = defaultdict(list)
+    for ln in lines:
+        starts[(ln.organization_id, ln.tariff_id, ln.is_trial)].append(ln.price_from)
+    labels = []
+    for ln in lines:
+        later = [d for d in starts[(ln.organization_id, ln.tariff_id, ln.is_trial)] if d > ln.price_from]
+        first = ln.price_from if ln.price_from > period.start else None
+        last = min(later) - timedelta(days=1) if later and min(later) <= period.end else None
+        if first and last:
+            labels.append(f"{_day(first, period)} – {_day(last, period)}")
+        elif first:
+            labels.append(f"from {_day(first, period)}")
+        elif last:
+            labels.append(f"until {_day(last, period)}")
+        else:
+            labels.append("")
+    return labels
+
+
 def build_report(scope: Scope, statement: Statement) -> UsageReport:
     """Turn a statement into the rows, lines and picture the pages show."""
     titles = scope.titles
@@ -103,8 +145,8 @@ def build_report(scope: Scope, statement: Statement) -> UsageReport:
         LineRow(organization_title=titles.get(ln.organization_id, ""), tariff_id=ln.tariff_id,
                 tariff_name=ln.tariff_name, price_from=ln.price_from, is_trial=ln.is_trial,
                 unit_price_minor=ln.unit_price_minor, cameras=ln.cameras,
-                camera_days=ln.camera_days, amount_minor=ln.amount_minor)
-        for ln in statement.lines)
+                camera_days=ln.camera_days, amount_minor=ln.amount_minor, price_label=label)
+        for ln, label in zip(statement.lines, price_labels(statement.lines, statement.period)))
     payer_tz = scope.orgs[0].timezone
     return UsageReport(
         scope=scope, statement=statement, timezone=payer_tz, currency=statement.currency,

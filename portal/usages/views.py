@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from portal.billing import BillingError
 from portal.billing_read import billed_to, rate_scope
 from portal.invoices.access import invoice_organization_or_404
+from portal.invoices.service import ready_at
 from portal.models import Organization, utcnow
 from portal.usages.export import report_csv
 from portal.usages.forms import PeriodForm
@@ -38,8 +39,10 @@ def show(organization_id: int) -> tuple[str, int]:
         report, error = _report(org, form)
     else:
         status = 400
+    payer = billed_to(org)
+    ready = ready_at(payer or org, report.period) if report else None
     return render_template("usages/show.html", org=org, form=form, report=report, error=error,
-                           payer=billed_to(org),
+                           payer=payer, ready=ready, now=utcnow(),
                            args=form.query_args(report.period) if report else {}), status
 
 

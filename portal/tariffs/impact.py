@@ -1,0 +1,155 @@
+"""What a new price version would do to the past, before it is saved.
+
+Two rules (issue #11, "prices that respect the past"):
+
+* A version may not price any day of a period that an issued (or paid) invoice
+  already billed for an organization using the tariff: from its first day up to
+  the next version (or for ever), no such invoice may overlap.
+  :func:`invoiced_conflicts` names those invoices.
+* A version starting in the past, in no invoiced period, re-prices usage that is
+  not invoiced yet.  :func:`price_impact` rates that usage (through the same read
+  path as the Usages page and invoices) with and without the new version and
+  reports the organizations, cameras and amount it changes; the admin confirms it
+  and the audit event keeps it.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select
+
+from portal.billing import NoPriceForPeriod, Period, PriceVersion, rate_period
+from portal.billing.periods import local_date, local_midnight
+from portal.extensions import db
+from portal.models import Invoice, InvoiceLine, Organization, Tariff, UsageInterval
+from portal.usages.service import billing_scope, load_prices, load_spans, proration_mode
+
+#: Statuses of invoices whose figures are final.
+FINAL = ("issued", "paid")
+
+
+@dataclass(frozen=True)
+class PriceImpact:
+    """What a past-dated version changes on usage not invoiced yet."""
+
+    effective_from: date
+    until: date | None
+    currency: str
+    organizations: tuple[str, ...] = ()
+    cameras: tuple[str, ...] = ()
+    before_minor: int = 0
+    after_minor: int = 0
+    payers: tuple[str, ...] = field(default=())
+
+    @property
+    def delta_minor(self) -> int:
+        """How much the version changes the not-yet-invoiced amounts (negative: cheaper)."""
+        return self.after_minor - self.before_minor
+
+    @property
+    def affects_usage(self) -> bool:
+        """True when some organization has usage the version re-prices."""
+        return bool(self.cameras)
+
+    def digest(self) -> str:
+        """A short fingerprint, so a confirmation applies to exactly the impact that was shown."""
+        text = repr((self.effective_from, self.until, self.organizations, self.cameras,
+                     self.before_minor, self.after_minor))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def as_record(self) -> dict[str, object]:
+        """The impact for the audit trail (amounts in minor units with the currency beside them)."""
+        return {"currency": self.currency, "organizations": list(self.organizations),
+                "cameras": len(self.cameras), "camera_names": list(self.cameras),
+                "before_minor": self.before_minor, "after_minor": self.after_minor,
+                "change_minor": self.delta_minor, "from": self.effective_from.isoformat(),
+                "until": self.until.isoformat() if self.until else None}
+
+
+def next_version_from(tariff: Tariff, effective_from: date) -> date | None:
+    """The start of the first existing version after ``effective_from`` (where the new one ends)."""
+    later = [v.effective_from for v in tariff.prices if v.effective_from > effective_from]
+    return min(later) if later else None
+
+
+def _users_and_payers(tariff_id: int) -> set[int]:
+    """Organizations with usage of the tariff, and the organizations they are invoiced to."""
+    used = set(db.session.scalars(select(UsageInterval.organization_id)
+                                  .where(UsageInterval.tariff_id == tariff_id).distinct()))
+    ids = set(used)
+    for org in db.session.scalars(select(Organization).where(Organization.id.in_(used))):
+        current = org
+        while current.invoice_to_parent and current.parent is not None:
+            current = current.parent
+            ids.add(current.id)
+    return ids
+
+
+def invoiced_conflicts(tariff: Tariff, effective_from: date) -> list[Invoice]:
+    """Issued/paid invoices of organizations using ``tariff`` whose period the new version would price."""
+    until = next_version_from(tariff, effective_from)
+    carriers = select(InvoiceLine.invoice_id).where(InvoiceLine.tariff_id == tariff.id)
+    query = (select(Invoice).where(
+        Invoice.status.in_(FINAL), Invoice.period_end >= effective_from,
+        or_(Invoice.id.in_(carriers), Invoice.organization_id.in_(_users_and_payers(tariff.id))))
+        .order_by(Invoice.period_start, Invoice.number))
+    if until is not None:
+        query = query.where(Invoice.period_start < until)
+    return list(db.session.scalars(query))
+
+
+def is_past(effective_from: date, now: datetime) -> bool:
+    """True when ``effective_from`` has begun somewhere on Earth (UTC+14) by ``now``."""
+    return local_midnight(effective_from, "Etc/GMT-14") <= now
+
+
+def price_impact(tariff: Tariff, amount_minor: int, effective_from: date, now: datetime) -> PriceImpact:
+    """Rate the tariff's not-yet-invoiced usage from ``effective_from`` to ``now`` with and without
+    the new version; only the tariff's own lines count."""
+    until = next_version_from(tariff, effective_from)
+    impact = PriceImpact(effective_from=effective_from, until=until, currency=tariff.currency)
+    if not is_past(effective_from, now):
+        return impact
+    users = set(db.session.scalars(select(UsageInterval.organization_id).where(
+        UsageInterval.tariff_id == tariff.id,
+        or_(UsageInterval.ended_at.is_(None),
+            UsageInterval.ended_at > local_midnight(effective_from, "Etc/GMT-14")),
+        UsageInterval.started_at < now).distinct()))
+    payers: dict[int, Organization] = {}
+    for org in db.session.scalars(select(Organization).where(Organization.id.in_(users))):
+        current = org
+        while current.invoice_to_parent and current.parent is not None:
+            current = current.parent
+        payers[current.id] = current
+    new = PriceVersion(tariff_id=tariff.id, effective_from=effective_from, amount_minor=amount_minor,
+                       currency=tariff.currency)
+    orgs: set[str] = set()
+    cameras: set[str] = set()
+    before = after = 0
+    for payer in sorted(payers.values(), key=lambda o: o.title):
+        last = local_date(now, payer.timezone)
+        if until is not None:
+            last = min(last, until - timedelta(days=1))
+        if last < effective_from:
+            continue
+        period = Period(effective_from, last)
+        scope = billing_scope(payer)
+        spans, tariffs = load_spans(scope, period)
+        prices = load_prices(sorted(t.id for t in tariffs))
+        try:
+            old = rate_period(scope.orgs, spans, prices, tariffs, period, now, mode=proration_mode())
+            before += sum(ln.amount_minor for ln in old.lines if ln.tariff_id == tariff.id)
+        except NoPriceForPeriod:
+            pass  # the version prices usage that had no price at all: it was worth nothing so far
+        fresh = rate_period(scope.orgs, spans, [*prices, new], tariffs, period, now, mode=proration_mode())
+        after += sum(ln.amount_minor for ln in fresh.lines if ln.tariff_id == tariff.id)
+        for charge in fresh.charges:
+            if charge.tariff_id == tariff.id and charge.price_from == effective_from:
+                cameras.add(charge.camera_name)
+                orgs.add(scope.titles[charge.organization_id])
+    return PriceImpact(effective_from=effective_from, until=until, currency=tariff.currency,
+                       organizations=tuple(sorted(orgs)), cameras=tuple(sorted(cameras)),
+                       before_minor=before, after_minor=after,
+                       payers=tuple(sorted(p.title for p in payers.values())))
