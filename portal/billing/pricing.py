@@ -33,6 +33,13 @@ def price_in_force(versions: Iterable[D], day: date) -> D | None:
     return ordered[index] if index >= 0 else None
 
 
+def next_version_start(versions: Iterable[Dated], day: date) -> date | None:
+    """The date the first version after local ``day`` starts (where one from ``day`` would end), or None."""
+    dates = sorted(v.effective_from for v in versions)
+    index = _last_at_or_before(dates, day)
+    return dates[index + 1] if index + 1 < len(dates) else None
+
+
 class PriceBook:
     """Price versions grouped per tariff and sorted by ``effective_from``.
 

@@ -21,6 +21,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select
 
 from portal.billing import NoPriceForPeriod, Period, PriceVersion, rate_period
+from portal.billing.pricing import next_version_start
+from portal.billing_read import payer_of
 from portal.billing.periods import local_date, local_midnight
 from portal.extensions import db
 from portal.models import Invoice, InvoiceLine, Organization, Tariff, UsageInterval
@@ -68,10 +70,9 @@ class PriceImpact:
                 "until": self.until.isoformat() if self.until else None}
 
 
-def next_version_from(tariff: Tariff, effective_from: date) -> date | None:
-    """The start of the first existing version after ``effective_from`` (where the new one ends)."""
-    later = [v.effective_from for v in tariff.prices if v.effective_from > effective_from]
-    return min(later) if later else None
+def next_version_from(tariff: Tariff, starts_on: date) -> date | None:
+    """The start of the first existing version after ``starts_on`` (where the new one ends)."""
+    return next_version_start(tariff.prices, starts_on)
 
 
 def _users_and_payers(tariff_id: int) -> set[int]:
@@ -80,19 +81,16 @@ def _users_and_payers(tariff_id: int) -> set[int]:
                                   .where(UsageInterval.tariff_id == tariff_id).distinct()))
     ids = set(used)
     for org in db.session.scalars(select(Organization).where(Organization.id.in_(used))):
-        current = org
-        while current.invoice_to_parent and current.parent is not None:
-            current = current.parent
-            ids.add(current.id)
+        ids.add(payer_of(org).id)  # the one payer rule (the billing read model)
     return ids
 
 
-def invoiced_conflicts(tariff: Tariff, effective_from: date) -> list[Invoice]:
+def invoiced_conflicts(tariff: Tariff, starts_on: date) -> list[Invoice]:
     """Issued/paid invoices of organizations using ``tariff`` whose period the new version would price."""
-    until = next_version_from(tariff, effective_from)
+    until = next_version_from(tariff, starts_on)
     carriers = select(InvoiceLine.invoice_id).where(InvoiceLine.tariff_id == tariff.id)
     query = (select(Invoice).where(
-        Invoice.status.in_(FINAL), Invoice.period_end >= effective_from,
+        Invoice.status.in_(FINAL), Invoice.period_end >= starts_on,
         or_(Invoice.id.in_(carriers), Invoice.organization_id.in_(_users_and_payers(tariff.id))))
         .order_by(Invoice.period_start, Invoice.number))
     if until is not None:
@@ -100,30 +98,28 @@ def invoiced_conflicts(tariff: Tariff, effective_from: date) -> list[Invoice]:
     return list(db.session.scalars(query))
 
 
-def is_past(effective_from: date, now: datetime) -> bool:
-    """True when ``effective_from`` has begun somewhere on Earth (UTC+14) by ``now``."""
-    return local_midnight(effective_from, "Etc/GMT-14") <= now
+def is_past(starts_on: date, now: datetime) -> bool:
+    """True when ``starts_on`` has begun somewhere on Earth (UTC+14) by ``now``."""
+    return local_midnight(starts_on, "Etc/GMT-14") <= now
 
 
-def price_impact(tariff: Tariff, amount_minor: int, effective_from: date, now: datetime) -> PriceImpact:
-    """Rate the tariff's not-yet-invoiced usage from ``effective_from`` to ``now`` with and without
+def price_impact(tariff: Tariff, amount_minor: int, starts_on: date, now: datetime) -> PriceImpact:
+    """Rate the tariff's not-yet-invoiced usage from ``starts_on`` to ``now`` with and without
     the new version; only the tariff's own lines count."""
-    until = next_version_from(tariff, effective_from)
-    impact = PriceImpact(effective_from=effective_from, until=until, currency=tariff.currency)
-    if not is_past(effective_from, now):
+    until = next_version_from(tariff, starts_on)
+    impact = PriceImpact(effective_from=starts_on, until=until, currency=tariff.currency)
+    if not is_past(starts_on, now):
         return impact
     users = set(db.session.scalars(select(UsageInterval.organization_id).where(
         UsageInterval.tariff_id == tariff.id,
         or_(UsageInterval.ended_at.is_(None),
-            UsageInterval.ended_at > local_midnight(effective_from, "Etc/GMT-14")),
+            UsageInterval.ended_at > local_midnight(starts_on, "Etc/GMT-14")),
         UsageInterval.started_at < now).distinct()))
     payers: dict[int, Organization] = {}
     for org in db.session.scalars(select(Organization).where(Organization.id.in_(users))):
-        current = org
-        while current.invoice_to_parent and current.parent is not None:
-            current = current.parent
-        payers[current.id] = current
-    new = PriceVersion(tariff_id=tariff.id, effective_from=effective_from, amount_minor=amount_minor,
+        payer = payer_of(org)
+        payers[payer.id] = payer
+    new = PriceVersion(tariff_id=tariff.id, effective_from=starts_on, amount_minor=amount_minor,
                        currency=tariff.currency)
     orgs: set[str] = set()
     cameras: set[str] = set()
@@ -132,9 +128,9 @@ def price_impact(tariff: Tariff, amount_minor: int, effective_from: date, now: d
         last = local_date(now, payer.timezone)
         if until is not None:
             last = min(last, until - timedelta(days=1))
-        if last < effective_from:
+        if last < starts_on:
             continue
-        period = Period(effective_from, last)
+        period = Period(starts_on, last)
         scope = billing_scope(payer)
         spans, tariffs = load_spans(scope, period)
         prices = load_prices(sorted(t.id for t in tariffs))
@@ -146,10 +142,10 @@ def price_impact(tariff: Tariff, amount_minor: int, effective_from: date, now: d
         fresh = rate_period(scope.orgs, spans, [*prices, new], tariffs, period, now, mode=proration_mode())
         after += sum(ln.amount_minor for ln in fresh.lines if ln.tariff_id == tariff.id)
         for charge in fresh.charges:
-            if charge.tariff_id == tariff.id and charge.price_from == effective_from:
+            if charge.tariff_id == tariff.id and charge.price_from == starts_on:
                 cameras.add(charge.camera_name)
                 orgs.add(scope.titles[charge.organization_id])
-    return PriceImpact(effective_from=effective_from, until=until, currency=tariff.currency,
+    return PriceImpact(effective_from=starts_on, until=until, currency=tariff.currency,
                        organizations=tuple(sorted(orgs)), cameras=tuple(sorted(cameras)),
                        before_minor=before, after_minor=after,
                        payers=tuple(sorted(p.title for p in payers.values())))
