@@ -6,7 +6,7 @@ On PostgreSQL the request's backend is really terminated from another connection
 (``pg_terminate_backend``); on SQLite, which has no server to kill, the statement fails with
 the same OperationalError a lost connection raises.
 
-Depends on the unit of work of issue #9 (error handlers that roll back before rendering).
+Relies on the unit of work of issue #9 (error handlers that roll back before rendering).
 """
 from __future__ import annotations
 
@@ -83,8 +83,6 @@ def _organizations(app: Flask) -> int:
         return db.session.scalar(select(func.count()).select_from(Organization)) or 0
 
 
-@pytest.mark.xfail(strict=True, reason="needs #9: error handlers that roll back the failed session before "
-                                        "rendering (today: PendingRollbackError, a bare 500)")
 def test_connection_killed_at_each_statement(app: Flask, admin_client: FlaskClient, killer: Killer) -> None:
     with app.app_context():
         owner_id = make_user("owner@example.com").id
