@@ -26,7 +26,7 @@ from tests.invoices.test_lifecycle import NOW, SEP
 from tests.usages.helpers import golden_september
 
 PUBLIC = {"auth.login", "account.forgot", "account.activate", "account.reset", "extauth.check", "static",
-          "bootstrap.static"}
+          "bootstrap.static", "favicon"}
 ANY_USER = {"dashboard.index", "invoices.index", "account.change_password"}
 #: Ending the session: checked last, and in tests/security/test_sessions.py.
 SESSION_ENDERS = {"auth.logout", "account.sign_out_everywhere"}
