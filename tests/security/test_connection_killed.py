@@ -6,7 +6,7 @@ On PostgreSQL the request's backend is really terminated from another connection
 (``pg_terminate_backend``); on SQLite, which has no server to kill, the statement fails with
 the same OperationalError a lost connection raises.
 
-Depends on the unit of work of issue #9 (error handlers that roll back before rendering).
+Relies on the unit of work of issue #9 (error handlers that roll back before rendering).
 """
 from __future__ import annotations
 

@@ -50,13 +50,16 @@ def _csrf(session: requests.Session, url: str) -> str:
     return match.group(1)
 
 
-def _journey(base: str, tokens: dict[str, str]) -> None:
-    for _ in range(100):
+def _journey(base: str, tokens: dict[str, str], proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 90  # a loaded machine can take a while to import the app
+    while True:
         try:
             requests.get(f"{base}/login", timeout=10)
             break
         except requests.RequestException:
-            time.sleep(0.1)
+            assert proc.poll() is None, "the server exited"
+            assert time.monotonic() < deadline, "the server did not answer within 90 s"
+            time.sleep(0.2)
     s = requests.Session()
     url = f"{base}/account/activate/{tokens['activate']}"
     r = s.post(url, data={"csrf_token": _csrf(s, url), "password": PASSWORDS[0], "confirm": PASSWORDS[0]},
@@ -92,7 +95,7 @@ def test_no_secret_in_access_logs_after_a_full_journey(tmp_path: Path, server: s
         env.update({"BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"})
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        _journey(f"http://127.0.0.1:{port}", tokens)
+        _journey(f"http://127.0.0.1:{port}", tokens, proc)
     finally:
         proc.terminate()
         output, _ = proc.communicate(timeout=20)
