@@ -17,7 +17,7 @@ import requests
 from flask import Flask
 
 from portal.extensions import db
-from portal.sync import outbox, service
+from portal.sync import service
 from portal.watcher import WatcherClient, contract
 from tests.factories import add_member, make_org, make_service, make_tariff, make_user
 from tests.watcher import published
