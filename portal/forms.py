@@ -5,7 +5,7 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import (Field, HiddenField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
+from wtforms import (Field, HiddenField, IntegerField, PasswordField, SelectField, StringField,
                      SubmitField, TextAreaField)
 from wtforms.validators import Length, ValidationError
 

@@ -49,7 +49,8 @@ from .money import (ROUNDING, exponent, format_plain, from_minor, parse_amount, 
 from .periods import (Period, last_month, month_bounds, month_period, month_seconds,
                       split_by_month, this_month)
 from .pricing import price_in_force
-from .rating import invoice_scope, payer_id, rate_period, rate_rollup
+from .rating import rate_period, rate_rollup
+from .scope import invoice_scope, payer_id
 from .types import (BillingOrg, Charge, InvoiceDraft, InvoiceLine, PriceVersion, ProrationMode,
                     Statement, TariffInfo, TrialShare, UsageSpan)
 

@@ -25,7 +25,8 @@ bp = Blueprint("sync", __name__, url_prefix="/admin/sync")
 
 def mail_status() -> dict[str, Any]:
     """The mail queue at a glance: rows waiting, rows given up, and the newest error with its time."""
-    counts = dict(db.session.execute(select(MailItem.state, func.count()).group_by(MailItem.state)).all())
+    counts: dict[str, int] = dict(db.session.execute(  # type: ignore[arg-type]  # (state, count) rows
+        select(MailItem.state, func.count()).group_by(MailItem.state)).all())
     last = db.session.scalar(select(MailItem).where(MailItem.last_error.is_not(None))
                              .order_by(MailItem.last_error_at.desc(), MailItem.id.desc()).limit(1))
     return {"pending": counts.get(MAIL_PENDING, 0), "failed": counts.get(MAIL_FAILED, 0), "last": last}

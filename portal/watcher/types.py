@@ -5,7 +5,7 @@ fields get defaults, and a present value of the wrong type raises
 :class:`~portal.watcher.errors.WatcherProtocolError` naming the field (for example
 ``streams[3].created_at: expected integer ms, got 'abc'``). Timestamps stay Unix
 milliseconds (``int``) as Watcher sends them; convert with :func:`ms_to_datetime` and
-:func:`datetime_to_ms`. The ``*Spec`` classes build create/update bodies (``to_payload()``).
+:func:`datetime_to_ms`. The ``*Spec`` request bodies live in :mod:`portal.watcher.specs`; they are re-exported here.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .paging import Fields, Page
+from .specs import VISION_ALGS, OrganizationSpec, PresetSpec, UserSpec
 
 __all__ = [
     "MEMBER_FLAGS", "VISION_ALGS", "Tokens", "Page", "Permissions", "Organization", "OrgMember", "UserOrganization", "User",
@@ -25,8 +26,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 #: fields of the published model ``C:OrganizationPermissions`` (member rights PUT body)
 MEMBER_FLAGS = ("can_view_streams", "can_edit_streams", "can_edit_users", "can_view_stats",
                 "can_view_persons_lists", "can_edit_persons_lists", "is_member")
-#: published values of ``vision.alg`` (no null, no empty string)
-VISION_ALGS = ("faces", "plates")
 
 
 def ms_to_datetime(ms: int | None) -> datetime | None:
@@ -232,78 +231,3 @@ class Stream:
             preset_title=preset.str("title"), created_at=f.ms("created_at"),
             last_change_at=change.ms("created_at"), last_change_user=change.str("user"),
         )
-
-
-def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
-
-
-@dataclass(frozen=True)
-class PresetSpec:
-    """Preset fields to create or update; None fields are left out of the body. Only published
-    values: ``vision.alg`` is ``faces`` or ``plates`` (no analytics = no ``vision``), no 0s."""
-
-    title: str | None = None
-    expiration: int | None = None
-    episodes_expiration: int | None = None
-    storage_limit: int | None = None
-    vision_alg: str | None = None
-    is_adjustable: bool | None = None
-    is_default: bool | None = None
-
-    def __post_init__(self) -> None:
-        if self.vision_alg is not None and self.vision_alg not in VISION_ALGS:
-            raise ValueError(f"vision.alg must be one of {VISION_ALGS}, not {self.vision_alg!r}")
-
-    def to_payload(self) -> dict[str, Any]:
-        """Body for ``POST /presets`` or ``PUT /presets/{id}`` (published model ``Preset``)."""
-        body = _drop_none({"title": self.title, "is_adjustable": self.is_adjustable,
-                           "is_default": self.is_default})
-        dvr = _drop_none({"expiration": self.expiration, "storage_limit": self.storage_limit,
-                          "episodes_expiration": self.episodes_expiration})
-        if dvr:
-            body["dvr"] = dvr
-        if self.vision_alg is not None:
-            body["vision"] = {"alg": self.vision_alg}
-        return body
-
-
-@dataclass(frozen=True)
-class OrganizationSpec:
-    """Organization fields to create or update; None fields are left out of the body."""
-
-    title: str | None = None
-    owner_id: int | None = None
-    stream_limit: int | None = None
-    user_limit: int | None = None
-
-    def to_payload(self) -> dict[str, Any]:
-        """Body for ``POST /organizations`` or ``PUT /organizations/{id}``."""
-        body = _drop_none({"title": self.title})
-        if self.owner_id is not None:
-            body["owner"] = {"id": self.owner_id}
-        limits = _drop_none({"streams": self.stream_limit, "users": self.user_limit})
-        if limits:
-            body["limits"] = limits
-        return body
-
-
-@dataclass(frozen=True)
-class UserSpec:
-    """User fields to create or update; None fields are left out of the body.
-
-    ``password`` is write-only: it is sent, never read back, and hidden from ``repr``.
-    """
-
-    name: str | None = None
-    password: str | None = field(default=None, repr=False)
-    email: str | None = None
-    fullname: str | None = None
-    phone: str | None = None
-    note: str | None = None
-    access_level: str | None = None
-    disabled: bool | None = None
-
-    def to_payload(self) -> dict[str, Any]:
-        """Body for ``POST /users`` or ``PUT /users/{id}``."""
-        return _drop_none({k: getattr(self, k) for k in self.__dataclass_fields__})

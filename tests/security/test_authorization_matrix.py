@@ -20,7 +20,7 @@ from werkzeug.routing import Rule
 
 from portal.extensions import db
 from portal.invoices.service import create_invoice
-from portal.models import Base, Organization, OutboxItem
+from portal.models import Base, OutboxItem
 from tests.factories import PASSWORD, add_member, make_admin, make_org, make_service, make_tariff, make_user
 from tests.invoices.test_lifecycle import NOW, SEP
 from tests.usages.helpers import golden_september

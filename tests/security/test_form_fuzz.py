@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from portal.extensions import db
 from portal.invoices.service import create_invoice
-from tests.factories import PASSWORD, add_member, login, make_admin, make_org, make_service, make_tariff, make_user
+from tests.factories import add_member, login, make_admin, make_org, make_service, make_tariff, make_user
 from tests.invoices.test_lifecycle import NOW, SEP
 from tests.security.test_authorization_matrix import snapshot
 from tests.usages.helpers import golden_september
