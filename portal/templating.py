@@ -1,4 +1,5 @@
 """Jinja filters: money, dates and times through Babel."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -10,7 +11,6 @@ from babel.numbers import format_currency, get_currency_precision
 from flask import Flask
 
 from portal.billing import UnknownCurrency, exponent
-
 from portal.invoices.display import invoice_state, invoice_zone, state_style
 
 LOCALE = "en_US"

@@ -1,4 +1,5 @@
 """Migrations: one head; upgrading an empty database yields exactly the models; downgrade works."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -71,8 +72,11 @@ def test_upgrade_matches_models_and_downgrades(empty_db_url: str, tmp_path: Path
         Base.metadata.create_all(models)
         assert migrated_rules == _rules(models)  # the migration's copy of the invoice rules
         models.dispose()
-    assert {name for name, _ in migrated_rules} >= {"invoices_frozen", "invoices_no_delete",
-                                                    "invoices_status_transition"}
+    assert {name for name, _ in migrated_rules} >= {
+        "invoices_frozen",
+        "invoices_no_delete",
+        "invoices_status_transition",
+    }
     with app.app_context():
         downgrade(directory=str(MIGRATIONS), revision="df7729251a42")  # below the invoice rules' revision
     assert _rules(engine) == set() and "invoices" in inspect(engine).get_table_names()
@@ -83,15 +87,21 @@ def test_upgrade_matches_models_and_downgrades(empty_db_url: str, tmp_path: Path
     engine.dispose()
 
 
-_ORG = ("INSERT INTO organizations (id, title, depth, timezone, currency, billing_contact, "
-        "invoice_to_parent, created_at, updated_at, sync_state) VALUES (1, 'Acme', 0, 'UTC', 'KZT', '', "
-        "false, '2026-10-01 00:00:00', '2026-10-01 00:00:00', 'synced')")
-_INVOICE = ("INSERT INTO invoices (id, number, organization_id, period_start, period_end, status, currency, "
-            "subtotal_minor, tax_minor, total_minor, tax_rate_bp, bill_to, created_at) VALUES "
-            "(1, 'INV-2026-000001', 1, '2026-10-01', '2026-10-31', 'draft', 'KZT', 500000, 0, 500000, 0, "
-            "'', '2026-11-01 00:00:00')")
-_LINE = ("INSERT INTO invoice_lines (invoice_id, position, description, unit_price_minor, cameras, "
-         "camera_days, amount_minor, is_trial) VALUES (1, 0, 'Basic', {amount}, 1, 31, {amount}, false)")
+_ORG = (
+    "INSERT INTO organizations (id, title, depth, timezone, currency, billing_contact, "
+    "invoice_to_parent, created_at, updated_at, sync_state) VALUES (1, 'Acme', 0, 'UTC', 'KZT', '', "
+    "false, '2026-10-01 00:00:00', '2026-10-01 00:00:00', 'synced')"
+)
+_INVOICE = (
+    "INSERT INTO invoices (id, number, organization_id, period_start, period_end, status, currency, "
+    "subtotal_minor, tax_minor, total_minor, tax_rate_bp, bill_to, created_at) VALUES "
+    "(1, 'INV-2026-000001', 1, '2026-10-01', '2026-10-31', 'draft', 'KZT', 500000, 0, 500000, 0, "
+    "'', '2026-11-01 00:00:00')"
+)
+_LINE = (
+    "INSERT INTO invoice_lines (invoice_id, position, description, unit_price_minor, cameras, "
+    "camera_days, amount_minor, is_trial) VALUES (1, 0, 'Basic', {amount}, 1, 31, {amount}, false)"
+)
 
 
 def test_upgrading_keeps_issued_invoices_and_their_rules(empty_db_url: str) -> None:
@@ -120,16 +130,24 @@ def test_upgrading_keeps_issued_invoices_and_their_rules(empty_db_url: str) -> N
     with pytest.raises(Exception, match="cannot change"), engine.begin() as conn:
         conn.execute(text("UPDATE invoices SET total_minor = 1 WHERE id = 1"))
     with pytest.raises(Exception, match="total_adds_up"), engine.begin() as conn:
-        conn.execute(text("INSERT INTO invoices (organization_id, period_start, period_end, status, currency, "
-                          "minor_units, subtotal_minor, tax_minor, total_minor, tax_rate_bp, bill_to, created_at) "
-                          "VALUES (1, '2026-12-01', '2026-12-31', 'draft', 'KZT', 2, 1, 0, 2, 0, '', "
-                          "'2026-11-01 00:00:00')"))
+        conn.execute(
+            text(
+                "INSERT INTO invoices (organization_id, period_start, period_end, status, currency, "
+                "minor_units, subtotal_minor, tax_minor, total_minor, tax_rate_bp, bill_to, created_at) "
+                "VALUES (1, '2026-12-01', '2026-12-31', 'draft', 'KZT', 2, 1, 0, 2, 0, '', "
+                "'2026-11-01 00:00:00')"
+            )
+        )
     big = 2**31 + 7
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO invoices (id, organization_id, period_start, period_end, status, "
-                          "currency, minor_units, subtotal_minor, tax_minor, total_minor, tax_rate_bp, bill_to, "
-                          f"created_at) VALUES (2, 1, '2026-11-01', '2026-11-30', 'draft', 'KZT', 2, {big}, 0, "
-                          f"{big}, 0, '', '2026-12-01 00:00:00')"))
+        conn.execute(
+            text(
+                "INSERT INTO invoices (id, organization_id, period_start, period_end, status, "
+                "currency, minor_units, subtotal_minor, tax_minor, total_minor, tax_rate_bp, bill_to, "
+                f"created_at) VALUES (2, 1, '2026-11-01', '2026-11-30', 'draft', 'KZT', 2, {big}, 0, "
+                f"{big}, 0, '', '2026-12-01 00:00:00')"
+            )
+        )
         conn.execute(text(_LINE.format(amount=big).replace("VALUES (1,", "VALUES (2,")))
         assert conn.execute(text("SELECT total_minor FROM invoices WHERE id = 2")).scalar() == big
     engine.dispose()

@@ -5,6 +5,7 @@ beside it); the page shows ``monthly_price: €12.40``.  A ``*_minor`` value is
 formatted with the ``currency`` of its own record, else of an enclosing one;
 without any currency it is left as recorded.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,7 @@ def money_fields(values: Any, currency: str | None = None) -> Any:
     currency = own if isinstance(own, str) and len(own) == 3 else currency
     shown: dict[str, Any] = {}
     for key, value in values.items():
-        if (key.endswith("_minor") and currency and isinstance(value, int)
-                and not isinstance(value, bool)):
+        if key.endswith("_minor") and currency and isinstance(value, int) and not isinstance(value, bool):
             shown[key[: -len("_minor")]] = money(value, currency)
         else:
             shown[key] = money_fields(value, currency)
@@ -40,6 +40,7 @@ def audit_json(values: Any, other: Any = None) -> Markup:
     ``values`` carries none (a price's "before" records only date and amount).
     """
     fallback = other.get("currency") if isinstance(other, dict) else None
-    text = json.dumps(money_fields(values, fallback if isinstance(fallback, str) else None),
-                      indent=1, ensure_ascii=False, default=str)
+    text = json.dumps(
+        money_fields(values, fallback if isinstance(fallback, str) else None), indent=1, ensure_ascii=False, default=str
+    )
     return Markup(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))

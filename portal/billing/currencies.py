@@ -3,6 +3,7 @@
 Source: ISO 4217 List One published 2026-01-01 (see ``data/README.md``).  The
 minor unit is ISO's own (``CcyMnrUnts``), never CLDR's.  Pure: stdlib only.
 """
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
@@ -17,7 +18,7 @@ TABLE: Final = Path(__file__).with_name("data") / "iso4217-list-one.xml"
 #: (ISO 4217 List Three, historic denominations): code -> (name, minor unit).
 WITHDRAWN: Final[dict[str, tuple[str, int]]] = {
     "ANG": ("Netherlands Antillean Guilder", 2),  # replaced by XCG, 2025
-    "BGN": ("Bulgarian Lev", 2),                  # Bulgaria adopted the euro, 2026-01-01
+    "BGN": ("Bulgarian Lev", 2),  # Bulgaria adopted the euro, 2026-01-01
 }
 
 
@@ -40,8 +41,13 @@ def _parse(path: Path) -> dict[str, Currency]:
         code, units, name = entry.findtext("Ccy"), entry.findtext("CcyMnrUnts"), entry.find("CcyNm")
         if not code or code in found or name is None or not units or not units.isdigit():
             continue  # "no universal currency", N.A. minor unit (metals, SDR, XTS, XXX), repeats
-        found[code] = Currency(code=code, name=(name.text or "").strip(), number=entry.findtext("CcyNbr") or "",
-                               minor_units=int(units), is_fund=name.get("IsFund") == "true")
+        found[code] = Currency(
+            code=code,
+            name=(name.text or "").strip(),
+            number=entry.findtext("CcyNbr") or "",
+            minor_units=int(units),
+            is_fund=name.get("IsFund") == "true",
+        )
     return found
 
 

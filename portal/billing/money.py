@@ -9,6 +9,7 @@ non-terminating decimals, and a truncated quotient could flip a half-up tie).
 exact value to whole minor units goes through :func:`round_minor`, which applies
 that constant; the engine calls it once per invoice line (and once for tax).
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, localcontext
@@ -16,8 +17,7 @@ from fractions import Fraction
 from typing import Final
 
 from .currencies import currencies
-from .errors import (AmountTooLarge, InvalidAmount, NegativeAmount, TooManyDecimals,
-                     UnknownCurrency)
+from .errors import AmountTooLarge, InvalidAmount, NegativeAmount, TooManyDecimals, UnknownCurrency
 
 #: The one rounding rule: ties go away from zero (0.5 -> 1, 2.5 -> 3).
 ROUNDING: Final = ROUND_HALF_UP

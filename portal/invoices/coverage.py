@@ -28,6 +28,7 @@ within :data:`ZONE_SHIFT` of the new period's first midnight; anything further a
 real gap in invoicing (e.g. a skipped month) and is left alone.  Only organizations whose
 zone has changed (``Organization.timezone_changed_at``) are looked up.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -63,9 +64,11 @@ def windows(orgs: list[tuple[int, str]], period: Period) -> dict[int, Window]:
     ids = [org_id for org_id, _tz in orgs if _zone_changed(org_id)]
     latest: dict[int, InvoiceCoverage] = {}
     if ids:
-        rows = db.session.scalars(select(InvoiceCoverage).where(
-            InvoiceCoverage.organization_id.in_(ids), InvoiceCoverage.voided.is_(False))
-            .order_by(InvoiceCoverage.end_at))
+        rows = db.session.scalars(
+            select(InvoiceCoverage)
+            .where(InvoiceCoverage.organization_id.in_(ids), InvoiceCoverage.voided.is_(False))
+            .order_by(InvoiceCoverage.end_at)
+        )
         bounds = {org_id: period.bounds(tz) for org_id, tz in orgs}
         for row in rows:
             if row.start_at < bounds[row.organization_id][1]:
@@ -74,8 +77,7 @@ def windows(orgs: list[tuple[int, str]], period: Period) -> dict[int, Window]:
     for org_id, tz in orgs:
         start, end = period.bounds(tz)
         last = latest.get(org_id)
-        if (last is not None and last.timezone != tz and abs(last.end_at - start) < ZONE_SHIFT
-                and last.end_at < end):
+        if last is not None and last.timezone != tz and abs(last.end_at - start) < ZONE_SHIFT and last.end_at < end:
             found[org_id] = Window(org_id, tz, last.end_at, end, shifted=last.end_at != start)
         else:
             found[org_id] = Window(org_id, tz, start, end)
@@ -110,10 +112,18 @@ def clip(spans: list[UsageSpan], found: dict[int, Window]) -> list[UsageSpan]:
 def overlapping_invoice(found: dict[int, Window], exclude_invoice_id: int | None = None) -> Invoice | None:
     """A non-void invoice that already covers an instant of one of the windows, if any."""
     for window in found.values():
-        query = (select(Invoice).join(InvoiceCoverage, InvoiceCoverage.invoice_id == Invoice.id).where(
-            InvoiceCoverage.organization_id == window.organization_id, InvoiceCoverage.voided.is_(False),
-            InvoiceCoverage.start_at < window.end_at, InvoiceCoverage.end_at > window.start_at)
-            .order_by(Invoice.id).limit(1))
+        query = (
+            select(Invoice)
+            .join(InvoiceCoverage, InvoiceCoverage.invoice_id == Invoice.id)
+            .where(
+                InvoiceCoverage.organization_id == window.organization_id,
+                InvoiceCoverage.voided.is_(False),
+                InvoiceCoverage.start_at < window.end_at,
+                InvoiceCoverage.end_at > window.start_at,
+            )
+            .order_by(Invoice.id)
+            .limit(1)
+        )
         if exclude_invoice_id is not None:
             query = query.where(Invoice.id != exclude_invoice_id)
         existing = db.session.scalar(query)
@@ -124,13 +134,18 @@ def overlapping_invoice(found: dict[int, Window], exclude_invoice_id: int | None
 
 def coverage_rows(found: dict[int, Window]) -> list[InvoiceCoverage]:
     """New coverage rows for an invoice (windows with nothing left are skipped)."""
-    return [InvoiceCoverage(organization_id=w.organization_id, timezone=w.timezone, start_at=w.start_at,
-                            end_at=w.end_at)
-            for w in sorted(found.values(), key=lambda w: w.organization_id) if w.end_at > w.start_at]
+    return [
+        InvoiceCoverage(organization_id=w.organization_id, timezone=w.timezone, start_at=w.start_at, end_at=w.end_at)
+        for w in sorted(found.values(), key=lambda w: w.organization_id)
+        if w.end_at > w.start_at
+    ]
 
 
 def invoiced_until(organization_id: int) -> InvoiceCoverage | None:
     """The organization's latest non-voided coverage (where its invoiced usage ends), if any."""
-    return db.session.scalar(select(InvoiceCoverage).where(
-        InvoiceCoverage.organization_id == organization_id, InvoiceCoverage.voided.is_(False))
-        .order_by(InvoiceCoverage.end_at.desc()).limit(1))
+    return db.session.scalar(
+        select(InvoiceCoverage)
+        .where(InvoiceCoverage.organization_id == organization_id, InvoiceCoverage.voided.is_(False))
+        .order_by(InvoiceCoverage.end_at.desc())
+        .limit(1)
+    )

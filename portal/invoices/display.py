@@ -5,6 +5,7 @@ due date has passed in the invoice's time zone.  Templates show the state throug
 the ``invoice_badge`` macro, so the invoice list, the detail page and the
 dashboards tell the five states apart at a glance (colour *and* word *and* sign).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

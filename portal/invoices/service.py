@@ -8,6 +8,7 @@ freezes the tariff names, unit prices and amounts into ``invoice_lines`` /
 ``invoice_camera_lines``; the database refuses later changes (see
 :mod:`portal.models.invoice_rules`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from portal import settings as portal_settings
 from portal.audit import service as audit
 from portal.billing import InvoiceDraft, Period, build_invoice, exponent
 from portal.billing.periods import local_date
+from portal.billing_read import Scope, billed_to, billing_scope, rate_scope
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.invoices import coverage
@@ -28,7 +30,6 @@ from portal.models import Invoice, InvoiceCameraLine, InvoiceLine, InvoiceStatus
 from portal.settings import BillingSettings
 from portal.templating import money
 from portal.usages.report import camera_amount, price_labels
-from portal.billing_read import Scope, billed_to, billing_scope, rate_scope
 
 
 class PeriodAlreadyInvoiced(DomainError):
@@ -55,18 +56,27 @@ def period_of(invoice: Invoice) -> Period:
 
 def find_overlapping(organization_id: int, period: Period) -> Invoice | None:
     """The non-void invoice of the organization whose period overlaps ``period``, if any."""
-    return db.session.scalar(select(Invoice).where(
-        Invoice.organization_id == organization_id, Invoice.status != InvoiceStatus.VOID,
-        Invoice.period_start <= period.end, Invoice.period_end >= period.start)
-        .order_by(Invoice.id).limit(1))
+    return db.session.scalar(
+        select(Invoice)
+        .where(
+            Invoice.organization_id == organization_id,
+            Invoice.status != InvoiceStatus.VOID,
+            Invoice.period_start <= period.end,
+            Invoice.period_end >= period.start,
+        )
+        .order_by(Invoice.id)
+        .limit(1)
+    )
 
 
 def check_payer(org: Organization) -> None:
     """Refuse invoicing a subsidiary whose usage lands on its parent's invoice."""
     payer = billed_to(org)
     if payer is not None:
-        raise BilledToParent(f"“{org.title}” is invoiced to its parent: its usage is on the invoice "
-                             f"of “{payer.title}”. Issue the invoice for “{payer.title}” instead.")
+        raise BilledToParent(
+            f"“{org.title}” is invoiced to its parent: its usage is on the invoice "
+            f"of “{payer.title}”. Issue the invoice for “{payer.title}” instead."
+        )
 
 
 def _write(invoice: Invoice, scope: Scope, draft: InvoiceDraft) -> None:
@@ -77,19 +87,35 @@ def _write(invoice: Invoice, scope: Scope, draft: InvoiceDraft) -> None:
     invoice.total_minor, invoice.tax_rate_bp = draft.total_minor, draft.tax_bp
     labels = price_labels(draft.lines, draft.period)
     invoice.lines = [
-        InvoiceLine(position=i, tariff_id=ln.tariff_id, is_trial=ln.is_trial,
-                    description=(f"{titles[ln.organization_id]}: " if several else "") + ln.tariff_name
-                    + (f" · {label}" if label else ""),
-                    unit_price_minor=ln.unit_price_minor, cameras=ln.cameras,
-                    camera_days=ln.camera_days, amount_minor=ln.amount_minor)
-        for i, (ln, label) in enumerate(zip(draft.lines, labels), 1)]
+        InvoiceLine(
+            position=i,
+            tariff_id=ln.tariff_id,
+            is_trial=ln.is_trial,
+            description=(f"{titles[ln.organization_id]}: " if several else "")
+            + ln.tariff_name
+            + (f" · {label}" if label else ""),
+            unit_price_minor=ln.unit_price_minor,
+            cameras=ln.cameras,
+            camera_days=ln.camera_days,
+            amount_minor=ln.amount_minor,
+        )
+        for i, (ln, label) in enumerate(zip(draft.lines, labels, strict=True), 1)
+    ]
     invoice.cameras = [
-        InvoiceCameraLine(position=i, organization_title=titles[c.organization_id],
-                          camera_name=c.camera_name, camera_title=c.camera_title,
-                          tariff_name=c.tariff_name, started_at=c.started_at, ended_at=c.ended_at,
-                          seconds=c.microseconds // 1_000_000, is_trial=c.is_trial,
-                          amount=camera_amount(c.exact_minor, draft.currency))
-        for i, c in enumerate(draft.annex, 1)]
+        InvoiceCameraLine(
+            position=i,
+            organization_title=titles[c.organization_id],
+            camera_name=c.camera_name,
+            camera_title=c.camera_title,
+            tariff_name=c.tariff_name,
+            started_at=c.started_at,
+            ended_at=c.ended_at,
+            seconds=c.microseconds // 1_000_000,
+            is_trial=c.is_trial,
+            amount=camera_amount(c.exact_minor, draft.currency),
+        )
+        for i, c in enumerate(draft.annex, 1)
+    ]
 
 
 def _cover(invoice: Invoice, org: Organization, scope: Scope, period: Period) -> None:
@@ -107,13 +133,11 @@ def _cover(invoice: Invoice, org: Organization, scope: Scope, period: Period) ->
     invoice.coverage = coverage.coverage_rows(found)
 
 
-def _rate(org: Organization, period: Period, now: datetime,
-          settings: BillingSettings) -> tuple[Scope, InvoiceDraft]:
+def _rate(org: Organization, period: Period, now: datetime, settings: BillingSettings) -> tuple[Scope, InvoiceDraft]:
     """Read model -> engine, once: the invoice draft of ``org`` over ``period``."""
     scope, statement = rate_scope(org, period, now, mode=settings.proration)
     if not statement.lines:
-        raise NothingToInvoice(f"“{org.title}” has no usage from {period.start} to {period.end}: "
-                               "nothing to invoice.")
+        raise NothingToInvoice(f"“{org.title}” has no usage from {period.start} to {period.end}: nothing to invoice.")
     return scope, build_invoice(statement, settings.tax_bp)
 
 
@@ -121,8 +145,14 @@ def _billing(settings: BillingSettings | None) -> BillingSettings:
     return settings if settings is not None else portal_settings.current().billing
 
 
-def create_invoice(org: Organization, period: Period, now: datetime, issue: bool = False,
-                   actor: User | None = None, settings: BillingSettings | None = None) -> Invoice:
+def create_invoice(
+    org: Organization,
+    period: Period,
+    now: datetime,
+    issue: bool = False,
+    actor: User | None = None,
+    settings: BillingSettings | None = None,
+) -> Invoice:
     """Create a draft (or an issued invoice when ``issue``) for ``org`` over ``period``.
 
     An existing draft for exactly this period is refreshed (or issued) instead.
@@ -143,8 +173,13 @@ def create_invoice(org: Organization, period: Period, now: datetime, issue: bool
     if issue:
         _check_period_over(org, period, now)
     scope, draft = _rate(org, period, now, settings)
-    invoice = Invoice(organization_id=org.id, period_start=period.start, period_end=period.end,
-                      status=InvoiceStatus.DRAFT.value, created_by_id=actor.id if actor else None)
+    invoice = Invoice(
+        organization_id=org.id,
+        period_start=period.start,
+        period_end=period.end,
+        status=InvoiceStatus.DRAFT.value,
+        created_by_id=actor.id if actor else None,
+    )
     _write(invoice, scope, draft)
     _cover(invoice, org, scope, period)
     db.session.add(invoice)
@@ -154,8 +189,9 @@ def create_invoice(org: Organization, period: Period, now: datetime, issue: bool
         raise PeriodAlreadyInvoiced(None) from None
     if issue:
         return _issue(invoice, org, now, actor, settings)
-    audit.record("invoice.draft", "invoice", invoice.id, actor=actor,
-                 summary=f"{org.title} {period}: draft {_total(invoice)}")
+    audit.record(
+        "invoice.draft", "invoice", invoice.id, actor=actor, summary=f"{org.title} {period}: draft {_total(invoice)}"
+    )
     return invoice
 
 
@@ -169,13 +205,15 @@ def _rewrite(invoice: Invoice, now: datetime, settings: BillingSettings) -> None
     db.session.flush()
 
 
-def refresh_draft(invoice: Invoice, now: datetime, actor: User | None = None,
-                  settings: BillingSettings | None = None) -> Invoice:
+def refresh_draft(
+    invoice: Invoice, now: datetime, actor: User | None = None, settings: BillingSettings | None = None
+) -> Invoice:
     """Recompute a draft from the current ledger and prices."""
     _require(invoice, InvoiceStatus.DRAFT, "Only a draft can be refreshed.")
     _rewrite(invoice, now, _billing(settings))
-    audit.record("invoice.refresh", "invoice", invoice.id, actor=actor,
-                 summary=f"draft #{invoice.id}: {_total(invoice)}")
+    audit.record(
+        "invoice.refresh", "invoice", invoice.id, actor=actor, summary=f"draft #{invoice.id}: {_total(invoice)}"
+    )
     return invoice
 
 
@@ -183,9 +221,11 @@ class PeriodNotOver(DomainError):
     """The period is not over yet in every time zone of the organizations the invoice carries."""
 
     def __init__(self, period: Period, ready: ReadyAt) -> None:
-        super().__init__(f"The period ends on {period.end.isoformat()} and is not over yet in "
-                         f"{ready.timezone}: it can be issued from {ready.label}. Create a draft now and "
-                         "issue it after the period.")
+        super().__init__(
+            f"The period ends on {period.end.isoformat()} and is not over yet in "
+            f"{ready.timezone}: it can be issued from {ready.label}. Create a draft now and "
+            "issue it after the period."
+        )
         self.ready = ready
 
 
@@ -200,8 +240,10 @@ class ReadyAt:
     @property
     def label(self) -> str:
         """``2026-05-01 10:00 UTC (the end of the period in Pacific/Honolulu, Aloha Cams)``."""
-        return (f"{self.at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC "
-                f"(the end of the period in {self.timezone}, {self.organization})")
+        return (
+            f"{self.at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC "
+            f"(the end of the period in {self.timezone}, {self.organization})"
+        )
 
 
 def ready_at(org: Organization, period: Period) -> ReadyAt:
@@ -222,8 +264,9 @@ def _check_period_over(org: Organization, period: Period, now: datetime) -> None
         raise PeriodNotOver(period, ready)
 
 
-def issue_invoice(invoice: Invoice, now: datetime, actor: User | None = None,
-                  settings: BillingSettings | None = None) -> Invoice:
+def issue_invoice(
+    invoice: Invoice, now: datetime, actor: User | None = None, settings: BillingSettings | None = None
+) -> Invoice:
     """Freeze a draft: rate it once from the current ledger, number it, set issue and due dates."""
     settings = _billing(settings)
     _require(invoice, InvoiceStatus.DRAFT, "Only a draft can be issued.")
@@ -234,8 +277,9 @@ def issue_invoice(invoice: Invoice, now: datetime, actor: User | None = None,
     return _issue(invoice, org, now, actor, settings)
 
 
-def _issue(invoice: Invoice, org: Organization, now: datetime, actor: User | None,
-           settings: BillingSettings) -> Invoice:
+def _issue(
+    invoice: Invoice, org: Organization, now: datetime, actor: User | None, settings: BillingSettings
+) -> Invoice:
     """Number a rated draft and mark it issued (one audit row)."""
     today = local_date(now, org.timezone)
     invoice.number = next_number(today.year)
@@ -243,13 +287,11 @@ def _issue(invoice: Invoice, org: Organization, now: datetime, actor: User | Non
     invoice.due_date = today + timedelta(days=settings.due_days)
     invoice.bill_to = "\n".join(part for part in (org.title, org.billing_contact) if part)
     db.session.flush()
-    audit.record("invoice.issue", "invoice", invoice.id, actor=actor,
-                 summary=f"{invoice.number}: {_total(invoice)}")
+    audit.record("invoice.issue", "invoice", invoice.id, actor=actor, summary=f"{invoice.number}: {_total(invoice)}")
     return invoice
 
 
-def mark_paid(invoice: Invoice, paid_on: date | None, reference: str,
-              actor: User | None = None) -> Invoice:
+def mark_paid(invoice: Invoice, paid_on: date | None, reference: str, actor: User | None = None) -> Invoice:
     """Record the payment of an issued invoice (date and reference required)."""
     _require(invoice, InvoiceStatus.ISSUED, "Only an issued invoice can be marked paid.")
     if paid_on is None:
@@ -258,9 +300,13 @@ def mark_paid(invoice: Invoice, paid_on: date | None, reference: str,
         raise DomainError("Enter the payment reference.", field="reference")
     invoice.status, invoice.paid_on, invoice.payment_reference = InvoiceStatus.PAID.value, paid_on, reference.strip()
     db.session.flush()
-    audit.record("invoice.paid", "invoice", invoice.id, actor=actor,
-                 summary=f"{invoice.number}: {_total(invoice)} paid on {paid_on.isoformat()} "
-                         f"({reference.strip()})")
+    audit.record(
+        "invoice.paid",
+        "invoice",
+        invoice.id,
+        actor=actor,
+        summary=f"{invoice.number}: {_total(invoice)} paid on {paid_on.isoformat()} ({reference.strip()})",
+    )
     return invoice
 
 
@@ -274,16 +320,26 @@ def void_invoice(invoice: Invoice, reason: str, now: datetime, actor: User | Non
     for row in invoice.coverage:  # its instants may be invoiced again
         row.voided = True
     db.session.flush()
-    audit.record("invoice.void", "invoice", invoice.id, actor=actor,
-                 summary=f"{invoice.number}: {_total(invoice)} void: {reason.strip()}")
+    audit.record(
+        "invoice.void",
+        "invoice",
+        invoice.id,
+        actor=actor,
+        summary=f"{invoice.number}: {_total(invoice)} void: {reason.strip()}",
+    )
     return invoice
 
 
 def delete_draft(invoice: Invoice, actor: User | None = None) -> None:
     """Delete a draft (issued invoices are never deleted)."""
     _require(invoice, InvoiceStatus.DRAFT, "Only a draft can be deleted; void an issued invoice instead.")
-    audit.record("invoice.delete", "invoice", invoice.id, actor=actor,
-                 summary=f"draft #{invoice.id} of {invoice.organization.title} deleted")
+    audit.record(
+        "invoice.delete",
+        "invoice",
+        invoice.id,
+        actor=actor,
+        summary=f"draft #{invoice.id} of {invoice.organization.title} deleted",
+    )
     db.session.delete(invoice)
     db.session.flush()
 
@@ -296,4 +352,3 @@ def _total(invoice: Invoice) -> str:
 def _require(invoice: Invoice, status: InvoiceStatus, message: str) -> None:
     if invoice.status != status:
         raise DomainError(message)
-

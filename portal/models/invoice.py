@@ -1,19 +1,19 @@
 """Invoices, their lines and the per-camera annex."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import (BigInteger, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.billing.errors import UnknownCurrency
 from portal.billing.money import exponent
-
 from portal.models.base import Base, UTCDateTime, utcnow
 from portal.models.organization import Organization
+
 
 class InvoiceStatus(StrEnum):
     """An invoice's lifecycle state (stored as these strings)."""
@@ -46,8 +46,7 @@ class Invoice(Base):
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'issued', 'paid', 'void')", name="status_known"),
         CheckConstraint("period_end >= period_start", name="period_ordered"),
-        CheckConstraint("subtotal_minor >= 0 AND tax_minor >= 0 AND total_minor >= 0",
-                        name="amounts_not_negative"),
+        CheckConstraint("subtotal_minor >= 0 AND tax_minor >= 0 AND total_minor >= 0", name="amounts_not_negative"),
         CheckConstraint("total_minor = subtotal_minor + tax_minor", name="total_adds_up"),
         CheckConstraint("status = 'draft' OR number IS NOT NULL", name="issued_has_number"),
         CheckConstraint("status <> 'void' OR void_reason IS NOT NULL", name="void_has_reason"),
@@ -57,8 +56,7 @@ class Invoice(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str | None] = mapped_column(String(32), unique=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="RESTRICT"),
-                                                 index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default=InvoiceStatus.DRAFT.value)
@@ -89,11 +87,14 @@ class Invoice(Base):
 
     organization: Mapped[Organization] = relationship()
     lines: Mapped[list[InvoiceLine]] = relationship(
-        back_populates="invoice", order_by="InvoiceLine.position", cascade="all, delete-orphan")
+        back_populates="invoice", order_by="InvoiceLine.position", cascade="all, delete-orphan"
+    )
     cameras: Mapped[list[InvoiceCameraLine]] = relationship(
-        back_populates="invoice", order_by="InvoiceCameraLine.position", cascade="all, delete-orphan")
+        back_populates="invoice", order_by="InvoiceCameraLine.position", cascade="all, delete-orphan"
+    )
     coverage: Mapped[list[InvoiceCoverage]] = relationship(
-        back_populates="invoice", order_by="InvoiceCoverage.organization_id", cascade="all, delete-orphan")
+        back_populates="invoice", order_by="InvoiceCoverage.organization_id", cascade="all, delete-orphan"
+    )
 
 
 class InvoiceLine(Base):
@@ -154,8 +155,7 @@ class InvoiceCoverage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="RESTRICT"),
-                                                 index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)
     timezone: Mapped[str] = mapped_column(String(64))
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)

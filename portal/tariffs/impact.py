@@ -12,6 +12,7 @@ Two rules (issue #11, "prices that respect the past"):
   reports the organizations, cameras and amount it changes; the admin confirms it
   and the audit event keeps it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,9 +22,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select
 
 from portal.billing import NoPriceForPeriod, Period, PriceVersion, rate_period
+from portal.billing.periods import local_date, local_midnight
 from portal.billing.pricing import next_version_start
 from portal.billing_read import payer_of
-from portal.billing.periods import local_date, local_midnight
 from portal.extensions import db
 from portal.models import Invoice, InvoiceLine, Organization, Tariff, UsageInterval
 from portal.usages.service import billing_scope, load_prices, load_spans, proration_mode
@@ -57,17 +58,24 @@ class PriceImpact:
 
     def digest(self) -> str:
         """A short fingerprint, so a confirmation applies to exactly the impact that was shown."""
-        text = repr((self.effective_from, self.until, self.organizations, self.cameras,
-                     self.before_minor, self.after_minor))
+        text = repr(
+            (self.effective_from, self.until, self.organizations, self.cameras, self.before_minor, self.after_minor)
+        )
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def as_record(self) -> dict[str, object]:
         """The impact for the audit trail (amounts in minor units with the currency beside them)."""
-        return {"currency": self.currency, "organizations": list(self.organizations),
-                "cameras": len(self.cameras), "camera_names": list(self.cameras),
-                "before_minor": self.before_minor, "after_minor": self.after_minor,
-                "change_minor": self.delta_minor, "from": self.effective_from.isoformat(),
-                "until": self.until.isoformat() if self.until else None}
+        return {
+            "currency": self.currency,
+            "organizations": list(self.organizations),
+            "cameras": len(self.cameras),
+            "camera_names": list(self.cameras),
+            "before_minor": self.before_minor,
+            "after_minor": self.after_minor,
+            "change_minor": self.delta_minor,
+            "from": self.effective_from.isoformat(),
+            "until": self.until.isoformat() if self.until else None,
+        }
 
 
 def next_version_from(tariff: Tariff, starts_on: date) -> date | None:
@@ -77,8 +85,9 @@ def next_version_from(tariff: Tariff, starts_on: date) -> date | None:
 
 def _users_and_payers(tariff_id: int) -> set[int]:
     """Organizations with usage of the tariff, and the organizations they are invoiced to."""
-    used = set(db.session.scalars(select(UsageInterval.organization_id)
-                                  .where(UsageInterval.tariff_id == tariff_id).distinct()))
+    used = set(
+        db.session.scalars(select(UsageInterval.organization_id).where(UsageInterval.tariff_id == tariff_id).distinct())
+    )
     ids = set(used)
     for org in db.session.scalars(select(Organization).where(Organization.id.in_(used))):
         ids.add(payer_of(org).id)  # the one payer rule (the billing read model)
@@ -89,10 +98,15 @@ def invoiced_conflicts(tariff: Tariff, starts_on: date) -> list[Invoice]:
     """Issued/paid invoices of organizations using ``tariff`` whose period the new version would price."""
     until = next_version_from(tariff, starts_on)
     carriers = select(InvoiceLine.invoice_id).where(InvoiceLine.tariff_id == tariff.id)
-    query = (select(Invoice).where(
-        Invoice.status.in_(FINAL), Invoice.period_end >= starts_on,
-        or_(Invoice.id.in_(carriers), Invoice.organization_id.in_(_users_and_payers(tariff.id))))
-        .order_by(Invoice.period_start, Invoice.number))
+    query = (
+        select(Invoice)
+        .where(
+            Invoice.status.in_(FINAL),
+            Invoice.period_end >= starts_on,
+            or_(Invoice.id.in_(carriers), Invoice.organization_id.in_(_users_and_payers(tariff.id))),
+        )
+        .order_by(Invoice.period_start, Invoice.number)
+    )
     if until is not None:
         query = query.where(Invoice.period_start < until)
     return list(db.session.scalars(query))
@@ -110,17 +124,24 @@ def price_impact(tariff: Tariff, amount_minor: int, starts_on: date, now: dateti
     impact = PriceImpact(effective_from=starts_on, until=until, currency=tariff.currency)
     if not is_past(starts_on, now):
         return impact
-    users = set(db.session.scalars(select(UsageInterval.organization_id).where(
-        UsageInterval.tariff_id == tariff.id,
-        or_(UsageInterval.ended_at.is_(None),
-            UsageInterval.ended_at > local_midnight(starts_on, "Etc/GMT-14")),
-        UsageInterval.started_at < now).distinct()))
+    users = set(
+        db.session.scalars(
+            select(UsageInterval.organization_id)
+            .where(
+                UsageInterval.tariff_id == tariff.id,
+                or_(UsageInterval.ended_at.is_(None), UsageInterval.ended_at > local_midnight(starts_on, "Etc/GMT-14")),
+                UsageInterval.started_at < now,
+            )
+            .distinct()
+        )
+    )
     payers: dict[int, Organization] = {}
     for org in db.session.scalars(select(Organization).where(Organization.id.in_(users))):
         payer = payer_of(org)
         payers[payer.id] = payer
-    new = PriceVersion(tariff_id=tariff.id, effective_from=starts_on, amount_minor=amount_minor,
-                       currency=tariff.currency)
+    new = PriceVersion(
+        tariff_id=tariff.id, effective_from=starts_on, amount_minor=amount_minor, currency=tariff.currency
+    )
     orgs: set[str] = set()
     cameras: set[str] = set()
     before = after = 0
@@ -145,7 +166,13 @@ def price_impact(tariff: Tariff, amount_minor: int, starts_on: date, now: dateti
             if charge.tariff_id == tariff.id and charge.price_from == starts_on:
                 cameras.add(charge.camera_name)
                 orgs.add(scope.titles[charge.organization_id])
-    return PriceImpact(effective_from=starts_on, until=until, currency=tariff.currency,
-                       organizations=tuple(sorted(orgs)), cameras=tuple(sorted(cameras)),
-                       before_minor=before, after_minor=after,
-                       payers=tuple(sorted(p.title for p in payers.values())))
+    return PriceImpact(
+        effective_from=starts_on,
+        until=until,
+        currency=tariff.currency,
+        organizations=tuple(sorted(orgs)),
+        cameras=tuple(sorted(cameras)),
+        before_minor=before,
+        after_minor=after,
+        payers=tuple(sorted(p.title for p in payers.values())),
+    )

@@ -1,8 +1,9 @@
 """Irreversible actions ask once, in a dialog from a local script, under the strict CSP."""
+
 from __future__ import annotations
 
 from flask import Flask
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from portal.extensions import db
 from portal.invoices.service import create_invoice
@@ -31,7 +32,7 @@ def test_void_asks_once_saying_what_happens(app: Flask, live_url: str, page: Pag
     dialog.get_by_role("button", name="Cancel").click()
     expect(page.get_by_role("dialog")).to_have_count(0)
     with app.app_context():
-        assert db.session.get(Invoice, invoice_id).status == "issued"   # cancelled: nothing happened
+        assert db.session.get(Invoice, invoice_id).status == "issued"  # cancelled: nothing happened
     page.get_by_role("button", name="Void invoice").click()
     page.get_by_role("dialog").get_by_role("button", name="Void invoice").click()
     expect(page.locator(".invoice-void-word")).to_have_text("VOID")

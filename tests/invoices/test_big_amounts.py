@@ -1,4 +1,5 @@
 """64-bit money: an invoice whose total is above 2^31 minor units is issued and read back exactly."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -24,8 +25,9 @@ def test_total_above_2_to_the_31_is_issued_and_read_back(app: Flask, admin_clien
         tariff = make_tariff("City 5000", price=PRICE, currency="KZT")
         for n in range(CAMERAS):
             use(org, tariff, utc(2026, 9, 1), None, name=f"kzt-{n}")
-        invoice = create_invoice(db.session.get(Organization, org.id), month_period(2026, 10),
-                                 utc(2026, 11, 2, 9), issue=True)
+        invoice = create_invoice(
+            db.session.get(Organization, org.id), month_period(2026, 10), utc(2026, 11, 2, 9), issue=True
+        )
         db.session.commit()
         invoice_id = invoice.id
         db.session.expunge_all()

@@ -1,5 +1,6 @@
 """Documents a customer cannot misread: void says VOID and nothing due, paid shows the payment,
 badges differ per state, and times carry their zone."""
+
 from __future__ import annotations
 
 import io
@@ -14,7 +15,6 @@ from portal.extensions import db
 from portal.invoices.display import invoice_state
 from portal.invoices.service import create_invoice, mark_paid, void_invoice
 from portal.models import Invoice, Organization
-from tests.invoices.helpers import SEP as SEP_ARGS
 from tests.invoices.helpers import golden_org
 from tests.invoices.test_lifecycle import NOW, SEP
 from tests.usages.helpers import utc
@@ -43,12 +43,11 @@ def _pdf_text(client: FlaskClient, invoice_id: int) -> str:
     return " ".join(text.split())  # PDF text breaks lines anywhere
 
 
-def test_void_pdf_and_page_say_void_why_and_when_and_nothing_due(app: Flask,
-                                                                 admin_client: FlaskClient) -> None:
+def test_void_pdf_and_page_say_void_why_and_when_and_nothing_due(app: Flask, admin_client: FlaskClient) -> None:
     invoice_id = _invoice(app, "void", timezone="Europe/Madrid")
     text = _pdf_text(admin_client, invoice_id)
     assert "VOID" in text and "Billed the wrong camera set" in text
-    assert "2026-11-04 16:30 UTC+01:00" in text           # when, in the invoice's zone, with the zone
+    assert "2026-11-04 16:30 UTC+01:00" in text  # when, in the invoice's zone, with the zone
     assert "Total due" not in text and "Due date" not in text and "Nothing is due" in text
     for path in (f"/invoices/{invoice_id}", f"/invoices/{invoice_id}/print"):
         html = admin_client.get(path).get_data(as_text=True)
@@ -90,15 +89,18 @@ def test_badges_differ_per_state(app: Flask, admin_client: FlaskClient) -> None:
     with app.app_context():
         issued = db.session.get(Invoice, states["issued"])
         assert invoice_state(issued, utc(2026, 11, 10)) == "issued"
-        assert invoice_state(issued, utc(2026, 11, 17)) == "overdue"   # due Nov 16
+        assert invoice_state(issued, utc(2026, 11, 17)) == "overdue"  # due Nov 16
     html = admin_client.get("/invoices/").get_data(as_text=True)
-    badges = re.findall(r'<span class="badge invoice-state invoice-state-(\w+) ([^"]+)">'
-                        r'<span aria-hidden="true">(.)</span> (\w+)</span>', html)
+    badges = re.findall(
+        r'<span class="badge invoice-state invoice-state-(\w+) ([^"]+)">'
+        r'<span aria-hidden="true">(.)</span> (\w+)</span>',
+        html,
+    )
     by_state = {state: (css, sign, label) for state, css, sign, label in badges}
     # now (2026-11-30 or later) is past the Nov 16 due date: the issued one shows as overdue
     assert set(by_state) == {"draft", "overdue", "paid", "void"}
-    assert len({v[0] for v in by_state.values()}) == 4           # colours differ
-    assert len({v[1] for v in by_state.values()}) == 4           # so do the signs
+    assert len({v[0] for v in by_state.values()}) == 4  # colours differ
+    assert len({v[1] for v in by_state.values()}) == 4  # so do the signs
     assert {v[2] for v in by_state.values()} == {"Draft", "Overdue", "Paid", "VOID"}
 
 

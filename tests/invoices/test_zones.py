@@ -1,4 +1,5 @@
 """Consolidation waits for every zone; an invoice keeps the zone and instants it was computed in."""
+
 from __future__ import annotations
 
 import pytest
@@ -43,7 +44,7 @@ def test_consolidated_invoice_waits_for_the_last_zone(app: Flask) -> None:
         db.session.rollback()
         invoice = create_invoice(db.session.get(Organization, parent_id), APRIL, OVER, issue=True)
         db.session.commit()
-        assert invoice.total_minor == 2000                # both cameras, a full month each: 10.00 + 10.00
+        assert invoice.total_minor == 2000  # both cameras, a full month each: 10.00 + 10.00
         assert [line.amount_minor for line in invoice.lines] == [1000, 1000]
 
 
@@ -52,8 +53,9 @@ def test_billing_run_waits_too_and_issues_on_a_later_pass(app: Flask) -> None:
     with app.app_context():
         first = billing_run(APRIL, EARLY)
         assert first.created == 0 and not first.errors
-        assert first.waiting == ["Madrid HQ (from 2026-05-01 10:00 UTC (the end of the period in "
-                                 "Pacific/Honolulu, Aloha Branch))"]
+        assert first.waiting == [
+            "Madrid HQ (from 2026-05-01 10:00 UTC (the end of the period in Pacific/Honolulu, Aloha Branch))"
+        ]
         assert db.session.scalar(db.select(db.func.count()).select_from(Invoice)) == 0
         second = billing_run(APRIL, OVER)
         assert len(second.issued) == 1 and second.totals["EUR"] == 2000
@@ -63,8 +65,10 @@ def test_usages_page_says_when_the_period_can_be_invoiced(app: Flask, admin_clie
     parent_id, _child = _group(app)
     args = {"period": "custom", "start": "2099-04-01", "end": "2099-04-30"}
     html = admin_client.get(f"/organizations/{parent_id}/usages", query_string=args).get_data(as_text=True)
-    assert ("Not over yet: this period can be invoiced from 2099-05-01 10:00 UTC (the end of the period in "
-            "Pacific/Honolulu, Aloha Branch).") in html
+    assert (
+        "Not over yet: this period can be invoiced from 2099-05-01 10:00 UTC (the end of the period in "
+        "Pacific/Honolulu, Aloha Branch)."
+    ) in html
     args = {"period": "custom", "start": "2026-04-01", "end": "2026-04-30"}
     html = admin_client.get(f"/organizations/{parent_id}/usages", query_string=args).get_data(as_text=True)
     assert "This period is over in every time zone of the organizations on the invoice: it can be invoiced." in html

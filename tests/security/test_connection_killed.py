@@ -8,6 +8,7 @@ the same OperationalError a lost connection raises.
 
 Relies on the unit of work of issue #9 (error handlers that roll back before rendering).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,5 +1,6 @@
 """Price versions that respect the past: none inside an invoiced period; a past-dated one only
 after its impact on not-yet-invoiced usage is shown, confirmed and audited."""
+
 from __future__ import annotations
 
 import re
@@ -39,15 +40,18 @@ def test_a_version_pricing_an_invoiced_period_is_refused(app: Flask, issued_sept
         assert "INV-2026-000001 (Acme, 2026-09-01 – 2026-09-30)" in refused.value.message
 
 
-def test_the_form_names_the_invoices_and_saves_nothing(app: Flask, admin_client: FlaskClient,
-                                                       issued_september: int) -> None:
+def test_the_form_names_the_invoices_and_saves_nothing(
+    app: Flask, admin_client: FlaskClient, issued_september: int
+) -> None:
     before = counts(app)
-    response = admin_client.post(f"/admin/tariffs/{issued_september}/prices",
-                                 data={"amount": "18.00", "effective_from": "2026-09-16"})
+    response = admin_client.post(
+        f"/admin/tariffs/{issued_september}/prices", data={"amount": "18.00", "effective_from": "2026-09-16"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and counts(app) == before
-    assert "A price from 2026-09-16 would change issued invoices: INV-2026-000001 (Acme, 2026-09-01 – " \
-           "2026-09-30)." in html
+    assert (
+        "A price from 2026-09-16 would change issued invoices: INV-2026-000001 (Acme, 2026-09-01 – 2026-09-30)." in html
+    )
 
 
 def test_a_voided_invoice_does_not_hold_the_period(app: Flask, issued_september: int) -> None:
@@ -61,7 +65,8 @@ def test_a_voided_invoice_does_not_hold_the_period(app: Flask, issued_september:
 
 
 def test_past_dated_version_shows_its_impact_then_is_confirmed_and_audited(
-        app: Flask, admin_client: FlaskClient, issued_september: int) -> None:
+    app: Flask, admin_client: FlaskClient, issued_september: int
+) -> None:
     with app.app_context():
         impact = price_impact(db.session.get(Tariff, issued_september), 1800, date(2026, 10, 1), NOW)
     # October is not invoiced: 3 cameras ran Oct 1-5 (12 camera-days of 31): €9.00 -> €18.00 a month
@@ -71,13 +76,14 @@ def test_past_dated_version_shows_its_impact_then_is_confirmed_and_audited(
     data = {"amount": "18.00", "effective_from": "2026-10-01"}
     shown = admin_client.post(f"/admin/tariffs/{issued_september}/prices", data=data)
     html = shown.get_data(as_text=True)
-    assert shown.status_code == 200 and counts(app) == before            # nothing saved yet
+    assert shown.status_code == 200 and counts(app) == before  # nothing saved yet
     assert 'id="price-impact"' in html and "Organizations: Acme" in html
     assert "Cameras: 3 (full-0, full-1, full-2)" in html and "€3.48 → €6.97" in html and "+€3.49" in html
     digest = re.search(r'name="confirm_impact" value="(\w+)"', html).group(1)
-    stale = admin_client.post(f"/admin/tariffs/{issued_september}/prices",
-                              data={**data, "amount": "20.00", "confirm_impact": digest})
-    assert stale.status_code == 200 and counts(app) == before            # another amount: ask again
+    stale = admin_client.post(
+        f"/admin/tariffs/{issued_september}/prices", data={**data, "amount": "20.00", "confirm_impact": digest}
+    )
+    assert stale.status_code == 200 and counts(app) == before  # another amount: ask again
     done = admin_client.post(f"/admin/tariffs/{issued_september}/prices", data={**data, "confirm_impact": digest})
     assert done.status_code == 302
     [event] = events(app, "tariff.price_set")
