@@ -4,6 +4,7 @@ The access log leaves out query strings and masks the external-auth secret
 (see portal/gunicorn_logging.py): Watcher's external authentication sends the
 password as a query parameter and the URL carries the shared secret.
 """
+
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")

@@ -7,6 +7,7 @@
 Figures are printed and written to bench/results/latest.json (not committed).
 They are measurements, not assertions: compare them between commits.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,10 +40,18 @@ def measure(name: str, func: Callable[[], Any], repeat: int = 3) -> dict[str, An
 
 def bench_engine(cameras: int) -> dict[str, Any]:
     """Rate one month for ``cameras`` cameras, each with a mid-month tariff change."""
-    from portal.billing import (BillingOrg, PriceVersion, TariffInfo, UsageSpan, month_period,
-                                rate_period)
-    org = BillingOrg(id=1, title="Big", timezone="Europe/Berlin", currency="EUR", trial_start=None,
-                     trial_end=None, parent_id=None, invoice_to_parent=False)
+    from portal.billing import BillingOrg, PriceVersion, TariffInfo, UsageSpan, month_period, rate_period
+
+    org = BillingOrg(
+        id=1,
+        title="Big",
+        timezone="Europe/Berlin",
+        currency="EUR",
+        trial_start=None,
+        trial_end=None,
+        parent_id=None,
+        invoice_to_parent=False,
+    )
     start = datetime(2026, 9, 20, tzinfo=timezone.utc)
     switch = datetime(2026, 10, 15, 12, tzinfo=timezone.utc)
     spans = []
@@ -53,8 +62,10 @@ def bench_engine(cameras: int) -> dict[str, Any]:
     prices.append(PriceVersion(2, date(2026, 10, 10), 1250, "EUR"))
     tariffs = [TariffInfo(t, f"T{t}") for t in (1, 2, 3)]
     now = datetime(2026, 11, 2, tzinfo=timezone.utc)
-    return measure(f"engine: rate October, {cameras} cameras ({2 * cameras} spans)",
-                   lambda: rate_period([org], spans, prices, tariffs, month_period(2026, 10), now))
+    return measure(
+        f"engine: rate October, {cameras} cameras ({2 * cameras} spans)",
+        lambda: rate_period([org], spans, prices, tariffs, month_period(2026, 10), now),
+    )
 
 
 def bench_database(cameras: int, workdir: Path) -> list[dict[str, Any]]:
@@ -83,8 +94,16 @@ def bench_database(cameras: int, workdir: Path) -> list[dict[str, Any]]:
         db.session.commit()
         created = int(datetime(2026, 9, 1, tzinfo=timezone.utc).timestamp() * 1000)
         first = [Stream(name=f"cam{i}", organization_id=7, preset_id=101, created_at=created) for i in range(cameras)]
-        changed = [Stream(name=f"cam{i}", organization_id=7, preset_id=101 + (i % 2), created_at=created,
-                          last_change_at=created + 86_400_000 * 40) for i in range(cameras)]
+        changed = [
+            Stream(
+                name=f"cam{i}",
+                organization_id=7,
+                preset_id=101 + (i % 2),
+                created_at=created,
+                last_change_at=created + 86_400_000 * 40,
+            )
+            for i in range(cameras)
+        ]
         now = datetime(2026, 10, 20, tzinfo=timezone.utc)
 
         def reset() -> None:
@@ -108,8 +127,12 @@ def bench_database(cameras: int, workdir: Path) -> list[dict[str, Any]]:
         apply_streams(changed, now=now + timedelta(hours=1))
         db.session.commit()
         org = db.session.get(Organization, org.id)
-        rows.append(measure(f"usages: load_statement, {cameras} cameras",
-                            lambda: load_statement(org, month_period(2026, 10), datetime(2026, 11, 1, tzinfo=timezone.utc))))
+        rows.append(
+            measure(
+                f"usages: load_statement, {cameras} cameras",
+                lambda: load_statement(org, month_period(2026, 10), datetime(2026, 11, 1, tzinfo=timezone.utc)),
+            )
+        )
         db.engine.dispose()
     return rows
 

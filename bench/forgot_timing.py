@@ -7,6 +7,7 @@ from the request anyway.  Prints the medians and exits 1 when they differ by
 more than 10 %.  A measurement for a quiet machine, so not part of the suite
 (tests/security/test_mail_queue.py has a coarse guard).
 """
+
 from __future__ import annotations
 
 import statistics
@@ -23,10 +24,17 @@ def main(tries: int = 200) -> int:
     from portal.models import Base, User
 
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SERVER_NAME": "portal.test",
-                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'bench.sqlite'}",
-                          "LOGIN_RATE_LIMIT": "100000 per minute", "MAIL_PORT": 9,
-                          "MAIL_SEND_AFTER_RESPONSE": False})
+        app = create_app(
+            {
+                "TESTING": True,
+                "WTF_CSRF_ENABLED": False,
+                "SERVER_NAME": "portal.test",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'bench.sqlite'}",
+                "LOGIN_RATE_LIMIT": "100000 per minute",
+                "MAIL_PORT": 9,
+                "MAIL_SEND_AFTER_RESPONSE": False,
+            }
+        )
         with app.app_context():
             Base.metadata.create_all(db.engine)
             user = User(email="known@example.com", role="subscriber")
@@ -42,8 +50,9 @@ def main(tries: int = 200) -> int:
                 times.append(time.perf_counter() - start)
     known, unknown = (statistics.median(t) for t in samples.values())
     spread = abs(known - unknown) / min(known, unknown)
-    print(f"forgot: known median {known * 1000:.2f} ms, unknown median {unknown * 1000:.2f} ms, "
-          f"difference {spread:.1%}")
+    print(
+        f"forgot: known median {known * 1000:.2f} ms, unknown median {unknown * 1000:.2f} ms, difference {spread:.1%}"
+    )
     return 0 if spread <= 0.10 else 1
 
 

@@ -1,4 +1,5 @@
 """The billing portal: application factory."""
+
 from __future__ import annotations
 
 import logging
@@ -22,24 +23,32 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ``test_config`` overrides settings read from the environment.  No network
     call and no migration happens here.
     """
-    app = Flask(__name__, instance_path=str(INSTANCE),
-                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
     app.config.from_mapping(load_config())
     if test_config:
         app.config.update(test_config)
     from portal import settings
+
     settings.install(app)  # typed and validated once; services get it, never app.config
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("urllib3").setLevel(logging.WARNING)  # it would log full URLs at DEBUG
     from portal import logredact
+
     logredact.install()
 
     _register_extensions(app)
     from portal import inputs
+
     inputs.register(app)  # before the blueprints: it bounds <int:...> in their URLs
     _register_blueprints(app)
     from portal import cli, errors, security, templating, unit_of_work
+
     unit_of_work.register(app)
     errors.register(app)
     security.register(app)
@@ -66,8 +75,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _register_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
-                     compare_type=True)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "warning"
@@ -100,17 +108,29 @@ def load_session_user(alternative_id: str) -> User | None:
 def _register_blueprints(app: Flask) -> None:
     from portal.account.views import bp as account_bp
     from portal.audit.views import bp as audit_bp
-    from portal.extauth.views import bp as extauth_bp
-    from portal.sync.views import bp as sync_bp
     from portal.auth.views import bp as auth_bp
     from portal.dashboard.views import bp as dashboard_bp
+    from portal.extauth.views import bp as extauth_bp
+    from portal.invoices.views import bp as invoices_bp
     from portal.organizations.views import bp as organizations_bp
     from portal.services.views import bp as services_bp
+    from portal.sync.views import bp as sync_bp
     from portal.tariffs.views import bp as tariffs_bp
-    from portal.users.views import bp as users_bp
     from portal.usages.views import bp as usages_bp
-    from portal.invoices.views import bp as invoices_bp
+    from portal.users.views import bp as users_bp
 
-    for blueprint in (auth_bp, account_bp, dashboard_bp, services_bp, tariffs_bp, organizations_bp, users_bp,
-                      audit_bp, sync_bp, extauth_bp, usages_bp, invoices_bp):
+    for blueprint in (
+        auth_bp,
+        account_bp,
+        dashboard_bp,
+        services_bp,
+        tariffs_bp,
+        organizations_bp,
+        users_bp,
+        audit_bp,
+        sync_bp,
+        extauth_bp,
+        usages_bp,
+        invoices_bp,
+    ):
         app.register_blueprint(blueprint)

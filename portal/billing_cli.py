@@ -1,4 +1,5 @@
 """``flask billing run --period 2026-10 [--draft]``: the monthly invoicing job."""
+
 from __future__ import annotations
 
 import re
@@ -33,14 +34,20 @@ def run(month: str, draft: bool) -> None:
     """Issue (or draft) the invoices of every organization that had usage in the month."""
     period = parse_month(month)
     try:
-        summary = billing_run(period, utcnow(), draft=draft,
-                              progress=lambda ids: click.progressbar(ids, label="Invoicing"),
-                              settings=settings.current().billing)
+        summary = billing_run(
+            period,
+            utcnow(),
+            draft=draft,
+            progress=lambda ids: click.progressbar(ids, label="Invoicing"),
+            settings=settings.current().billing,
+        )
     except LockBusy as exc:
         raise click.ClickException(f"{exc} Try again when it has finished.") from exc
-    click.echo(f"Billing run {period}: {len(summary.issued)} issued, {len(summary.drafted)} drafted, "
-               f"{len(summary.skipped)} skipped (no billable usage), {len(summary.already)} already "
-               f"invoiced, {len(summary.errors)} errors.")
+    click.echo(
+        f"Billing run {period}: {len(summary.issued)} issued, {len(summary.drafted)} drafted, "
+        f"{len(summary.skipped)} skipped (no billable usage), {len(summary.already)} already "
+        f"invoiced, {len(summary.errors)} errors."
+    )
     for currency, total in sorted(summary.totals.items()):
         click.echo(f"  total {currency}: {from_minor(total, currency)}")
     for error in summary.errors:

@@ -14,6 +14,7 @@ the number of cameras: one for the organizations of the billing scope, one
 aggregate query for the usage intervals (joined with cameras and tariffs) and
 one for the price versions of the tariffs used.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -24,8 +25,19 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
 from portal import settings
-from portal.billing import (BillingOrg, Period, PriceVersion, ProrationMode, Statement, TariffInfo,
-                            UsageSpan, invoice_scope, payer_id, price_in_force, rate_period)
+from portal.billing import (
+    BillingOrg,
+    Period,
+    PriceVersion,
+    ProrationMode,
+    Statement,
+    TariffInfo,
+    UsageSpan,
+    invoice_scope,
+    payer_id,
+    price_in_force,
+    rate_period,
+)
 from portal.extensions import db
 from portal.models import MAX_DEPTH, Camera, Organization, Tariff, TariffPrice, UsageInterval
 
@@ -51,9 +63,16 @@ def proration_mode() -> ProrationMode:
 
 def billing_org(org: Organization) -> BillingOrg:
     """The engine's view of an organization."""
-    return BillingOrg(id=org.id, title=org.title, timezone=org.timezone, currency=org.currency,
-                      trial_start=org.trial_start, trial_end=org.trial_end, parent_id=org.parent_id,
-                      invoice_to_parent=bool(org.invoice_to_parent))
+    return BillingOrg(
+        id=org.id,
+        title=org.title,
+        timezone=org.timezone,
+        currency=org.currency,
+        trial_start=org.trial_start,
+        trial_end=org.trial_end,
+        parent_id=org.parent_id,
+        invoice_to_parent=bool(org.invoice_to_parent),
+    )
 
 
 def billing_scope(org: Organization) -> Scope:
@@ -82,19 +101,39 @@ def load_spans(scope: Scope, period: Period) -> tuple[list[UsageSpan], list[Tari
     """The scope's usage intervals overlapping the period, with tariff names (one query)."""
     lower, upper = utc_window(scope, period)
     query = (
-        select(UsageInterval.camera_id, Camera.name, Camera.title, UsageInterval.organization_id,
-               UsageInterval.tariff_id, Tariff.name, UsageInterval.started_at, UsageInterval.ended_at)
+        select(
+            UsageInterval.camera_id,
+            Camera.name,
+            Camera.title,
+            UsageInterval.organization_id,
+            UsageInterval.tariff_id,
+            Tariff.name,
+            UsageInterval.started_at,
+            UsageInterval.ended_at,
+        )
         .join(Camera, Camera.id == UsageInterval.camera_id)
         .join(Tariff, Tariff.id == UsageInterval.tariff_id)
-        .where(UsageInterval.organization_id.in_(scope.ids), UsageInterval.started_at < upper,
-               or_(UsageInterval.ended_at.is_(None), UsageInterval.ended_at > lower))
-        .order_by(UsageInterval.camera_id, UsageInterval.started_at))
+        .where(
+            UsageInterval.organization_id.in_(scope.ids),
+            UsageInterval.started_at < upper,
+            or_(UsageInterval.ended_at.is_(None), UsageInterval.ended_at > lower),
+        )
+        .order_by(UsageInterval.camera_id, UsageInterval.started_at)
+    )
     spans: list[UsageSpan] = []
     tariffs: dict[int, TariffInfo] = {}
     for cam_id, name, title, org_id, tariff_id, tariff_name, started, ended in db.session.execute(query):
-        spans.append(UsageSpan(camera_id=cam_id, camera_name=name, camera_title=title or "",
-                               organization_id=org_id, tariff_id=tariff_id, started_at=started,
-                               ended_at=ended))
+        spans.append(
+            UsageSpan(
+                camera_id=cam_id,
+                camera_name=name,
+                camera_title=title or "",
+                organization_id=org_id,
+                tariff_id=tariff_id,
+                started_at=started,
+                ended_at=ended,
+            )
+        )
         tariffs[tariff_id] = TariffInfo(id=tariff_id, name=tariff_name)
     return spans, list(tariffs.values())
 
@@ -104,25 +143,27 @@ def load_prices(tariff_ids: list[int]) -> list[PriceVersion]:
     if not tariff_ids:
         return []
     rows = db.session.execute(
-        select(TariffPrice.tariff_id, TariffPrice.effective_from, TariffPrice.amount_minor,
-               TariffPrice.currency).where(TariffPrice.tariff_id.in_(tariff_ids)))
-    return [PriceVersion(tariff_id=t, effective_from=d, amount_minor=a, currency=c)
-            for t, d, a, c in rows]
+        select(TariffPrice.tariff_id, TariffPrice.effective_from, TariffPrice.amount_minor, TariffPrice.currency).where(
+            TariffPrice.tariff_id.in_(tariff_ids)
+        )
+    )
+    return [PriceVersion(tariff_id=t, effective_from=d, amount_minor=a, currency=c) for t, d, a, c in rows]
 
 
-def rate_scope(org: Organization, period: Period, now: datetime,
-               mode: ProrationMode | None = None) -> tuple[Scope, Statement]:
+def rate_scope(
+    org: Organization, period: Period, now: datetime, mode: ProrationMode | None = None
+) -> tuple[Scope, Statement]:
     """:func:`load_statement` that also returns the scope (organization titles)."""
     scope = billing_scope(org)
     spans, tariffs = load_spans(scope, period)
     prices = load_prices(sorted(t.id for t in tariffs))
-    statement = rate_period(scope.orgs, spans, prices, tariffs, period, now,
-                            mode=mode if mode is not None else proration_mode())
+    statement = rate_period(
+        scope.orgs, spans, prices, tariffs, period, now, mode=mode if mode is not None else proration_mode()
+    )
     return scope, statement
 
 
-def load_statement(org: Organization, period: Period, now: datetime,
-                   mode: ProrationMode | None = None) -> Statement:
+def load_statement(org: Organization, period: Period, now: datetime, mode: ProrationMode | None = None) -> Statement:
     """Rate ``org`` (with subsidiaries billed to it) over ``period`` as seen at ``now``.
 
     The only way from the database to the engine.  Raises the engine's
@@ -145,9 +186,15 @@ def organizations_with_usage(period: Period) -> list[Organization]:
     number of organizations.
     """
     lower, upper = period.bounds("Etc/GMT-14")[0], period.bounds("Etc/GMT+12")[1]
-    used = set(db.session.scalars(select(UsageInterval.organization_id).where(
-        UsageInterval.started_at < upper,
-        or_(UsageInterval.ended_at.is_(None), UsageInterval.ended_at > lower)).distinct()))
+    used = set(
+        db.session.scalars(
+            select(UsageInterval.organization_id)
+            .where(
+                UsageInterval.started_at < upper, or_(UsageInterval.ended_at.is_(None), UsageInterval.ended_at > lower)
+            )
+            .distinct()
+        )
+    )
     if not used:
         return []
     orgs = {o.id: o for o in db.session.scalars(select(Organization))}
@@ -162,8 +209,9 @@ def _ancestors(org: Organization) -> dict[int, BillingOrg]:
     for _ in range(MAX_DEPTH - 1):
         parent = aliased(Organization)
         levels.append(select(parent.parent_id).where(parent.id.in_(levels[-1])))
-    rows = db.session.scalars(select(Organization).where(
-        or_(Organization.id == org.id, *(Organization.id.in_(level) for level in levels))))
+    rows = db.session.scalars(
+        select(Organization).where(or_(Organization.id == org.id, *(Organization.id.in_(level) for level in levels)))
+    )
     found = {row.id: billing_org(row) for row in rows}
     found[org.id] = billing_org(org)
     return found
@@ -201,23 +249,51 @@ def load_tariff_prices(tariff_ids: Iterable[int]) -> dict[int, TariffPrices]:
     if not ids:
         return {}
     rows = db.session.execute(
-        select(Tariff.id, Tariff.name, Tariff.currency, TariffPrice.effective_from, TariffPrice.amount_minor,
-               TariffPrice.currency)
+        select(
+            Tariff.id,
+            Tariff.name,
+            Tariff.currency,
+            TariffPrice.effective_from,
+            TariffPrice.amount_minor,
+            TariffPrice.currency,
+        )
         .outerjoin(TariffPrice, TariffPrice.tariff_id == Tariff.id)
         .where(Tariff.id.in_(ids))
-        .order_by(Tariff.id, TariffPrice.effective_from))
+        .order_by(Tariff.id, TariffPrice.effective_from)
+    )
     names: dict[int, tuple[str, str]] = {}
     versions: dict[int, list[PriceVersion]] = {}
     for tariff_id, name, currency, effective_from, amount, price_currency in rows:
         names.setdefault(tariff_id, (name, currency))
         found = versions.setdefault(tariff_id, [])
         if effective_from is not None:
-            found.append(PriceVersion(tariff_id=tariff_id, effective_from=effective_from,
-                                      amount_minor=int(amount), currency=price_currency))
-    return {tariff_id: TariffPrices(tariff_id, name, currency, tuple(versions[tariff_id]))
-            for tariff_id, (name, currency) in names.items()}
+            found.append(
+                PriceVersion(
+                    tariff_id=tariff_id,
+                    effective_from=effective_from,
+                    amount_minor=int(amount),
+                    currency=price_currency,
+                )
+            )
+    return {
+        tariff_id: TariffPrices(tariff_id, name, currency, tuple(versions[tariff_id]))
+        for tariff_id, (name, currency) in names.items()
+    }
 
 
-__all__ = ["Scope", "TariffPrices", "billed_to", "billing_org", "billing_scope", "load_prices", "load_spans",
-           "load_statement", "load_tariff_prices", "organizations_with_usage", "payer_of", "proration_mode",
-           "rate_scope", "utc_window"]
+__all__ = [
+    "Scope",
+    "TariffPrices",
+    "billed_to",
+    "billing_org",
+    "billing_scope",
+    "load_prices",
+    "load_spans",
+    "load_statement",
+    "load_tariff_prices",
+    "organizations_with_usage",
+    "payer_of",
+    "proration_mode",
+    "rate_scope",
+    "utc_window",
+]

@@ -1,4 +1,5 @@
 """Command-line commands: ``flask users ...`` and ``flask demo ...``."""
+
 from __future__ import annotations
 
 import os
@@ -32,7 +33,8 @@ def create_admin(email: str, name: str) -> None:
     if db.session.scalar(select(User).where(User.email == email)) is not None:
         raise click.ClickException(f"A user {email} already exists.")
     password = os.environ.get("PORTAL_ADMIN_PASSWORD") or click.prompt(
-        "Password", hide_input=True, confirmation_prompt=True)
+        "Password", hide_input=True, confirmation_prompt=True
+    )
     if len(password) < MIN_PASSWORD:
         raise click.ClickException(f"The password must have at least {MIN_PASSWORD} characters.")
     with unit_of_work.transaction():
@@ -40,8 +42,13 @@ def create_admin(email: str, name: str) -> None:
         user.set_password(password)
         db.session.add(user)
         db.session.flush()
-        audit.record("user.create", "user", user.id, summary=f"admin {email} created from the command line",
-                     after={"email": email, "role": ROLE_ADMIN})
+        audit.record(
+            "user.create",
+            "user",
+            user.id,
+            summary=f"admin {email} created from the command line",
+            after={"email": email, "role": ROLE_ADMIN},
+        )
     click.echo(f"Admin {email} created.")
 
 
@@ -49,7 +56,6 @@ def create_admin(email: str, name: str) -> None:
 def demo_load() -> None:
     """Create a realistic small operator (idempotent: does nothing if demo data exists)."""
     from portal.demo import DEMO_LOGINS, load_demo
-
     from portal.sync.connection import watcher_configured
     from portal.sync.service import run_dispatch
     from portal.watcher import WatcherError

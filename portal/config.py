@@ -4,12 +4,13 @@
 ``production``.  Production refuses to start without the secrets it needs, so a
 forgotten variable fails at boot instead of at the first login.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from portal.passwords import DEFAULT_METHOD, check_method
@@ -18,8 +19,15 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
 #: Variables that must be set when PORTAL_ENV=production.
-REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "CREDENTIALS_KEY", "WATCHER_URL",
-                          "WATCHER_LOGIN", "WATCHER_PASSWORD", "EXTERNAL_AUTH_SECRET")
+REQUIRED_IN_PRODUCTION = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "CREDENTIALS_KEY",
+    "WATCHER_URL",
+    "WATCHER_LOGIN",
+    "WATCHER_PASSWORD",
+    "EXTERNAL_AUTH_SECRET",
+)
 
 
 class ConfigError(RuntimeError):
@@ -62,6 +70,7 @@ def check_billing(proration: str, tax_bp: int, due_days: int) -> str:
         raise ConfigError("INVOICE_DUE_DAYS must be between 0 and 365")
     return proration
 
+
 def _check_fernet_key(key: str) -> None:
     """Refuse a CREDENTIALS_KEY that is not a Fernet key now, not at the first password push."""
     from cryptography.fernet import Fernet
@@ -69,9 +78,11 @@ def _check_fernet_key(key: str) -> None:
     try:
         Fernet(key.encode())
     except ValueError as exc:
-        raise ConfigError("CREDENTIALS_KEY must be a Fernet key (32 url-safe base64-encoded bytes): "
-                          "python -c 'from cryptography.fernet import Fernet; "
-                          "print(Fernet.generate_key().decode())'") from exc
+        raise ConfigError(
+            "CREDENTIALS_KEY must be a Fernet key (32 url-safe base64-encoded bytes): "
+            "python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'"
+        ) from exc
 
 
 def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -104,9 +115,9 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'portal.sqlite'}"
     if database_url.startswith("postgres://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://") :]
     elif database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
 
     return {
         "PORTAL_ENV": profile,

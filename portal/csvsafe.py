@@ -6,6 +6,7 @@ Excel, LibreOffice and Google Sheets.  OWASP's advice: prefix a single quote to
 any text that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
 return.  Plain numbers (``-12.50``) stay numbers.
 """
+
 from __future__ import annotations
 
 import csv

@@ -5,6 +5,7 @@ Titles and logins match the demo data of the Watcher-compatible server
 Watcher's organizations and presets by title and its cameras turn into usage.
 Everything is queued for Watcher through the outbox, passwords included.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -12,8 +13,17 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import (ROLE_ADMIN, ROLE_SUBSCRIBER, Membership, Organization, Service, Tariff,
-                           TariffPrice, User, utcnow)
+from portal.models import (
+    ROLE_ADMIN,
+    ROLE_SUBSCRIBER,
+    Membership,
+    Organization,
+    Service,
+    Tariff,
+    TariffPrice,
+    User,
+    utcnow,
+)
 from portal.sync import outbox
 
 ADMIN_EMAIL = "admin@demo.example"
@@ -42,29 +52,82 @@ TARIFFS = [
     ("Archive 7 days", ["Continuous archive 7 days"], None, True),
     ("Archive 30 days", ["Continuous archive 30 days", "Event archive 30 days"], None, True),
     ("Archive 30 days + Faces", ["Continuous archive 30 days", "Face recognition"], 2200, False),
-    ("Plates 14 days", ["Continuous archive 14 days", "Archive space 200 GB", "Licence-plate recognition"],
-     None, False),
+    (
+        "Plates 14 days",
+        ["Continuous archive 14 days", "Archive space 200 GB", "Licence-plate recognition"],
+        None,
+        False,
+    ),
 ]
 
 ORGANIZATIONS = [
     # title, parent, owner login, owner name, timezone, invoice to parent, allowed tariffs,
     # trial (first and last day, in days before today: negative is after today)
-    ("Northwind Security", None, "alice@northwind.example", "Alice Novak", "Europe/Berlin", False,
-     ("Archive 7 days", "Archive 30 days", "Plates 14 days"), None),
-    ("Northwind Retail Branch", "Northwind Security", "carol@northwind.example", "Carol Diaz", "Europe/Berlin",
-     True, ("Archive 7 days", "Archive 30 days + Faces"), None),
-    ("Northwind Warehouse", "Northwind Security", "dan@northwind.example", "Dan Okafor", "Europe/Berlin", False,
-     ("Archive 30 days",), None),
-    ("Harbor Clinic", None, "erin@harborclinic.example", "Erin Walsh", "Europe/London", False,
-     ("Archive 7 days",), (20, -10)),  # in trial on any day the demo is loaded
-    ("Maple School", None, "frank@mapleschool.example", "Frank Liu", "America/New_York", False,
-     ("Archive 7 days", "Archive 30 days + Faces"), None),
-    ("Atlas Logistics", None, "grace@atlas.example", "Grace Kim", "Asia/Dubai", False,
-     ("Archive 7 days", "Archive 30 days", "Plates 14 days"), None),
+    (
+        "Northwind Security",
+        None,
+        "alice@northwind.example",
+        "Alice Novak",
+        "Europe/Berlin",
+        False,
+        ("Archive 7 days", "Archive 30 days", "Plates 14 days"),
+        None,
+    ),
+    (
+        "Northwind Retail Branch",
+        "Northwind Security",
+        "carol@northwind.example",
+        "Carol Diaz",
+        "Europe/Berlin",
+        True,
+        ("Archive 7 days", "Archive 30 days + Faces"),
+        None,
+    ),
+    (
+        "Northwind Warehouse",
+        "Northwind Security",
+        "dan@northwind.example",
+        "Dan Okafor",
+        "Europe/Berlin",
+        False,
+        ("Archive 30 days",),
+        None,
+    ),
+    (
+        "Harbor Clinic",
+        None,
+        "erin@harborclinic.example",
+        "Erin Walsh",
+        "Europe/London",
+        False,
+        ("Archive 7 days",),
+        (20, -10),
+    ),  # in trial on any day the demo is loaded
+    (
+        "Maple School",
+        None,
+        "frank@mapleschool.example",
+        "Frank Liu",
+        "America/New_York",
+        False,
+        ("Archive 7 days", "Archive 30 days + Faces"),
+        None,
+    ),
+    (
+        "Atlas Logistics",
+        None,
+        "grace@atlas.example",
+        "Grace Kim",
+        "Asia/Dubai",
+        False,
+        ("Archive 7 days", "Archive 30 days", "Plates 14 days"),
+        None,
+    ),
 ]
 
-ALL_RIGHTS = dict(can_view_streams=True, can_edit_streams=True, can_edit_users=True, can_view_stats=True,
-                  can_view_invoices=True)
+ALL_RIGHTS = dict(
+    can_view_streams=True, can_edit_streams=True, can_edit_users=True, can_view_stats=True, can_view_invoices=True
+)
 
 
 def _user(email: str, role: str, password: str, name: str) -> User:
@@ -88,8 +151,15 @@ def load_demo(today: date | None = None) -> bool:
 
     services = {}
     for name, kind, days, gb, analytics, price in SERVICES:
-        services[name] = Service(name=name, kind=kind, archive_days=days, archive_gb=gb, analytics=analytics,
-                                 monthly_price_minor=price, currency="EUR")
+        services[name] = Service(
+            name=name,
+            kind=kind,
+            archive_days=days,
+            archive_gb=gb,
+            analytics=analytics,
+            monthly_price_minor=price,
+            currency="EUR",
+        )
         db.session.add(services[name])
 
     tariffs = {}
@@ -97,8 +167,14 @@ def load_demo(today: date | None = None) -> bool:
     for name, service_names, override, default in TARIFFS:
         chosen = [services[n] for n in service_names]
         amount = override if override is not None else sum(s.monthly_price_minor for s in chosen)
-        tariff = Tariff(name=name, currency="EUR", price_mode="override" if override else "sum",
-                        is_default_offer=default, services=chosen, note="Demo tariff.")
+        tariff = Tariff(
+            name=name,
+            currency="EUR",
+            price_mode="override" if override else "sum",
+            is_default_offer=default,
+            services=chosen,
+            note="Demo tariff.",
+        )
         tariff.prices.append(TariffPrice(effective_from=price_start, amount_minor=amount, currency="EUR"))
         db.session.add(tariff)
         tariffs[name] = tariff
@@ -110,12 +186,20 @@ def load_demo(today: date | None = None) -> bool:
     for title, parent, login, name, tz, to_parent, allowed, trial in ORGANIZATIONS:
         owner = _user(login, ROLE_SUBSCRIBER, SUBSCRIBER_PASSWORD, name)
         parent_org = orgs.get(parent) if parent else None
-        org = Organization(title=title, owner=owner, timezone=tz, currency="EUR", invoice_to_parent=to_parent,
-                           camera_limit=50, user_limit=20, billing_contact=f"{name} <{login}>",
-                           parent_id=parent_org.id if parent_org else None,
-                           parent_depth=parent_org.depth if parent_org else None,
-                           depth=parent_org.depth + 1 if parent_org else 0,
-                           allowed_tariffs=[tariffs[t] for t in allowed])
+        org = Organization(
+            title=title,
+            owner=owner,
+            timezone=tz,
+            currency="EUR",
+            invoice_to_parent=to_parent,
+            camera_limit=50,
+            user_limit=20,
+            billing_contact=f"{name} <{login}>",
+            parent_id=parent_org.id if parent_org else None,
+            parent_depth=parent_org.depth if parent_org else None,
+            depth=parent_org.depth + 1 if parent_org else 0,
+            allowed_tariffs=[tariffs[t] for t in allowed],
+        )
         if trial:
             org.trial_start = today - timedelta(days=trial[0])
             org.trial_end = today - timedelta(days=trial[1])

@@ -4,6 +4,7 @@ Watcher's external authentication sends the password in the query string and
 its URL carries the shared secret, so the access log shows only redacted paths.
 (In production ``gunicorn.conf.py`` does the same.)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,8 +19,7 @@ class PathOnlyRequestHandler(WSGIRequestHandler):
     """Logs ``METHOD /path`` without the query string and with secrets masked."""
 
     def log_request(self, code: Any = "-", size: Any = "-") -> None:
-        self.log("info", '"%s %s" %s %s', self.command, loggable_path(self.path), getattr(code, "value", code),
-                 size)
+        self.log("info", '"%s %s" %s %s', self.command, loggable_path(self.path), getattr(code, "value", code), size)
 
 
 class QuietRequestHandler(WSGIRequestHandler):
@@ -39,10 +39,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
-    parser.add_argument("--access-log", action="store_true",
-                        help="log every request (paths redacted); off by default so e-mails and errors stand out")
+    parser.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log every request (paths redacted); off by default so e-mails and errors stand out",
+    )
     args = parser.parse_args()
     from app import app
+
     run_simple(args.host, args.port, app, threaded=True, request_handler=request_handler(args.access_log))
 
 

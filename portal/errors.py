@@ -1,4 +1,5 @@
 """Error pages and typed domain errors shared by the services."""
+
 from __future__ import annotations
 
 import logging
@@ -40,8 +41,9 @@ def error_page(code: int, title: str, message: str) -> tuple[str, int]:
     except Exception:
         log.exception("the error page could not be rendered")
         unit_of_work.fail()
-        return (f"<!doctype html><title>{escape(title)}</title><h1>{code} · {escape(title)}</h1>"
-                f"<p>{escape(message)}</p>"), code
+        return (
+            f"<!doctype html><title>{escape(title)}</title><h1>{code} · {escape(title)}</h1><p>{escape(message)}</p>"
+        ), code
 
 
 def register(app: Flask) -> None:
@@ -49,9 +51,11 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> tuple[str, int]:
-        return error_page(400, "Form expired or invalid",
-                          "The form could not be verified (missing or stale CSRF token). "
-                          "Go back, reload the page and try again.")
+        return error_page(
+            400,
+            "Form expired or invalid",
+            "The form could not be verified (missing or stale CSRF token). Go back, reload the page and try again.",
+        )
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> tuple[str, int]:

@@ -1,22 +1,53 @@
 """Form pieces shared by the admin forms: money, currency, timezone and confirm forms."""
+
 from __future__ import annotations
 
 from typing import Any
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import (Field, HiddenField, IntegerField, PasswordField, SelectField, StringField,
-                     SubmitField, TextAreaField)
+from wtforms import (
+    Field,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import Length, ValidationError
 
 from portal import inputs
-
-from portal.billing import (AmountTooLarge, BillingError, NegativeAmount, TooManyDecimals, exponent,
-                            from_minor, parse_amount)
+from portal.billing import (
+    AmountTooLarge,
+    BillingError,
+    NegativeAmount,
+    TooManyDecimals,
+    exponent,
+    from_minor,
+    parse_amount,
+)
 
 #: Currencies offered in forms (ISO 4217).  Minor units come from Babel's CLDR data.
-CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "RUB", "KZT", "AED",
-              "INR", "BRL", "JPY", "KWD")
+CURRENCIES = (
+    "EUR",
+    "USD",
+    "GBP",
+    "CHF",
+    "SEK",
+    "NOK",
+    "DKK",
+    "PLN",
+    "CZK",
+    "RUB",
+    "KZT",
+    "AED",
+    "INR",
+    "BRL",
+    "JPY",
+    "KWD",
+)
 TIMEZONES = tuple(sorted(tz for tz in available_timezones() if "/" in tz or tz == "UTC"))
 
 
@@ -130,6 +161,7 @@ class RedirectTargetField(HiddenField):
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         from portal.security import is_safe_next
+
         value = valuelist[0] if valuelist else ""
         self.data = value if isinstance(value, str) and is_safe_next(value) else ""
         self.raw_data = [self.data]

@@ -2,6 +2,7 @@
 
 Used by ``gunicorn.conf.py`` (``logger_class``); imports gunicorn, so nothing else imports it.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -13,6 +13,7 @@ One place for the rules every form and query string obeys:
 :class:`portal.forms.PortalForm` applies them to every field of every form;
 :func:`register` refuses query strings and URL ids that break them.
 """
+
 from __future__ import annotations
 
 import re
@@ -85,7 +86,9 @@ def register(app: Flask) -> None:
             if bad_character(key) or bad_character(value):
                 if request.endpoint == "extauth.check":
                     abort(403)  # Watcher's contract: "wrong credentials"; it keeps its stored password
-                abort(400, description="The address contains control characters or line breaks; "
-                                       "remove them and try again.")
+                abort(
+                    400,
+                    description="The address contains control characters or line breaks; remove them and try again.",
+                )
             if len(value) > MAX_QUERY_VALUE:
                 abort(400, description=f"A value in the address is longer than {MAX_QUERY_VALUE} characters.")

@@ -8,6 +8,7 @@ log the project configures (werkzeug's in ``portal.devserver``, gunicorn's in
 ``portal.gunicorn_logging``) and every log record through :class:`RedactFilter`
 masks them.
 """
+
 from __future__ import annotations
 
 import logging

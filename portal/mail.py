@@ -1,4 +1,5 @@
 """Outgoing mail over SMTP (the caller decides when: after the link or change it carries is flushed)."""
+
 from __future__ import annotations
 
 import logging

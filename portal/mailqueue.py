@@ -11,6 +11,7 @@ Composers build the message at delivery time from the row's ``kind``; one
 returning ``None`` drops the row (nothing to send).  Issue #14 can register an
 ``invoice`` composer that reads ``payload["invoice_id"]``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -55,13 +56,20 @@ def _stored_message(item: MailItem) -> tuple[str, str]:
     return item.subject, item.body
 
 
-def enqueue(kind: str, recipient: str, subject: str = "", body: str = "",
-            payload: dict[str, Any] | None = None) -> MailItem:
+def enqueue(
+    kind: str, recipient: str, subject: str = "", body: str = "", payload: dict[str, Any] | None = None
+) -> MailItem:
     """Queue one e-mail (adds and flushes; the caller commits, then may :func:`send_after_response`)."""
     if kind not in COMPOSERS:
         raise ValueError(f"no mail composer for {kind!r}")
-    item = MailItem(kind=kind, recipient=recipient[:254], subject=subject[:200], body=body,
-                    payload=payload or {}, next_attempt_at=utcnow())
+    item = MailItem(
+        kind=kind,
+        recipient=recipient[:254],
+        subject=subject[:200],
+        body=body,
+        payload=payload or {},
+        next_attempt_at=utcnow(),
+    )
     db.session.add(item)
     db.session.flush()
     return item
@@ -86,9 +94,11 @@ def _claim(item_id: int, now: datetime) -> bool:
     """Lease the row (a conditional UPDATE, its own unit of work) so a concurrent deliverer skips it."""
     with unit_of_work.transaction():
         result = db.session.execute(
-            update(MailItem).where(MailItem.id == item_id, MailItem.state == MAIL_PENDING,
-                                   MailItem.next_attempt_at <= now)
-            .values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False))
+            update(MailItem)
+            .where(MailItem.id == item_id, MailItem.state == MAIL_PENDING, MailItem.next_attempt_at <= now)
+            .values(next_attempt_at=now + LEASE)
+            .execution_options(synchronize_session=False)
+        )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # an UPDATE's CursorResult
 
 
@@ -126,8 +136,14 @@ def deliver(item_id: int, now: datetime | None = None) -> str | None:
         item.last_error, item.last_error_at = reason[:2000], utcnow()
         if item.attempts >= int(config.get("MAIL_MAX_ATTEMPTS", 10)):
             item.state = MAIL_FAILED
-            log.error("mail #%s (%s) to %s failed for good after %s attempts: %s", item.id, item.kind,
-                      item.recipient, item.attempts, reason)
+            log.error(
+                "mail #%s (%s) to %s failed for good after %s attempts: %s",
+                item.id,
+                item.kind,
+                item.recipient,
+                item.attempts,
+                reason,
+            )
         else:
             item.next_attempt_at = utcnow() + backoff(item.attempts, float(config.get("MAIL_BACKOFF_SECONDS", 30)))
             log.warning("mail #%s (%s) not sent, attempt %s: %s", item.id, item.kind, item.attempts, reason)
@@ -137,8 +153,14 @@ def deliver(item_id: int, now: datetime | None = None) -> str | None:
 def deliver_due(limit: int = 100, now: datetime | None = None) -> MailResult:
     """Send every pending row that is due (the worker's round)."""
     now = now or utcnow()
-    ids = list(db.session.scalars(select(MailItem.id).where(
-        MailItem.state == MAIL_PENDING, MailItem.next_attempt_at <= now).order_by(MailItem.id).limit(limit)))
+    ids = list(
+        db.session.scalars(
+            select(MailItem.id)
+            .where(MailItem.state == MAIL_PENDING, MailItem.next_attempt_at <= now)
+            .order_by(MailItem.id)
+            .limit(limit)
+        )
+    )
     unit_of_work.rollback()  # end the read; each delivery is its own unit of work
     result = MailResult()
     for item_id in ids:
@@ -169,6 +191,7 @@ def send_after_response(ids: Iterable[int]) -> None:
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     closed = threading.Event()
     if has_request_context():
+
         @after_this_request
         def _on_close(response: Response) -> Response:
             response.call_on_close(closed.set)

@@ -1,4 +1,5 @@
 """Paging for the list pages, with the page number taken from the request and kept sane."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,5 +18,4 @@ def paginate(query: Select[Any]) -> Pagination:
     """One page of ``query``: ``?page=`` clamped to 1..MAX_PAGE, ``PER_PAGE`` rows."""
     page = request.args.get("page", 1, type=int) or 1
     page = min(max(page, 1), MAX_PAGE)
-    return db.paginate(query, page=page, per_page=current_app.config["PER_PAGE"], max_per_page=100,
-                       error_out=False)
+    return db.paginate(query, page=page, per_page=current_app.config["PER_PAGE"], max_per_page=100, error_out=False)

@@ -5,6 +5,7 @@ configuration picks a cheap method through ``PASSWORD_HASH_METHOD`` so that hund
 factories do not spend seconds each; a stored hash carries its own method, so checking works
 whatever the setting was when it was made.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,9 +1,10 @@
 """Security headers and role guards."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
-from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort
@@ -14,8 +15,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Downloads that carry a customer's data.
 PRIVATE_DOCUMENTS = frozenset({"text/csv", "application/pdf"})
 
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-       "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
 
 
 def register(app: Flask) -> None:

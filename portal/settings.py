@@ -5,6 +5,7 @@
 of the part the portal's own services use.  Services never read
 ``current_app.config``: they take a ``Settings`` (views pass :func:`current`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -88,31 +89,44 @@ class Settings:
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ConfigError(f"DEFAULT_TIMEZONE is not a known time zone: {timezone!r}") from exc
         return cls(
-            default_timezone=timezone, default_currency=str(config.get("DEFAULT_CURRENCY") or "EUR"),
+            default_timezone=timezone,
+            default_currency=str(config.get("DEFAULT_CURRENCY") or "EUR"),
             public_url=str(config.get("PUBLIC_URL") or "http://127.0.0.1:5000"),
             secret_key=str(config.get("SECRET_KEY") or ""),
-            credentials_key=str(config.get("CREDENTIALS_KEY") or ""), watcher=_watcher(config),
-            billing=BillingSettings(proration=proration, tax_bp=tax_bp, due_days=due_days,
-                                    cache_dir=str(config.get("INVOICE_CACHE_DIR") or "")),
-            mail=MailSettings(server=str(config.get("MAIL_SERVER") or "127.0.0.1"),
-                              port=number(config, "MAIL_PORT", 25, int), use_tls=bool(config.get("MAIL_USE_TLS")),
-                              username=str(config.get("MAIL_USERNAME") or ""),
-                              password=str(config.get("MAIL_PASSWORD") or ""),
-                              sender=str(config.get("MAIL_FROM") or "billing@localhost")))
+            credentials_key=str(config.get("CREDENTIALS_KEY") or ""),
+            watcher=_watcher(config),
+            billing=BillingSettings(
+                proration=proration,
+                tax_bp=tax_bp,
+                due_days=due_days,
+                cache_dir=str(config.get("INVOICE_CACHE_DIR") or ""),
+            ),
+            mail=MailSettings(
+                server=str(config.get("MAIL_SERVER") or "127.0.0.1"),
+                port=number(config, "MAIL_PORT", 25, int),
+                use_tls=bool(config.get("MAIL_USE_TLS")),
+                username=str(config.get("MAIL_USERNAME") or ""),
+                password=str(config.get("MAIL_PASSWORD") or ""),
+                sender=str(config.get("MAIL_FROM") or "billing@localhost"),
+            ),
+        )
 
 
 def _watcher(config: Mapping[str, Any]) -> WatcherSettings:
     """The Watcher part of the settings, validated."""
     watcher = WatcherSettings(
-        url=str(config.get("WATCHER_URL") or ""), login=str(config.get("WATCHER_LOGIN") or ""),
+        url=str(config.get("WATCHER_URL") or ""),
+        login=str(config.get("WATCHER_LOGIN") or ""),
         password=str(config.get("WATCHER_PASSWORD") or ""),
         timeout=number(config, "WATCHER_TIMEOUT", 10.0, float),
         quick_timeout=number(config, "WATCHER_QUICK_TIMEOUT", 3.0, float),
-        retries=number(config, "WATCHER_RETRIES", 3, int), backoff=number(config, "WATCHER_BACKOFF", 0.5, float),
+        retries=number(config, "WATCHER_RETRIES", 3, int),
+        backoff=number(config, "WATCHER_BACKOFF", 0.5, float),
         dispatch_on_commit=bool(config.get("WATCHER_DISPATCH_ON_COMMIT", True)),
         outbox_backoff=number(config, "OUTBOX_BACKOFF", 5.0, float),
         outbox_max_attempts=number(config, "OUTBOX_MAX_ATTEMPTS", 20, int),
-        bill_disabled_cameras=bool(config.get("BILL_DISABLED_CAMERAS", False)))
+        bill_disabled_cameras=bool(config.get("BILL_DISABLED_CAMERAS", False)),
+    )
     if watcher.timeout <= 0 or watcher.quick_timeout <= 0:
         raise ConfigError("WATCHER_TIMEOUT and WATCHER_QUICK_TIMEOUT must be positive")
     if watcher.retries < 0 or watcher.backoff < 0 or watcher.outbox_backoff < 0:

@@ -1,4 +1,5 @@
 """Jinja filters: money, dates and times through Babel."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,4 +1,5 @@
 """Organization scoping: the one way subscriber-facing code looks up tenant data."""
+
 from __future__ import annotations
 
 from flask import abort
@@ -35,8 +36,10 @@ def visible_organization_ids(user: User) -> Select[tuple[int]]:
 def scoped_organization_or_404(user: User, organization_id: int) -> Organization:
     """Load an organization the user may see, or answer 404 (never 403: no existence leak)."""
     org = db.session.scalar(
-        select(Organization).where(Organization.id == organization_id,
-                                   Organization.id.in_(visible_organization_ids(user))))
+        select(Organization).where(
+            Organization.id == organization_id, Organization.id.in_(visible_organization_ids(user))
+        )
+    )
     if org is None:
         abort(404)
     return org
@@ -44,6 +47,8 @@ def scoped_organization_or_404(user: User, organization_id: int) -> Organization
 
 def visible_organizations(user: User) -> list[Organization]:
     """The organizations ``user`` may see, by title."""
-    return list(db.session.scalars(
-        select(Organization).where(Organization.id.in_(visible_organization_ids(user)))
-        .order_by(Organization.title)))
+    return list(
+        db.session.scalars(
+            select(Organization).where(Organization.id.in_(visible_organization_ids(user))).order_by(Organization.title)
+        )
+    )

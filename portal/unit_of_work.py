@@ -15,6 +15,7 @@ failure leaves the rows pending for the worker and never disturbs the page.
 A structural test (``tests/test_unit_of_work.py``) fails on any ``.commit()``
 outside this module.
 """
+
 from __future__ import annotations
 
 import logging
@@ -119,8 +120,15 @@ def run_locked_job(lock: str, job: Callable[P, T], *args: P.args, **kwargs: P.kw
         return run_job(job, *args, **kwargs)
 
 
-def refuse(error: Exception, form: object | None = None, *, default_field: str | None = None,
-           field: str | None = None, category: str = "error", message: str | None = None) -> str:
+def refuse(
+    error: Exception,
+    form: object | None = None,
+    *,
+    default_field: str | None = None,
+    field: str | None = None,
+    category: str = "error",
+    message: str | None = None,
+) -> str:
     """Roll the unit of work back and show a domain error; returns its message.
 
     The one mapping of domain errors onto forms: with a ``form``, the message goes
@@ -190,4 +198,3 @@ def register(app: Flask) -> None:
                 audit.unbind(token)
             except ValueError:  # set in another context (a streamed response); it dies with it
                 pass
-

@@ -5,6 +5,7 @@ Each test session (each xdist worker) creates its own database and drops it at
 the end; tables are created once and emptied after every test.  One app is built
 per session and shared by the tests (see ``app``).
 """
+
 from __future__ import annotations
 
 import os
@@ -72,9 +73,9 @@ def _used_tables(tables: list[str]) -> list[str]:
     probe = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
     used = set(db.session.scalars(text(probe)))
     if db.engine.dialect.name == "postgresql":
-        for sequence in db.session.scalars(text(
-                "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema() "
-                "AND last_value IS NOT NULL")):
+        for sequence in db.session.scalars(
+            text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL")
+        ):
             table = sequence.removesuffix("_id_seq")
             if table not in tables:
                 return tables  # a sequence we cannot place: empty everything
@@ -155,14 +156,16 @@ def _session_app(_schema: str, _private_files: dict[str, Any]) -> Iterator[Flask
     application = create_app(make_config(_schema, **_private_files))
     yield application
     from portal import mailqueue
+
     mailqueue.wait_for_deliveries()  # no after-response mail thread may outlive its test's data
     with application.app_context():
         db.engine.dispose()
 
 
 @pytest.fixture()
-def app(_session_app: Flask, _schema: str, _private_files: dict[str, Any],
-        app_config: dict[str, Any]) -> Iterator[Flask]:
+def app(
+    _session_app: Flask, _schema: str, _private_files: dict[str, Any], app_config: dict[str, Any]
+) -> Iterator[Flask]:
     """The app on the session database, with this test's ``app_config``; tables are emptied after.
 
     The session's app is reused with the test's settings applied on top; its settings and

@@ -1,4 +1,5 @@
 """Plain-function factories for test data (they add and flush; tests commit if needed)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -8,15 +9,13 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from portal.extensions import db
-from portal.models import (ROLE_ADMIN, ROLE_SUBSCRIBER, Membership, Organization, Service, Tariff,
-                           TariffPrice, User)
+from portal.models import ROLE_ADMIN, ROLE_SUBSCRIBER, Membership, Organization, Service, Tariff, TariffPrice, User
 
 _seq = count(1)
 PASSWORD = "correct horse battery"
 
 
-def make_user(email: str | None = None, role: str = ROLE_SUBSCRIBER, password: str = PASSWORD,
-              **fields: Any) -> User:
+def make_user(email: str | None = None, role: str = ROLE_SUBSCRIBER, password: str = PASSWORD, **fields: Any) -> User:
     """A user with a known password."""
     user = User(email=email or f"user{next(_seq)}@example.com", role=role, name=fields.pop("name", ""), **fields)
     user.set_password(password)
@@ -41,9 +40,14 @@ def make_service(name: str | None = None, price: int = 500, currency: str = "EUR
     return service
 
 
-def make_tariff(name: str | None = None, price: int = 1000, currency: str = "EUR",
-                effective_from: date = date(2020, 1, 1), services: list[Service] | None = None,
-                **fields: Any) -> Tariff:
+def make_tariff(
+    name: str | None = None,
+    price: int = 1000,
+    currency: str = "EUR",
+    effective_from: date = date(2020, 1, 1),
+    services: list[Service] | None = None,
+    **fields: Any,
+) -> Tariff:
     """A tariff with one price version."""
     tariff = Tariff(name=name or f"Tariff {next(_seq)}", currency=currency, services=services or [], **fields)
     tariff.prices.append(TariffPrice(effective_from=effective_from, amount_minor=price, currency=currency))
@@ -52,11 +56,17 @@ def make_tariff(name: str | None = None, price: int = 1000, currency: str = "EUR
     return tariff
 
 
-def make_org(title: str | None = None, parent: Organization | None = None, owner: User | None = None,
-             **fields: Any) -> Organization:
+def make_org(
+    title: str | None = None, parent: Organization | None = None, owner: User | None = None, **fields: Any
+) -> Organization:
     """An organization, optionally under ``parent``."""
-    org = Organization(title=title or f"Org {next(_seq)}", owner=owner, currency=fields.pop("currency", "EUR"),
-                       timezone=fields.pop("timezone", "UTC"), **fields)
+    org = Organization(
+        title=title or f"Org {next(_seq)}",
+        owner=owner,
+        currency=fields.pop("currency", "EUR"),
+        timezone=fields.pop("timezone", "UTC"),
+        **fields,
+    )
     if parent is not None:
         org.parent_id, org.parent_depth, org.depth = parent.id, parent.depth, parent.depth + 1
     db.session.add(org)
@@ -82,5 +92,7 @@ def row_counts() -> dict[str, int]:
     from sqlalchemy import func, select
 
     from portal.models import Base
-    return {table.name: db.session.scalar(select(func.count()).select_from(table))
-            for table in Base.metadata.sorted_tables}
+
+    return {
+        table.name: db.session.scalar(select(func.count()).select_from(table)) for table in Base.metadata.sorted_tables
+    }

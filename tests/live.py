@@ -1,4 +1,5 @@
 """Serving the portal over real HTTP on 127.0.0.1 for tests that need a live URL."""
+
 from __future__ import annotations
 
 import threading
@@ -7,7 +8,6 @@ from contextlib import contextmanager
 
 from flask import Flask
 from werkzeug.serving import make_server
-
 
 
 @contextmanager

@@ -1,4 +1,5 @@
 """Odd input gets a message or a sane page, never a 500."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,8 +9,15 @@ from flask.testing import FlaskClient
 from portal.extensions import db
 from tests.factories import make_org, make_user
 
-LISTS = ["/admin/services/", "/admin/tariffs/", "/admin/organizations/", "/admin/users/", "/admin/audit/",
-         "/admin/sync/", "/invoices/"]
+LISTS = [
+    "/admin/services/",
+    "/admin/tariffs/",
+    "/admin/organizations/",
+    "/admin/users/",
+    "/admin/audit/",
+    "/admin/sync/",
+    "/invoices/",
+]
 
 
 @pytest.mark.parametrize("path", LISTS)
@@ -18,10 +26,10 @@ def test_list_pages_survive_odd_page_numbers(admin_client: FlaskClient, path: st
     assert admin_client.get(f"{path}?page={page}").status_code == 200
 
 
-@pytest.mark.parametrize("start, end", [("0001-01-01", "0001-01-02"), ("9999-12-01", "9999-12-31"),
-                                        ("2026-10-31", "2026-10-01")])
-def test_usages_refuses_odd_ranges_with_a_message(app: Flask, admin_client: FlaskClient, start: str,
-                                                  end: str) -> None:
+@pytest.mark.parametrize(
+    "start, end", [("0001-01-01", "0001-01-02"), ("9999-12-01", "9999-12-31"), ("2026-10-31", "2026-10-01")]
+)
+def test_usages_refuses_odd_ranges_with_a_message(app: Flask, admin_client: FlaskClient, start: str, end: str) -> None:
     with app.app_context():
         org_id = make_org("Acme", owner=make_user("o@acme.example")).id
         db.session.commit()

@@ -1,4 +1,5 @@
 """Command-line commands and configuration."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,13 +25,13 @@ def test_create_admin_from_environment(app: Flask, runner: FlaskCliRunner, monke
     assert again.exit_code != 0 and "already exists" in again.output
 
 
-def test_create_admin_prompts_and_rejects_short_password(app: Flask, runner: FlaskCliRunner,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_create_admin_prompts_and_rejects_short_password(
+    app: Flask, runner: FlaskCliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("PORTAL_ADMIN_PASSWORD", raising=False)
     result = runner.invoke(args=["users", "create-admin", "a@example.com"], input="short\nshort\n")
     assert result.exit_code != 0 and "at least 10 characters" in result.output
-    result = runner.invoke(args=["users", "create-admin", "a@example.com"],
-                           input="long-password-1\nlong-password-1\n")
+    result = runner.invoke(args=["users", "create-admin", "a@example.com"], input="long-password-1\nlong-password-1\n")
     assert result.exit_code == 0, result.output
 
 
@@ -54,9 +55,17 @@ def test_production_requires_secrets() -> None:
 
 def test_production_rejects_short_secret_and_bad_fernet_key() -> None:
     from cryptography.fernet import Fernet
-    env = {"PORTAL_ENV": "production", "SECRET_KEY": "short", "DATABASE_URL": "postgresql://x/y",
-           "CREDENTIALS_KEY": "k", "WATCHER_URL": "http://w", "WATCHER_LOGIN": "a", "WATCHER_PASSWORD": "b",
-           "EXTERNAL_AUTH_SECRET": "s"}
+
+    env = {
+        "PORTAL_ENV": "production",
+        "SECRET_KEY": "short",
+        "DATABASE_URL": "postgresql://x/y",
+        "CREDENTIALS_KEY": "k",
+        "WATCHER_URL": "http://w",
+        "WATCHER_LOGIN": "a",
+        "WATCHER_PASSWORD": "b",
+        "EXTERNAL_AUTH_SECRET": "s",
+    }
     with pytest.raises(ConfigError, match="at least 32"):
         load_config(env)
     env["SECRET_KEY"] = "x" * 40
@@ -77,9 +86,11 @@ def test_billing_settings_are_read_and_validated() -> None:
     config = load_config({"BILLING_PRORATION": "DAY", "INVOICE_TAX_BP": "1900", "INVOICE_DUE_DAYS": "30"})
     assert (config["BILLING_PRORATION"], config["INVOICE_TAX_BP"], config["INVOICE_DUE_DAYS"]) == ("day", 1900, 30)
     assert load_config({})["BILLING_PRORATION"] == "second"
-    for env, message in [({"BILLING_PRORATION": "hourly"}, "second or day"),
-                         ({"INVOICE_TAX_BP": "20001"}, "basis points"),
-                         ({"INVOICE_TAX_BP": "19%"}, "integer"),
-                         ({"INVOICE_DUE_DAYS": "-1"}, "between 0 and 365")]:
+    for env, message in [
+        ({"BILLING_PRORATION": "hourly"}, "second or day"),
+        ({"INVOICE_TAX_BP": "20001"}, "basis points"),
+        ({"INVOICE_TAX_BP": "19%"}, "integer"),
+        ({"INVOICE_DUE_DAYS": "-1"}, "between 0 and 365"),
+    ]:
         with pytest.raises(ConfigError, match=message):
             load_config(env)

@@ -1,4 +1,5 @@
 """Access logs never show query strings (passwords) nor the external-auth secret."""
+
 from __future__ import annotations
 
 import subprocess
@@ -46,8 +47,11 @@ def _serve_once(port: int, start: Callable[[int], tuple[list[str], dict[str, str
         give_up = time.monotonic() + 60  # generous: the machine may be busy
         while True:
             try:
-                requests.get(f"http://127.0.0.1:{port}/watcher/auth/topsecret-path",
-                             params={"login": "a@b.c", "password": "hunter2-pass"}, timeout=30)
+                requests.get(
+                    f"http://127.0.0.1:{port}/watcher/auth/topsecret-path",
+                    params={"login": "a@b.c", "password": "hunter2-pass"},
+                    timeout=30,
+                )
                 break
             except requests.RequestException:  # not listening yet, or the worker still booting
                 if any("in use" in line for line in lines):
@@ -76,17 +80,23 @@ def _env(tmp_path: Path) -> dict[str, str]:
     engine = create_engine(url)
     Base.metadata.create_all(engine)  # the tables the server reads (migrations are tested elsewhere)
     engine.dispose()
-    return {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "log-test-secret-key-0123456789abcdef",
-            "EXTERNAL_AUTH_SECRET": "topsecret-path",
-            "EXTERNAL_AUTH_FALLBACK_DELAY_MS": "0"}  # an unknown login gets the (late) fallback answer
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "log-test-secret-key-0123456789abcdef",
+        "EXTERNAL_AUTH_SECRET": "topsecret-path",
+        "EXTERNAL_AUTH_FALLBACK_DELAY_MS": "0",
+    }  # an unknown login gets the (late) fallback answer
 
 
 def test_log_messages_are_filtered(caplog) -> None:  # type: ignore[no-untyped-def]
     import logging
 
     from portal.logredact import RedactFilter
-    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "Exception on %s [GET]",
-                               ("/watcher/auth/s3cret",), None)
+
+    record = logging.LogRecord(
+        "x", logging.ERROR, __file__, 1, "Exception on %s [GET]", ("/watcher/auth/s3cret",), None
+    )
     RedactFilter().filter(record)
     assert record.getMessage() == "Exception on /watcher/auth/*** [GET]"
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "GET /x?login=a&password=hunter2", None, None)
@@ -96,17 +106,21 @@ def test_log_messages_are_filtered(caplog) -> None:  # type: ignore[no-untyped-d
 
 def test_dev_server_log_is_redacted(tmp_path: Path) -> None:
     env = _env(tmp_path)
-    output = _serve_and_log(lambda port: (
-        [sys.executable, "-m", "portal.devserver", "--port", str(port), "--access-log"], env))
+    output = _serve_and_log(
+        lambda port: ([sys.executable, "-m", "portal.devserver", "--port", str(port), "--access-log"], env)
+    )
     assert "/watcher/auth/***" in output
     assert "hunter2-pass" not in output and "topsecret-path" not in output
 
 
 def test_gunicorn_log_is_redacted(tmp_path: Path) -> None:
     env = _env(tmp_path)
-    output = _serve_and_log(lambda port: (
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:app"],
-        {**env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}))
+    output = _serve_and_log(
+        lambda port: (
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:app"],
+            {**env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"},
+        )
+    )
     assert "/watcher/auth/***" in output
     assert "hunter2-pass" not in output and "topsecret-path" not in output
 

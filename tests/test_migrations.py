@@ -1,4 +1,5 @@
 """Migrations: one head; upgrading an empty database yields exactly the models; downgrade works."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -71,8 +72,11 @@ def test_upgrade_matches_models_and_downgrades(empty_db_url: str, tmp_path: Path
         Base.metadata.create_all(models)
         assert migrated_rules == _rules(models)  # the migration's copy of the invoice rules
         models.dispose()
-    assert {name for name, _ in migrated_rules} >= {"invoices_frozen", "invoices_no_delete",
-                                                    "invoices_status_transition"}
+    assert {name for name, _ in migrated_rules} >= {
+        "invoices_frozen",
+        "invoices_no_delete",
+        "invoices_status_transition",
+    }
     with app.app_context():
         downgrade(directory=str(MIGRATIONS), revision="df7729251a42")  # below the invoice rules' revision
     assert _rules(engine) == set() and "invoices" in inspect(engine).get_table_names()

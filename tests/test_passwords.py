@@ -1,4 +1,5 @@
 """Password hashing: production keeps a strong work factor; only the tests choose a cheap one."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,9 +11,16 @@ from portal.extensions import db
 from portal.models import User
 from portal.passwords import DEFAULT_METHOD, burn_check, check_method, hash_password
 
-PRODUCTION = {"PORTAL_ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": "postgresql://db/billing",
-              "CREDENTIALS_KEY": "Tm90LWEtcmVhbC1rZXktYnV0LTMyLWJ5dGVzLWxvbmc=", "WATCHER_URL": "http://w",
-              "WATCHER_LOGIN": "admin", "WATCHER_PASSWORD": "pw", "EXTERNAL_AUTH_SECRET": "s"}
+PRODUCTION = {
+    "PORTAL_ENV": "production",
+    "SECRET_KEY": "x" * 40,
+    "DATABASE_URL": "postgresql://db/billing",
+    "CREDENTIALS_KEY": "Tm90LWEtcmVhbC1rZXktYnV0LTMyLWJ5dGVzLWxvbmc=",
+    "WATCHER_URL": "http://w",
+    "WATCHER_LOGIN": "admin",
+    "WATCHER_PASSWORD": "pw",
+    "EXTERNAL_AUTH_SECRET": "s",
+}
 
 
 def test_production_default_is_strong_scrypt() -> None:

@@ -1,4 +1,5 @@
 """What `make run` relies on: a favicon, settings from a dotenv file, demo dates relative to today."""
+
 from __future__ import annotations
 
 import os
@@ -34,10 +35,15 @@ def test_flask_cli_loads_settings_from_a_dotenv_file(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("WATCHER_URL=http://127.0.0.1:65000\nFLASK_APP=app\n")
     env = {k: v for k, v in os.environ.items() if k not in {"WATCHER_URL", "FLASK_APP"}}
     env["PYTHONPATH"] = str(ROOT)
-    out = subprocess.run([sys.executable, "-m", "flask", "shell"], cwd=tmp_path,
-                         input="print('URL=' + app.config['WATCHER_URL'])\n",
-                         env={**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite'}"},
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "flask", "shell"],
+        cwd=tmp_path,
+        input="print('URL=' + app.config['WATCHER_URL'])\n",
+        env={**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite'}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert "URL=http://127.0.0.1:65000" in out.stdout
 

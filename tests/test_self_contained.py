@@ -30,8 +30,9 @@ def tracked_files() -> list[Path]:
 
 def references(text: str) -> list[str]:
     """The forbidden references in ``text``, one ``line: excerpt`` per hit."""
-    return [f"{number}: {line.strip()[:120]}" for number, line in enumerate(text.splitlines(), 1)
-            if FORBIDDEN.search(line)]
+    return [
+        f"{number}: {line.strip()[:120]}" for number, line in enumerate(text.splitlines(), 1) if FORBIDDEN.search(line)
+    ]
 
 
 def test_patterns_catch_what_they_should() -> None:

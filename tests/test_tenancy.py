@@ -1,4 +1,5 @@
 """Tenancy: a subscriber sees only their organizations and gets 404 for anyone else's, 403 for admin pages."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,7 +16,11 @@ from tests.factories import add_member, login, make_admin, make_org, make_user
 def world(app: Flask) -> dict[str, int]:
     """Owner owns Top (> Mid > Leaf); Member is a member of Side only; Stranger's org is someone else's."""
     with app.app_context():
-        owner, member, stranger = make_user("owner@example.com"), make_user("member@example.com"), make_user("x@example.com")
+        owner, member, stranger = (
+            make_user("owner@example.com"),
+            make_user("member@example.com"),
+            make_user("x@example.com"),
+        )
         top = make_org("Top", owner=owner)
         mid = make_org("Mid", parent=top)
         leaf = make_org("Leaf", parent=mid)
@@ -29,8 +34,9 @@ def world(app: Flask) -> dict[str, int]:
         return {o.title: o.id for o in (top, mid, leaf, side, foreign, foreign_child)}
 
 
-def test_owner_sees_own_orgs_and_subsidiaries_at_every_depth(app: Flask, client: FlaskClient,
-                                                             world: dict[str, int]) -> None:
+def test_owner_sees_own_orgs_and_subsidiaries_at_every_depth(
+    app: Flask, client: FlaskClient, world: dict[str, int]
+) -> None:
     login(client, "owner@example.com")
     html = client.get("/").get_data(as_text=True)
     for title in ("Top", "Mid", "Leaf", "Side"):
@@ -66,18 +72,32 @@ def test_user_without_orgs_sees_none(app: Flask, client: FlaskClient, world: dic
     assert all(client.get(f"/my/organizations/{i}").status_code == 404 for i in world.values())
 
 
-@pytest.mark.parametrize("method, path", [
-    ("get", "/admin/organizations/"), ("get", "/admin/organizations/tree"), ("get", "/admin/organizations/new"),
-    ("get", "/admin/organizations/{Top}"), ("get", "/admin/organizations/{Top}/edit"),
-    ("post", "/admin/organizations/new"), ("post", "/admin/organizations/{Top}/edit"),
-    ("post", "/admin/organizations/{Top}/members"), ("post", "/admin/organizations/{Side}/members/1"),
-    ("post", "/admin/organizations/{Side}/members/1/remove"),
-    ("get", "/admin/users/"), ("get", "/admin/users/new"), ("get", "/admin/users/1"), ("get", "/admin/users/1/edit"),
-    ("post", "/admin/users/new"), ("post", "/admin/users/1/edit"), ("post", "/admin/users/1/enabled"),
-    ("post", "/admin/users/1/memberships"),
-])
-def test_admin_pages_are_forbidden_to_subscribers(app: Flask, client: FlaskClient, world: dict[str, int],
-                                                  method: str, path: str) -> None:
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/admin/organizations/"),
+        ("get", "/admin/organizations/tree"),
+        ("get", "/admin/organizations/new"),
+        ("get", "/admin/organizations/{Top}"),
+        ("get", "/admin/organizations/{Top}/edit"),
+        ("post", "/admin/organizations/new"),
+        ("post", "/admin/organizations/{Top}/edit"),
+        ("post", "/admin/organizations/{Top}/members"),
+        ("post", "/admin/organizations/{Side}/members/1"),
+        ("post", "/admin/organizations/{Side}/members/1/remove"),
+        ("get", "/admin/users/"),
+        ("get", "/admin/users/new"),
+        ("get", "/admin/users/1"),
+        ("get", "/admin/users/1/edit"),
+        ("post", "/admin/users/new"),
+        ("post", "/admin/users/1/edit"),
+        ("post", "/admin/users/1/enabled"),
+        ("post", "/admin/users/1/memberships"),
+    ],
+)
+def test_admin_pages_are_forbidden_to_subscribers(
+    app: Flask, client: FlaskClient, world: dict[str, int], method: str, path: str
+) -> None:
     login(client, "owner@example.com")
     response = getattr(client, method)(path.format(**world), data={"title": "Hacked", "email": "h@example.com"})
     assert response.status_code == 403

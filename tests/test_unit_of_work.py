@@ -6,6 +6,7 @@ that fails in the database answers with the portal's error page (security
 headers included) and leaves nothing half-written; a refused operation rolls
 back; a request that returns normally is committed without the view committing.
 """
+
 from __future__ import annotations
 
 import ast
@@ -42,16 +43,21 @@ def _offending_calls(source: str, name: str) -> list[str]:
 
 
 def test_only_the_unit_of_work_module_commits_or_rolls_back() -> None:
-    offenders = [call for path in sorted(PORTAL.rglob("*.py"))
-                 if not (path.name in ALLOWED and path.parent == PORTAL)
-                 for call in _offending_calls(path.read_text(encoding="utf-8"), str(path.relative_to(PORTAL.parent)))]
+    offenders = [
+        call
+        for path in sorted(PORTAL.rglob("*.py"))
+        if not (path.name in ALLOWED and path.parent == PORTAL)
+        for call in _offending_calls(path.read_text(encoding="utf-8"), str(path.relative_to(PORTAL.parent)))
+    ]
     assert offenders == []
 
 
 def test_the_check_finds_what_it_forbids() -> None:
     assert _offending_calls("db.session.commit()\nx = 1", "a.py") == ["a.py:1 db.session.commit()"]
     assert _offending_calls("conn.commit()\ndb.session.rollback()", "b.py") == [
-        "b.py:1 conn.commit()", "b.py:2 db.session.rollback()"]
+        "b.py:1 conn.commit()",
+        "b.py:2 db.session.rollback()",
+    ]
     assert _offending_calls("unit_of_work.rollback()", "c.py") == []
     assert _offending_calls((PORTAL / "unit_of_work.py").read_text(encoding="utf-8"), "uow")
 
@@ -59,8 +65,9 @@ def test_the_check_finds_what_it_forbids() -> None:
 def test_services_read_settings_not_app_config() -> None:
     services = [p for p in PORTAL.rglob("*.py") if p.name in {"service.py", "outbox.py", "pull.py", "run.py"}]
     assert len(services) >= 10
-    offenders = [str(p.relative_to(PORTAL.parent)) for p in services
-                 if "current_app.config" in p.read_text(encoding="utf-8")]
+    offenders = [
+        str(p.relative_to(PORTAL.parent)) for p in services if "current_app.config" in p.read_text(encoding="utf-8")
+    ]
     assert offenders == []
 
 
@@ -130,7 +137,8 @@ def _assert_portal_error_page(response: object, code: int) -> None:
 
 
 def test_database_error_in_a_request_renders_the_error_page_after_a_rollback(
-        failing_app: Flask, failing_client: FlaskClient) -> None:
+    failing_app: Flask, failing_client: FlaskClient
+) -> None:
     response = failing_client.post("/_test/duplicate-service")
     _assert_portal_error_page(response, 500)
     assert _services(failing_app) == []
@@ -139,7 +147,8 @@ def test_database_error_in_a_request_renders_the_error_page_after_a_rollback(
 
 
 def test_refused_operation_is_rolled_back_and_normal_request_committed(
-        failing_app: Flask, failing_client: FlaskClient) -> None:
+    failing_app: Flask, failing_client: FlaskClient
+) -> None:
     assert failing_client.post("/_test/refused").status_code == 200
     assert _services(failing_app) == []
     assert failing_client.post("/_test/not-found-after-write").status_code == 404
@@ -150,9 +159,17 @@ def test_refused_operation_is_rolled_back_and_normal_request_committed(
 
 def test_nul_byte_in_a_text_field(failing_app: Flask, failing_client: FlaskClient) -> None:
     """PostgreSQL refuses NUL in text: the portal's 500 page, nothing saved; SQLite stores it."""
-    response = failing_client.post("/admin/services/new", data={
-        "name": "Bad\x00name", "kind": "continuous_archive", "archive_days": "7", "monthly_price": "1.00",
-        "currency": "EUR", "description": ""})
+    response = failing_client.post(
+        "/admin/services/new",
+        data={
+            "name": "Bad\x00name",
+            "kind": "continuous_archive",
+            "archive_days": "7",
+            "monthly_price": "1.00",
+            "currency": "EUR",
+            "description": "",
+        },
+    )
     if os.environ.get("TEST_DATABASE", "sqlite") == "postgres":
         _assert_portal_error_page(response, 500)
         assert _services(failing_app) == []
@@ -163,9 +180,16 @@ def test_nul_byte_in_a_text_field(failing_app: Flask, failing_client: FlaskClien
 
 def test_out_of_range_parent_id(failing_app: Flask, failing_client: FlaskClient) -> None:
     """An id beyond a 32-bit integer never becomes a bare 500."""
-    response = failing_client.post("/admin/organizations/new", data={
-        "title": "Acme", "timezone": "UTC", "currency": "EUR", "parent_id": "2147483648",
-        "owner_email": "owner@example.com"})
+    response = failing_client.post(
+        "/admin/organizations/new",
+        data={
+            "title": "Acme",
+            "timezone": "UTC",
+            "currency": "EUR",
+            "parent_id": "2147483648",
+            "owner_email": "owner@example.com",
+        },
+    )
     assert response.status_code in (200, 500)
     if response.status_code == 500:
         _assert_portal_error_page(response, 500)

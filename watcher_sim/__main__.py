@@ -21,10 +21,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quiet", action="store_true", help="no access log line per request")
     parser.add_argument("--admin-login", default="admin", help="built-in admin login")
     parser.add_argument("--admin-password", default="admin", help="built-in admin password")
-    parser.add_argument("--token-ttl", type=float, default=3600.0,
-                        help="access token lifetime in seconds (default 3600)")
-    parser.add_argument("--external-auth-url", default=None,
-                        help="external authentication backend URL (GET ?login=&password=)")
+    parser.add_argument(
+        "--token-ttl", type=float, default=3600.0, help="access token lifetime in seconds (default 3600)"
+    )
+    parser.add_argument(
+        "--external-auth-url", default=None, help="external authentication backend URL (GET ?login=&password=)"
+    )
     return parser.parse_args(argv)
 
 
@@ -32,9 +34,14 @@ def main(argv: list[str] | None = None) -> None:
     """Build and serve."""
     opts = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    sim = build(data=opts.data, admin_login=opts.admin_login,
-                admin_password=opts.admin_password, token_ttl=opts.token_ttl,
-                external_auth_url=opts.external_auth_url, demo=opts.demo)
+    sim = build(
+        data=opts.data,
+        admin_login=opts.admin_login,
+        admin_password=opts.admin_password,
+        token_ttl=opts.token_ttl,
+        external_auth_url=opts.external_auth_url,
+        demo=opts.demo,
+    )
     print(f"watcher_sim admin account: {opts.admin_login} / {opts.admin_password}", flush=True)
     serve(opts.host, opts.port, sim, access_log=not opts.quiet)
 

@@ -107,8 +107,7 @@ class Authenticator:
             refresh, session = str(uuid.uuid4()), str(uuid.uuid4())
             with self.store.tx() as db:
                 db.execute(
-                    "INSERT INTO sessions (refresh_token, session, user_id, created_at)"
-                    " VALUES (?, ?, ?, ?)",
+                    "INSERT INTO sessions (refresh_token, session, user_id, created_at) VALUES (?, ?, ?, ?)",
                     (refresh, session, user["id"], now_ms()),
                 )
             return {"access_token": self._issue(user, session), "refresh_token": refresh}
@@ -124,8 +123,7 @@ class Authenticator:
             if user is None:
                 raise unauthorized("User no longer exists", "invalid_refresh_token")
             self._usable(user)
-            return {"access_token": self._issue(user, str(row["session"])),
-                    "refresh_token": value.strip()}
+            return {"access_token": self._issue(user, str(row["session"])), "refresh_token": value.strip()}
         raise unauthorized("Credentials required: HTTP Basic or a refresh token")
 
     def _issue(self, user: dict[str, Any], session: str) -> str:

@@ -82,11 +82,11 @@ def clear_faults() -> Any:
 def set_config() -> Any:
     """Change {token_ttl (s), external_auth_url (str|null), external_auth_timeout (s)} at runtime."""
     data = _body()
-    if "token_ttl" in data and not (isinstance(data["token_ttl"], (int, float))
-                                    and data["token_ttl"] > 0):
+    if "token_ttl" in data and not (isinstance(data["token_ttl"], (int, float)) and data["token_ttl"] > 0):
         raise bad_value("token_ttl", "token_ttl must be a positive number of seconds")
-    _sim().config.update(**{k: v for k, v in data.items()
-                            if k in ("token_ttl", "external_auth_url", "external_auth_timeout")})
+    _sim().config.update(
+        **{k: v for k, v in data.items() if k in ("token_ttl", "external_auth_url", "external_auth_timeout")}
+    )
     return _sim().config.as_dict()
 
 
@@ -106,5 +106,4 @@ def demo() -> Any:
 @bp.get("/state")
 def state() -> Any:
     """Dump the store, faults and settings (no password hashes)."""
-    return {**_sim().store.dump(), "faults": _sim().faults.pending(),
-            "config": _sim().config.as_dict()}
+    return {**_sim().store.dump(), "faults": _sim().faults.pending(), "config": _sim().config.as_dict()}

@@ -17,10 +17,9 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
-from collections.abc import Callable
 
 from watcher_sim.errors import error_body
 
@@ -96,8 +95,7 @@ class FaultMiddleware:
             return self.app(environ, start_response)
         if fault.mode == "error":
             payload = json.dumps(error_body(fault.status, "Injected fault", "injected_fault"))
-            start_response(f"{fault.status} Injected Fault",
-                           [("Content-Type", "application/json")])
+            start_response(f"{fault.status} Injected Fault", [("Content-Type", "application/json")])
             return [payload.encode()]
         if fault.mode == "hang":
             time.sleep(fault.delay)
@@ -106,7 +104,7 @@ class FaultMiddleware:
 
     def _drop(self, environ: dict[str, Any]) -> Any:
         """Run the request to completion, discard the answer and kill the connection."""
-        result = self.app(environ, lambda *a, **k: (lambda data: None))
+        result = self.app(environ, lambda *a, **k: lambda data: None)
         try:
             for _ in result:
                 pass

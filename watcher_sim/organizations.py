@@ -43,27 +43,21 @@ def clean_perms(body: Any, base: dict[str, bool] | None = None) -> dict[str, boo
 def member_perms(store: Store, org_id: int, user_id: int) -> dict[str, bool] | None:
     """The member's flags, or None if not a member."""
     with store.tx() as db:
-        row = db.execute(
-            "SELECT perms FROM members WHERE org_id = ? AND user_id = ?", (org_id, user_id)
-        ).fetchone()
+        row = db.execute("SELECT perms FROM members WHERE org_id = ? AND user_id = ?", (org_id, user_id)).fetchone()
     return None if row is None else {**NO_RIGHTS, **json.loads(row["perms"])}
 
 
 def members(store: Store, org_id: int) -> list[tuple[int, dict[str, bool]]]:
     """(user_id, flags) of every member, by user id."""
     with store.tx() as db:
-        rows = db.execute(
-            "SELECT user_id, perms FROM members WHERE org_id = ? ORDER BY user_id", (org_id,)
-        ).fetchall()
+        rows = db.execute("SELECT user_id, perms FROM members WHERE org_id = ? ORDER BY user_id", (org_id,)).fetchall()
     return [(int(r["user_id"]), {**NO_RIGHTS, **json.loads(r["perms"])}) for r in rows]
 
 
 def memberships(store: Store, user_id: int) -> list[tuple[int, dict[str, bool]]]:
     """(org_id, flags) of every organization the user belongs to."""
     with store.tx() as db:
-        rows = db.execute(
-            "SELECT org_id, perms FROM members WHERE user_id = ? ORDER BY org_id", (user_id,)
-        ).fetchall()
+        rows = db.execute("SELECT org_id, perms FROM members WHERE user_id = ? ORDER BY org_id", (user_id,)).fetchall()
     return [(int(r["org_id"]), {**NO_RIGHTS, **json.loads(r["perms"])}) for r in rows]
 
 
@@ -79,9 +73,7 @@ def set_member(store: Store, org_id: int, user_id: int, perms: dict[str, bool]) 
 def remove_member(store: Store, org_id: int, user_id: int) -> bool:
     """Remove a membership; True if there was one."""
     with store.tx() as db:
-        cur = db.execute(
-            "DELETE FROM members WHERE org_id = ? AND user_id = ?", (org_id, user_id)
-        )
+        cur = db.execute("DELETE FROM members WHERE org_id = ? AND user_id = ?", (org_id, user_id))
     return cur.rowcount > 0
 
 
@@ -102,9 +94,7 @@ def caller_perms(store: Store, org_id: int, user: dict[str, Any]) -> dict[str, b
 def allowed_presets(store: Store, org_id: int) -> list[int]:
     """Ids of presets explicitly allowed in the organization."""
     with store.tx() as db:
-        rows = db.execute(
-            "SELECT preset_id FROM org_presets WHERE org_id = ? ORDER BY preset_id", (org_id,)
-        ).fetchall()
+        rows = db.execute("SELECT preset_id FROM org_presets WHERE org_id = ? ORDER BY preset_id", (org_id,)).fetchall()
     return [int(r["preset_id"]) for r in rows]
 
 
@@ -120,9 +110,7 @@ def link_preset(store: Store, org_id: int, preset_id: int) -> None:
 def unlink_preset(store: Store, org_id: int, preset_id: int) -> bool:
     """Disallow a preset; True if it was allowed."""
     with store.tx() as db:
-        cur = db.execute(
-            "DELETE FROM org_presets WHERE org_id = ? AND preset_id = ?", (org_id, preset_id)
-        )
+        cur = db.execute("DELETE FROM org_presets WHERE org_id = ? AND preset_id = ?", (org_id, preset_id))
     return cur.rowcount > 0
 
 
@@ -145,8 +133,7 @@ def _owner_id(store: Store, body: dict[str, Any]) -> int | None | object:
     if raw is None:
         return None
     if not isinstance(raw, int) or isinstance(raw, bool) or store.user_get(raw) is None:
-        raise ApiError(422, "Owner user does not exist", "owner_not_found",
-                       pointer="/" + field.replace(".", "/"))
+        raise ApiError(422, "Owner user does not exist", "owner_not_found", pointer="/" + field.replace(".", "/"))
     return raw
 
 
@@ -161,23 +148,28 @@ def _limits(body: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
     for key in ("streams", "users"):
         if key in raw:
             value = raw[key]
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool)
-                                      or value < 0):
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
                 raise bad_value(f"limits.{key}", f"limits.{key} must be a non-negative integer")
             limits[key] = value
     return limits
 
 
-def save_org(store: Store, body: Any, caller: dict[str, Any],
-             org_id: int | None = None) -> int:
+def save_org(store: Store, body: Any, caller: dict[str, Any], org_id: int | None = None) -> int:
     """Create (``org_id`` None) or update an organization from a request body."""
     if not isinstance(body, dict):
         raise ApiError(400, "Body must be a JSON object", "bad_request")
     check_body(body, "C:Organization")
-    current = get_org(store, org_id) if org_id is not None else {
-        "title": None, "created_at": now_ms(), "is_default": False, "owner_id": caller["id"],
-        "limits": {"streams": None, "users": None},
-    }
+    current = (
+        get_org(store, org_id)
+        if org_id is not None
+        else {
+            "title": None,
+            "created_at": now_ms(),
+            "is_default": False,
+            "owner_id": caller["id"],
+            "limits": {"streams": None, "users": None},
+        }
+    )
     title = body.get("title", current["title"])
     if not isinstance(title, str) or not title.strip():
         raise bad_value("title", "title is required")
@@ -185,8 +177,7 @@ def save_org(store: Store, body: Any, caller: dict[str, Any],
     if not isinstance(is_default, bool):
         raise bad_value("is_default", "is_default must be a boolean")
     owner = _owner_id(store, body)
-    data = {**current, "title": title.strip(), "is_default": is_default,
-            "limits": _limits(body, current["limits"])}
+    data = {**current, "title": title.strip(), "is_default": is_default, "limits": _limits(body, current["limits"])}
     if owner is not _ABSENT:
         data["owner_id"] = owner
     with store.tx():

@@ -83,8 +83,7 @@ def _matches(item: Mapping[str, Any], param: str, raw: str) -> bool:
         return value not in wanted
     target = _coerce(value, raw)
     try:
-        return bool({"gt": value > target, "lt": value < target,
-                     "gte": value >= target, "lte": value <= target}[op])
+        return bool({"gt": value > target, "lt": value < target, "gte": value >= target, "lte": value <= target}[op])
     except TypeError:
         return False
 

@@ -35,8 +35,7 @@ def clean_dvr(raw: Any, base: dict[str, Any], prefix: str = "dvr") -> dict[str, 
     for field in DVR_FIELDS:
         if field in raw:
             value = raw[field]
-            if value is not None and (not isinstance(value, (int, float))
-                                      or isinstance(value, bool) or value < 0):
+            if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0):
                 raise bad_value(f"{prefix}.{field}", f"{prefix}.{field} must be >= 0 or null")
             dvr[field] = value
     return dvr
@@ -51,15 +50,22 @@ def clean_vision(raw: Any, prefix: str = "vision") -> dict[str, Any] | None:
     return {"alg": raw["alg"]}
 
 
-def save_preset(store: Store, body: Any, caller: dict[str, Any],
-                preset_id: int | None = None) -> int:
+def save_preset(store: Store, body: Any, caller: dict[str, Any], preset_id: int | None = None) -> int:
     """Create (``preset_id`` None) or partially update a preset."""
     check_body(body, "A:Preset")
-    current = get_preset(store, preset_id) if preset_id is not None else {
-        "title": None, "dvr": {f: None for f in DVR_FIELDS}, "vision": None,
-        "is_adjustable": True, "is_default": False, "deleted_at": None,
-        "layout_rules": {"required_zones": [], "preferred_zones": []},
-    }
+    current = (
+        get_preset(store, preset_id)
+        if preset_id is not None
+        else {
+            "title": None,
+            "dvr": {f: None for f in DVR_FIELDS},
+            "vision": None,
+            "is_adjustable": True,
+            "is_default": False,
+            "deleted_at": None,
+            "layout_rules": {"required_zones": [], "preferred_zones": []},
+        }
+    )
     title = body.get("title", current["title"])
     if not isinstance(title, str) or not title.strip():
         raise bad_value("title", "title is required")
@@ -106,9 +112,7 @@ def visible_ids(store: Store, caller: dict[str, Any]) -> set[int] | None:
 def render_preset(store: Store, preset: dict[str, Any]) -> dict[str, Any]:
     """The v3 ``Preset`` JSON with live stats."""
     with store.tx() as db:
-        org_count = db.execute(
-            "SELECT COUNT(*) FROM org_presets WHERE preset_id = ?", (preset["id"],)
-        ).fetchone()[0]
+        org_count = db.execute("SELECT COUNT(*) FROM org_presets WHERE preset_id = ?", (preset["id"],)).fetchone()[0]
     streams = store.stream_count("preset_id", preset["id"])
     return {
         "id": preset["id"],

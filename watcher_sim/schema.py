@@ -15,38 +15,111 @@ from watcher_sim.errors import ApiError
 
 #: model -> {field: nested model or None}
 MODELS: dict[str, dict[str, str | None]] = {
-    "C:OrganizationPermissions": dict.fromkeys((
-        "can_edit_persons_lists", "can_edit_streams", "can_edit_users", "can_view_persons_lists",
-        "can_view_stats", "can_view_streams", "is_member")),
+    "C:OrganizationPermissions": dict.fromkeys(
+        (
+            "can_edit_persons_lists",
+            "can_edit_streams",
+            "can_edit_users",
+            "can_view_persons_lists",
+            "can_view_stats",
+            "can_view_streams",
+            "is_member",
+        )
+    ),
     "C:OrganizationPreset": {"preset_id": None},
     "C:Organization": {
-        **dict.fromkeys(("created_at", "id", "is_default", "pickpoint", "stats", "title",
-                         "user_permissions")),
-        "owner": "C:OrganizationOwner", "limits": "C:OrganizationLimits"},
+        **dict.fromkeys(("created_at", "id", "is_default", "pickpoint", "stats", "title", "user_permissions")),
+        "owner": "C:OrganizationOwner",
+        "limits": "C:OrganizationLimits",
+    },
     "C:OrganizationOwner": {"id": None, "name": None},
     "C:OrganizationLimits": {"streams": None, "users": None},
     "A:Preset": {
-        **dict.fromkeys(("deleted_at", "id", "is_adjustable", "is_default", "last_change",
-                         "layout_rules", "stats", "title")),
-        "dvr": "A:StreamDvrSpec", "vision": "A:VisionSpecPresets"},
-    "A:StreamDvrSpec": dict.fromkeys((
-        "disk_usage_limit", "episodes_expiration", "expiration", "redundancy_factor", "storage_limit")),
+        **dict.fromkeys(
+            ("deleted_at", "id", "is_adjustable", "is_default", "last_change", "layout_rules", "stats", "title")
+        ),
+        "dvr": "A:StreamDvrSpec",
+        "vision": "A:VisionSpecPresets",
+    },
+    "A:StreamDvrSpec": dict.fromkeys(
+        ("disk_usage_limit", "episodes_expiration", "expiration", "redundancy_factor", "storage_limit")
+    ),
     "A:VisionSpecPresets": {"alg": None},
-    "A:User": dict.fromkeys((
-        "access_level", "created_at", "disabled", "email", "fullname", "id", "locale",
-        "max_sessions", "name", "note", "organizations", "password", "phone", "readonly")),
-    "A:UserCreate": dict.fromkeys((
-        "access_level", "created_at", "disabled", "email", "fullname", "id", "locale",
-        "max_sessions", "name", "note", "organization_id", "organizations", "password", "phone",
-        "readonly")),
+    "A:User": dict.fromkeys(
+        (
+            "access_level",
+            "created_at",
+            "disabled",
+            "email",
+            "fullname",
+            "id",
+            "locale",
+            "max_sessions",
+            "name",
+            "note",
+            "organizations",
+            "password",
+            "phone",
+            "readonly",
+        )
+    ),
+    "A:UserCreate": dict.fromkeys(
+        (
+            "access_level",
+            "created_at",
+            "disabled",
+            "email",
+            "fullname",
+            "id",
+            "locale",
+            "max_sessions",
+            "name",
+            "note",
+            "organization_id",
+            "organizations",
+            "password",
+            "phone",
+            "readonly",
+        )
+    ),
     "A:StreamConfig": {
-        **dict.fromkeys((
-            "audio", "can_publish", "comment", "coordinates", "created_at", "disabled", "domain",
-            "firmware_update_duration", "folder_id", "inputs", "is_favourite", "labels",
-            "last_change", "last_episode_at", "layout", "layout_rules", "map_coordinates", "name",
-            "notifications_enabled", "onvif", "organization", "organization_id", "path",
-            "postal_address", "preset", "preset_id", "pushes", "static", "stats", "title")),
-        "dvr": "A:StreamDvrSpec", "vision": None},  # union of the admin and client StreamConfig
+        **dict.fromkeys(
+            (
+                "audio",
+                "can_publish",
+                "comment",
+                "coordinates",
+                "created_at",
+                "disabled",
+                "domain",
+                "firmware_update_duration",
+                "folder_id",
+                "inputs",
+                "is_favourite",
+                "labels",
+                "last_change",
+                "last_episode_at",
+                "layout",
+                "layout_rules",
+                "map_coordinates",
+                "name",
+                "notifications_enabled",
+                "onvif",
+                "organization",
+                "organization_id",
+                "path",
+                "postal_address",
+                "preset",
+                "preset_id",
+                "pushes",
+                "static",
+                "stats",
+                "title",
+            )
+        ),
+        "dvr": "A:StreamDvrSpec",
+        "vision": None,
+    },  # union of the admin and client StreamConfig
 }
 #: (method, path template) -> request body model, for the operations served here
 BODIES: dict[tuple[str, str], str] = {
@@ -76,8 +149,9 @@ def check_body(body: Any, model: str, pointer: str = "") -> dict[str, Any]:
     fields = MODELS[model]
     for key, value in body.items():
         if key not in fields:
-            raise ApiError(400, f"{key!r} is not a field of {model.split(':')[1]}", "unknown_field",
-                           pointer=f"{pointer}/{key}")
+            raise ApiError(
+                400, f"{key!r} is not a field of {model.split(':')[1]}", "unknown_field", pointer=f"{pointer}/{key}"
+            )
         nested = fields[key]
         if nested is not None and value is not None:
             check_body(value, nested, f"{pointer}/{key}")

@@ -30,9 +30,18 @@ class Sim:
         login, password = self.config.admin_login, self.config.admin_password
         user = self.store.user_by_name(login)
         if user is None:
-            data = {"email": None, "fullname": "Administrator", "phone": None, "locale": "en",
-                    "note": None, "access_level": "admin", "disabled": False,
-                    "readonly": False, "max_sessions": None, "created_at": now_ms()}
+            data = {
+                "email": None,
+                "fullname": "Administrator",
+                "phone": None,
+                "locale": "en",
+                "note": None,
+                "access_level": "admin",
+                "disabled": False,
+                "readonly": False,
+                "max_sessions": None,
+                "created_at": now_ms(),
+            }
             self.admin_id = self.store.user_insert(login, hash_password(password), data)
         else:
             data = {k: v for k, v in user.items() if k not in ("id", "name", "password_hash")}
@@ -66,8 +75,9 @@ def build(
     from watcher_sim.app import create_app
 
     store = Store(data)
-    config = SimConfig(admin_login=admin_login, admin_password=admin_password,
-                       token_ttl=token_ttl, external_auth_url=external_auth_url)
+    config = SimConfig(
+        admin_login=admin_login, admin_password=admin_password, token_ttl=token_ttl, external_auth_url=external_auth_url
+    )
     sim = Sim(store=store, config=config, auth=Authenticator(store, config))
     sim.ensure_admin()
     if demo:
@@ -85,8 +95,9 @@ class _QuietHandler(WSGIRequestHandler):
 
 def serve(host: str, port: int, sim: Sim, access_log: bool = True) -> None:
     """Serve forever with werkzeug's threaded server (``access_log=False``: no line per request)."""
-    server = make_server(host, port, sim.wsgi, threaded=True,
-                         request_handler=WSGIRequestHandler if access_log else _QuietHandler)
+    server = make_server(
+        host, port, sim.wsgi, threaded=True, request_handler=WSGIRequestHandler if access_log else _QuietHandler
+    )
     print(f"watcher_sim listening on http://{host}:{server.server_port}", flush=True)
     try:
         server.serve_forever()

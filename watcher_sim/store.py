@@ -82,7 +82,8 @@ class Store:
             self._conn.executescript(SCHEMA)
             self._conn.execute(  # stores written before stream_refs existed
                 "INSERT OR IGNORE INTO stream_refs (name, org_id, preset_id) SELECT name,"
-                " json_extract(data, '$.organization_id'), json_extract(data, '$.preset_id') FROM streams")
+                " json_extract(data, '$.organization_id'), json_extract(data, '$.preset_id') FROM streams"
+            )
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
@@ -185,9 +186,7 @@ class Store:
             )
         return int(cur.lastrowid or 0)
 
-    def user_update(
-        self, user_id: int, name: str, data: dict[str, Any], password_hash: str | None = None
-    ) -> None:
+    def user_update(self, user_id: int, name: str, data: dict[str, Any], password_hash: str | None = None) -> None:
         """Update a user; the hash only changes when one is given."""
         with self.tx() as db:
             db.execute(
@@ -195,9 +194,7 @@ class Store:
                 (name, json.dumps(data), user_id),
             )
             if password_hash is not None:
-                db.execute(
-                    "UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id)
-                )
+                db.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
 
     def clear_password(self, user_id: int) -> None:
         """Forget a user's password hash (what Watcher does when the auth backend declines)."""
@@ -228,8 +225,7 @@ class Store:
         body = {k: v for k, v in data.items() if k != "name"}
         with self.tx() as db:
             db.execute(
-                "INSERT INTO streams (name, data) VALUES (?, ?)"
-                " ON CONFLICT (name) DO UPDATE SET data = excluded.data",
+                "INSERT INTO streams (name, data) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET data = excluded.data",
                 (name, json.dumps(body)),
             )
             db.execute(
@@ -243,8 +239,9 @@ class Store:
         with self.tx() as db:
             return int(db.execute(f"SELECT COUNT(*) FROM stream_refs WHERE {col} = ?", (value,)).fetchone()[0])
 
-    def stream_page(self, after: str | None, before: str | None, limit: int,
-                    org_ids: set[int] | None) -> tuple[list[dict[str, Any]], int, bool, bool]:
+    def stream_page(
+        self, after: str | None, before: str | None, limit: int, org_ids: set[int] | None
+    ) -> tuple[list[dict[str, Any]], int, bool, bool]:
         """One keyset page of streams by name (index range scan: cost follows the page).
 
         Returns (streams, estimated count, more after, more before); ``org_ids`` None = all.
@@ -258,15 +255,19 @@ class Store:
         with self.tx() as db:
             total = int(db.execute(f"SELECT COUNT(*) FROM streams WHERE {scope}", params).fetchone()[0])
             if before is not None:
-                rows = db.execute(f"SELECT name, data FROM streams WHERE {scope} AND name < ?"
-                                  " ORDER BY name DESC LIMIT ?", [*params, before, limit + 1]).fetchall()
+                rows = db.execute(
+                    f"SELECT name, data FROM streams WHERE {scope} AND name < ? ORDER BY name DESC LIMIT ?",
+                    [*params, before, limit + 1],
+                ).fetchall()
                 more_before, rows = len(rows) > limit, rows[:limit][::-1]
                 more_after = True
             else:
                 bound = "AND name > ?" if after is not None else ""
                 extra = [after] if after is not None else []
-                rows = db.execute(f"SELECT name, data FROM streams WHERE {scope} {bound}"
-                                  " ORDER BY name LIMIT ?", [*params, *extra, limit + 1]).fetchall()
+                rows = db.execute(
+                    f"SELECT name, data FROM streams WHERE {scope} {bound} ORDER BY name LIMIT ?",
+                    [*params, *extra, limit + 1],
+                ).fetchall()
                 more_after, rows = len(rows) > limit, rows[:limit]
                 more_before = after is not None
         items = [{**json.loads(r["data"]), "name": r["name"]} for r in rows]

@@ -56,9 +56,20 @@ def upsert(store: Store, name: str, body: Any, caller: dict[str, Any], sees_all:
     current = store.stream_get(name)
     if current is None and not NAME_RE.match(name):
         raise bad_value("name", "invalid stream name")
-    data = dict(current or {"title": name, "comment": "", "disabled": False, "static": True,
-                            "organization_id": None, "preset_id": None, "dvr": {},
-                            "vision": None, "created_at": now_ms()})
+    data = dict(
+        current
+        or {
+            "title": name,
+            "comment": "",
+            "disabled": False,
+            "static": True,
+            "organization_id": None,
+            "preset_id": None,
+            "dvr": {},
+            "vision": None,
+            "created_at": now_ms(),
+        }
+    )
     org_id = _ref_id(body, "organization")
     if org_id is not _ABSENT and org_id != data["organization_id"]:
         if current is not None and not sees_all:
@@ -66,24 +77,20 @@ def upsert(store: Store, name: str, body: Any, caller: dict[str, Any], sees_all:
             if owner.get("owner_id") != caller["id"]:
                 raise forbidden("Only the organization owner may move a stream")
         data["organization_id"] = org_id
-    if data["organization_id"] is None or store.doc_get(
-            "organizations", data["organization_id"]) is None:
-        raise ApiError(422, "organization is required and must exist", "organization_not_found",
-                       pointer="/organization/id")
-    if not sees_all and not (orgs.caller_perms(store, data["organization_id"], caller) or {}).get(
-            "can_edit_streams"):
+    if data["organization_id"] is None or store.doc_get("organizations", data["organization_id"]) is None:
+        raise ApiError(
+            422, "organization is required and must exist", "organization_not_found", pointer="/organization/id"
+        )
+    if not sees_all and not (orgs.caller_perms(store, data["organization_id"], caller) or {}).get("can_edit_streams"):
         raise forbidden("Permission can_edit_streams required")
     preset_id = _ref_id(body, "preset")
     if preset_id is not _ABSENT:
         data["preset_id"] = preset_id
     if data["preset_id"] is None:
-        defaults = [p["id"] for p in store.doc_all("presets")
-                    if p.get("is_default") and not p.get("deleted_at")]
+        defaults = [p["id"] for p in store.doc_all("presets") if p.get("is_default") and not p.get("deleted_at")]
         data["preset_id"] = defaults[0] if defaults else None
-    if data["preset_id"] is None or not preset_allowed(store, data["organization_id"],
-                                                       data["preset_id"]):
-        raise ApiError(422, "Preset is not allowed in this organization", "preset_not_allowed",
-                       pointer="/preset/id")
+    if data["preset_id"] is None or not preset_allowed(store, data["organization_id"], data["preset_id"]):
+        raise ApiError(422, "Preset is not allowed in this organization", "preset_not_allowed", pointer="/preset/id")
     for field, kind in (("title", str), ("comment", str), ("disabled", bool), ("static", bool)):
         if field in body:
             if not isinstance(body[field], kind):
@@ -108,11 +115,18 @@ def sim_add(store: Store, body: dict[str, Any]) -> str:
     if store.stream_get(name) is not None:
         raise ApiError(409, "Stream already exists", "already_exists", pointer="/name")
     created = int(body.get("created_at") or now_ms())
-    data = {"title": body.get("title") or name, "comment": body.get("comment", ""),
-            "disabled": bool(body.get("disabled", False)), "static": True,
-            "organization_id": None, "preset_id": None, "dvr": {}, "vision": None,
-            "created_at": created,
-            "last_change": {"created_at": created, "user": body.get("user", "sim")}}
+    data = {
+        "title": body.get("title") or name,
+        "comment": body.get("comment", ""),
+        "disabled": bool(body.get("disabled", False)),
+        "static": True,
+        "organization_id": None,
+        "preset_id": None,
+        "dvr": {},
+        "vision": None,
+        "created_at": created,
+        "last_change": {"created_at": created, "user": body.get("user", "sim")},
+    }
     _sim_refs(store, body, data)
     store.stream_put(name, data)
     return name
@@ -136,8 +150,7 @@ def _sim_refs(store: Store, body: dict[str, Any], data: dict[str, Any]) -> None:
         if ref is _ABSENT:
             continue
         if ref is None or store.doc_get(table, ref) is None:
-            raise ApiError(422, f"{obj} does not exist", f"{obj}_not_found",
-                           pointer=f"/{obj}_id")
+            raise ApiError(422, f"{obj} does not exist", f"{obj}_not_found", pointer=f"/{obj}_id")
         data[f"{obj}_id"] = ref
 
 
@@ -149,8 +162,7 @@ def render_streams(store: Store, streams: list[dict[str, Any]]) -> list[dict[str
     return [_render(s, org_map, preset_map, now) for s in streams]
 
 
-def _render(s: dict[str, Any], org_map: dict[int, Any], preset_map: dict[int, Any],
-            now: int) -> dict[str, Any]:
+def _render(s: dict[str, Any], org_map: dict[int, Any], preset_map: dict[int, Any], now: int) -> dict[str, Any]:
     org = org_map.get(s.get("organization_id") or 0)
     preset = preset_map.get(s.get("preset_id") or 0)
     own_dvr = {k: v for k, v in (s.get("dvr") or {}).items() if v is not None}
@@ -173,8 +185,9 @@ def _render(s: dict[str, Any], org_map: dict[int, Any], preset_map: dict[int, An
         "static": bool(s.get("static", True)),
         "organization": {"id": org["id"], "title": org["title"]} if org else None,
         "organization_id": org["id"] if org else None,
-        "preset": ({"id": preset["id"], "title": preset["title"],
-                    "is_adjustable": preset["is_adjustable"]} if preset else None),
+        "preset": (
+            {"id": preset["id"], "title": preset["title"], "is_adjustable": preset["is_adjustable"]} if preset else None
+        ),
         "preset_id": preset["id"] if preset else None,
         "dvr": dvr,
         "vision": vision,
@@ -185,7 +198,11 @@ def _render(s: dict[str, Any], org_map: dict[int, Any], preset_map: dict[int, An
             "status": "running" if alive else "stopped",
             "bitrate": 1000 if alive else 0,
             "lifetime": age * 1000 if alive else 0,
-            "dvr_info": {"bytes": depth * BYTES_PER_SECOND, "depth": depth,
-                         "duration": depth, "from": now // 1000 - depth},
+            "dvr_info": {
+                "bytes": depth * BYTES_PER_SECOND,
+                "depth": depth,
+                "duration": depth,
+                "from": now // 1000 - depth,
+            },
         },
     }

@@ -96,8 +96,7 @@ class SimHandle:
         method: str | None = None,
     ) -> None:
         """Make the next ``count`` matching API calls fail (error / hang / drop)."""
-        body = {"mode": mode, "count": count, "status": status, "delay": delay,
-                "path": path, "method": method}
+        body = {"mode": mode, "count": count, "status": status, "delay": delay, "path": path, "method": method}
         self.control("POST", "faults", body)
 
     def clear_faults(self) -> None:
@@ -120,8 +119,7 @@ def start_server(tmp_path: str | Path, **opts: Any) -> SimHandle:
     """Start a simulator on a free 127.0.0.1 port; ``opts`` go to ``server.build``."""
     opts.setdefault("data", Path(tmp_path) / "watcher.sqlite")
     sim = build(**opts)
-    server = make_server("127.0.0.1", 0, sim.wsgi, threaded=True,
-                         request_handler=_QuietHandler)
+    server = make_server("127.0.0.1", 0, sim.wsgi, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="watcher-sim", daemon=True)
     thread.start()
     return SimHandle(server, thread, sim)

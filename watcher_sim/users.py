@@ -34,8 +34,10 @@ def _check(body: dict[str, Any]) -> None:
             raise bad_value(field, f"{field} must be a boolean")
     if "password" in body and body["password"] is not None and not isinstance(body["password"], str):
         raise bad_value("password", "password must be a string")
-    if "max_sessions" in body and body["max_sessions"] is not None and (
-        not isinstance(body["max_sessions"], int) or isinstance(body["max_sessions"], bool)
+    if (
+        "max_sessions" in body
+        and body["max_sessions"] is not None
+        and (not isinstance(body["max_sessions"], int) or isinstance(body["max_sessions"], bool))
     ):
         raise bad_value("max_sessions", "max_sessions must be an integer")
 
@@ -48,8 +50,9 @@ def _org_list(store: Store, raw: Any) -> list[tuple[int, dict[str, bool]]]:
     for index, entry in enumerate(raw):
         org_id = entry.get("id") if isinstance(entry, dict) else entry
         if not isinstance(org_id, int) or store.doc_get("organizations", org_id) is None:
-            raise ApiError(422, "Organization does not exist", "organization_not_found",
-                           pointer=f"/organizations/{index}/id")
+            raise ApiError(
+                422, "Organization does not exist", "organization_not_found", pointer=f"/organizations/{index}/id"
+            )
         perms = entry.get("permissions", {}) if isinstance(entry, dict) else {}
         out.append((org_id, orgs.clean_perms(perms or {})))
     return out
@@ -64,11 +67,18 @@ def save_user(store: Store, body: Any, user_id: int | None = None) -> int:
     if not isinstance(name, str) or not name.strip():
         raise bad_value("name", "name (login) is required")
     name = name.strip()
-    data: dict[str, Any] = {
-        k: v for k, v in (current or {}).items() if k not in ("id", "name", "password_hash")
-    } or {"email": None, "fullname": None, "phone": None, "locale": "en", "note": None,
-          "access_level": "generic", "disabled": False, "readonly": False,
-          "max_sessions": None, "created_at": now_ms()}
+    data: dict[str, Any] = {k: v for k, v in (current or {}).items() if k not in ("id", "name", "password_hash")} or {
+        "email": None,
+        "fullname": None,
+        "phone": None,
+        "locale": "en",
+        "note": None,
+        "access_level": "generic",
+        "disabled": False,
+        "readonly": False,
+        "max_sessions": None,
+        "created_at": now_ms(),
+    }
     for field in (*TEXT_FIELDS, "access_level", "disabled", "readonly", "max_sessions"):
         if field in body:
             data[field] = body[field]
@@ -76,8 +86,7 @@ def save_user(store: Store, body: Any, user_id: int | None = None) -> int:
     wanted = _org_list(store, body["organizations"]) if "organizations" in body else None
     other = store.user_by_name(name)
     if other is not None and other["id"] != user_id:
-        raise ApiError(409, f"User with name {name!r} already exists", "already_exists",
-                       pointer="/name")
+        raise ApiError(409, f"User with name {name!r} already exists", "already_exists", pointer="/name")
     hashed = hash_password(password) if password else None
     try:
         with store.tx():
@@ -88,8 +97,7 @@ def save_user(store: Store, body: Any, user_id: int | None = None) -> int:
             if wanted is not None:
                 _sync_orgs(store, user_id, wanted)
     except sqlite3.IntegrityError:
-        raise ApiError(409, f"User with name {name!r} already exists", "already_exists",
-                       pointer="/name") from None
+        raise ApiError(409, f"User with name {name!r} already exists", "already_exists", pointer="/name") from None
     return user_id
 
 
@@ -133,15 +141,16 @@ def render_user(store: Store, user: dict[str, Any]) -> dict[str, Any]:
         if org is None:
             continue
         owner = store.user_get(org["owner_id"]) if org.get("owner_id") else None
-        organizations.append({
-            "id": org_id,
-            "title": org["title"],
-            "owner": {"id": owner["id"], "name": owner["name"]} if owner else None,
-            "permissions": {**perms, "is_member": True},
-        })
+        organizations.append(
+            {
+                "id": org_id,
+                "title": org["title"],
+                "owner": {"id": owner["id"], "name": owner["name"]} if owner else None,
+                "permissions": {**perms, "is_member": True},
+            }
+        )
     out = {"id": user["id"], "name": user["name"]}
-    for field in (*TEXT_FIELDS, "access_level", "disabled", "readonly", "max_sessions",
-                  "created_at"):
+    for field in (*TEXT_FIELDS, "access_level", "disabled", "readonly", "max_sessions", "created_at"):
         out[field] = user.get(field)
     out["organizations"] = organizations
     return out

@@ -1,22 +1,23 @@
 """Password forms."""
+
 from __future__ import annotations
 
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from portal.forms import PortalForm
 from portal.account.service import MIN_PASSWORD
+from portal.forms import PortalForm
 
-_new = [DataRequired(), Length(min=MIN_PASSWORD, max=200,
-                               message=f"Use at least {MIN_PASSWORD} characters.")]
+_new = [DataRequired(), Length(min=MIN_PASSWORD, max=200, message=f"Use at least {MIN_PASSWORD} characters.")]
 
 
 class SetPasswordForm(PortalForm):
     """New password twice (activation and reset)."""
 
     password = PasswordField("New password", validators=_new)
-    confirm = PasswordField("Repeat the new password",
-                            validators=[DataRequired(), EqualTo("password", message="The passwords differ.")])
+    confirm = PasswordField(
+        "Repeat the new password", validators=[DataRequired(), EqualTo("password", message="The passwords differ.")]
+    )
     submit = SubmitField("Set password")
 
 

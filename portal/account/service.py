@@ -3,6 +3,7 @@
 A password set in the portal is hashed here and queued, sealed, for Watcher
 (same login, same password); see :mod:`portal.sync.outbox`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,8 +15,8 @@ from sqlalchemy import select, update
 
 from portal import settings
 from portal.audit import service as audit
-from portal.extensions import db
 from portal.auth.service import find_user
+from portal.extensions import db
 from portal.mail import send_mail
 from portal.mailqueue import composer
 from portal.models import AccountToken, MailItem, User, utcnow
@@ -36,12 +37,16 @@ def _hash(token: str) -> str:
 def issue_link(user: User, purpose: str) -> str:
     """Create a single-use token (older unused ones of the same purpose stop working); returns the URL."""
     now = utcnow()
-    db.session.execute(update(AccountToken).where(
-        AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None))
-        .values(used_at=now).execution_options(synchronize_session=False))
+    db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
     token = secrets.token_urlsafe(32)
-    db.session.add(AccountToken(user_id=user.id, purpose=purpose, token_hash=_hash(token),
-                                expires_at=now + LIFETIMES[purpose]))
+    db.session.add(
+        AccountToken(user_id=user.id, purpose=purpose, token_hash=_hash(token), expires_at=now + LIFETIMES[purpose])
+    )
     endpoint = "account.activate" if purpose == "activate" else "account.reset"
     if has_request_context():
         path = url_for(endpoint, token=token, _external=False)
@@ -55,8 +60,9 @@ def issue_link(user: User, purpose: str) -> str:
 
 def check_link(token: str, purpose: str) -> AccountToken:
     """The live token row for ``token`` or :class:`InvalidLink`."""
-    row = db.session.scalar(select(AccountToken).where(AccountToken.token_hash == _hash(token),
-                                                       AccountToken.purpose == purpose))
+    row = db.session.scalar(
+        select(AccountToken).where(AccountToken.token_hash == _hash(token), AccountToken.purpose == purpose)
+    )
     if row is None or row.used_at is not None or row.expires_at <= utcnow() or not row.user.is_enabled:
         raise InvalidLink("This link is invalid, has expired or was already used.")
     return row
@@ -64,9 +70,12 @@ def check_link(token: str, purpose: str) -> AccountToken:
 
 def void_links(user: User) -> None:
     """Every unused activation or reset link of ``user`` stops working."""
-    db.session.execute(update(AccountToken).where(
-        AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
-        .values(used_at=utcnow()).execution_options(synchronize_session=False))
+    db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def set_password(user: User, password: str, reason: str) -> None:
@@ -93,18 +102,22 @@ def use_link(token: str, purpose: str, password: str) -> User:
 
 def activation_mail(user: User, link: str) -> tuple[str, str]:
     """Subject and body of the activation e-mail."""
-    return ("Activate your video surveillance account",
-            f"Hello {user.display_name},\n\nan account was opened for you. Set your password here "
-            f"(the link works once and expires in 7 days):\n\n{link}\n\nThe same login and password "
-            "work in the billing portal and in Watcher.\n")
+    return (
+        "Activate your video surveillance account",
+        f"Hello {user.display_name},\n\nan account was opened for you. Set your password here "
+        f"(the link works once and expires in 7 days):\n\n{link}\n\nThe same login and password "
+        "work in the billing portal and in Watcher.\n",
+    )
 
 
 def reset_mail(user: User, link: str) -> tuple[str, str]:
     """Subject and body of the password-reset e-mail."""
-    return ("Reset your password",
-            f"Hello {user.display_name},\n\nsomeone asked to reset the password of {user.email}. "
-            f"If it was you, set a new one here (the link works once and expires in 2 hours):\n\n{link}\n\n"
-            "If it was not you, ignore this e-mail: nothing changes.\n")
+    return (
+        "Reset your password",
+        f"Hello {user.display_name},\n\nsomeone asked to reset the password of {user.email}. "
+        f"If it was you, set a new one here (the link works once and expires in 2 hours):\n\n{link}\n\n"
+        "If it was not you, ignore this e-mail: nothing changes.\n",
+    )
 
 
 def send_link(user: User, purpose: str) -> str:

@@ -1,4 +1,5 @@
 """Account pages: activation, forgotten password, reset, and changing one's password."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for

@@ -6,6 +6,7 @@ and the client address with :func:`bind` (see :mod:`portal.unit_of_work`), a
 command-line job binds nothing and is recorded as "system".  This module never
 reads the request or ``current_user`` itself.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -67,9 +68,16 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[d
     return {k: before.get(k) for k in changed if k in before}, {k: after.get(k) for k in changed if k in after}
 
 
-def record(action: str, object_type: str, object_id: int | None, summary: str = "",
-           before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
-           actor: User | None = None, only_changes: bool = True) -> AuditEvent:
+def record(
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    summary: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    actor: User | None = None,
+    only_changes: bool = True,
+) -> AuditEvent:
     """Add an audit event (flushed with the caller's unit of work, never committed here)."""
     origin = _origin.get()
     if actor is None and origin is not None:
@@ -77,7 +85,10 @@ def record(action: str, object_type: str, object_id: int | None, summary: str = 
     if only_changes and before is not None and after is not None:
         before, after = diff(before, after)
     event = AuditEvent(
-        action=action, object_type=object_type, object_id=object_id, summary=summary,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        summary=summary,
         before=_jsonable(before) if before is not None else None,
         after=_jsonable(after) if after is not None else None,
         actor_id=actor.id if actor is not None else None,

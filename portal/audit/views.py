@@ -1,4 +1,5 @@
 """The Audit page: every recorded change, filterable."""
+
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
@@ -45,5 +46,11 @@ def index() -> str:
         query = query.where(AuditEvent.created_at < until + timedelta(days=1))
     page = paginate(query)
     object_types = db.session.scalars(select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type))
-    return render_template("audit/list.html", page=page, filters=filters, object_types=list(object_types),
-                           since=request.args.get("since", ""), until=request.args.get("until", ""))
+    return render_template(
+        "audit/list.html",
+        page=page,
+        filters=filters,
+        object_types=list(object_types),
+        since=request.args.get("since", ""),
+        until=request.args.get("until", ""),
+    )

@@ -1,4 +1,5 @@
 """Login form: shape only; checking the password is the view's job."""
+
 from __future__ import annotations
 
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField

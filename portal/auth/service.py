@@ -1,4 +1,5 @@
 """Authentication rules shared by the login form and Watcher's external-auth endpoint."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -13,6 +13,7 @@ office NAT lock out everybody there.  So:
 The failures are the ``auth.login_failed`` rows of the audit trail, so the
 count is shared by every worker process without another store.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -45,18 +46,29 @@ def wait_seconds(email: str, address: str | None, now: datetime | None = None) -
     """Seconds the pair (``email``, ``address``) must still wait before a login is checked; 0 = go."""
     now = now or utcnow()
     since = now - WINDOW
-    last_success = db.session.scalar(select(func.max(AuditEvent.created_at)).where(
-        AuditEvent.action == "auth.login", AuditEvent.summary == email, AuditEvent.ip == address,
-        AuditEvent.created_at >= since))
+    last_success = db.session.scalar(
+        select(func.max(AuditEvent.created_at)).where(
+            AuditEvent.action == "auth.login",
+            AuditEvent.summary == email,
+            AuditEvent.ip == address,
+            AuditEvent.created_at >= since,
+        )
+    )
     if last_success is not None:
         since = last_success
-    count, last_failure = db.session.execute(select(func.count(), func.max(AuditEvent.created_at)).where(
-        AuditEvent.action == "auth.login_failed", AuditEvent.summary.in_(failure_summaries(email)),
-        AuditEvent.ip == address, AuditEvent.created_at > since)).one()
+    count, last_failure = db.session.execute(
+        select(func.count(), func.max(AuditEvent.created_at)).where(
+            AuditEvent.action == "auth.login_failed",
+            AuditEvent.summary.in_(failure_summaries(email)),
+            AuditEvent.ip == address,
+            AuditEvent.created_at > since,
+        )
+    ).one()
     if not count or last_failure is None:
         return 0
     if last_failure.tzinfo is None:  # SQLite hands back naive UTC from aggregates
         from datetime import timezone
+
         last_failure = last_failure.replace(tzinfo=timezone.utc)
     remaining = (last_failure + delay_for(int(count))) - now
     return max(0, int(remaining.total_seconds() + 0.999))

@@ -1,4 +1,5 @@
 """Sign in and sign out."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -6,8 +7,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from portal.audit import service as audit
-from portal.auth.forms import LoginForm, LogoutForm
 from portal.auth import throttle
+from portal.auth.forms import LoginForm, LogoutForm
 from portal.auth.service import authenticate, normalize_email
 from portal.extensions import limiter
 from portal.models import utcnow
@@ -38,14 +39,14 @@ def login() -> str | Response | tuple[str, int]:
         email = normalize_email(form.email.data or "")
         wait = throttle.wait_seconds(email, request.remote_addr)
         if wait:
-            form.password.errors.append(f"Too many attempts for this account from your address. "
-                                        f"Try again in {wait} seconds.")
+            form.password.errors.append(
+                f"Too many attempts for this account from your address. Try again in {wait} seconds."
+            )
             return render_template("auth/login.html", form=form), 429
         user, outcome = authenticate(email, form.password.data or "")
         if user is None:
             audit.record("auth.login_failed", "user", None, summary=f"{outcome}: {email}")
-            message = ("This account is disabled." if outcome == "disabled"
-                       else "Wrong e-mail or password.")
+            message = "This account is disabled." if outcome == "disabled" else "Wrong e-mail or password."
             form.password.errors.append(message)
         else:
             login_user(user, remember=bool(form.remember.data))

@@ -37,31 +37,96 @@ Rules
 Money input: ``parse_amount("12.50", "EUR") -> 1250``; ``to_minor``,
 ``from_minor``, ``round_minor``.  All errors derive from ``BillingError``.
 """
+
 from __future__ import annotations
 
-from .errors import (AmountTooLarge, BillingError, InvalidAmount, InvalidPeriod, InvalidPriceList,
-                     InvalidScope, InvalidSpan, InvalidTaxRate, MixedCurrency, MoneyError,
-                     NaiveDatetime, NegativeAmount, NoPriceForPeriod, OverlappingSpans,
-                     TooManyDecimals, UnknownCurrency, UnknownTariff, UnknownTimezone)
+from .errors import (
+    AmountTooLarge,
+    BillingError,
+    InvalidAmount,
+    InvalidPeriod,
+    InvalidPriceList,
+    InvalidScope,
+    InvalidSpan,
+    InvalidTaxRate,
+    MixedCurrency,
+    MoneyError,
+    NaiveDatetime,
+    NegativeAmount,
+    NoPriceForPeriod,
+    OverlappingSpans,
+    TooManyDecimals,
+    UnknownCurrency,
+    UnknownTariff,
+    UnknownTimezone,
+)
 from .invoicing import build_invoice, tax_minor
-from .money import (ROUNDING, exponent, format_plain, from_minor, parse_amount, round_minor,
-                    to_minor)
-from .periods import (Period, last_month, month_bounds, month_period, month_seconds,
-                      split_by_month, this_month)
+from .money import ROUNDING, exponent, format_plain, from_minor, parse_amount, round_minor, to_minor
+from .periods import Period, last_month, month_bounds, month_period, month_seconds, split_by_month, this_month
 from .pricing import price_in_force
 from .rating import rate_period, rate_rollup
 from .scope import invoice_scope, payer_id
-from .types import (BillingOrg, Charge, InvoiceDraft, InvoiceLine, PriceVersion, ProrationMode,
-                    Statement, TariffInfo, TrialShare, UsageSpan)
+from .types import (
+    BillingOrg,
+    Charge,
+    InvoiceDraft,
+    InvoiceLine,
+    PriceVersion,
+    ProrationMode,
+    Statement,
+    TariffInfo,
+    TrialShare,
+    UsageSpan,
+)
 
 __all__ = [
-    "AmountTooLarge", "BillingError", "BillingOrg", "Charge", "InvalidAmount", "InvalidPeriod",
-    "InvalidPriceList", "InvalidScope", "InvalidSpan", "InvalidTaxRate", "InvoiceDraft",
-    "InvoiceLine", "MixedCurrency", "MoneyError", "NaiveDatetime", "NegativeAmount",
-    "NoPriceForPeriod", "OverlappingSpans", "Period", "PriceVersion", "ProrationMode", "ROUNDING",
-    "Statement", "TariffInfo", "TooManyDecimals", "TrialShare", "UnknownCurrency",
-    "UnknownTariff", "UnknownTimezone", "UsageSpan", "build_invoice", "exponent",
-    "format_plain", "from_minor", "invoice_scope", "last_month", "month_bounds", "month_period",
-    "month_seconds", "parse_amount", "payer_id", "price_in_force", "rate_period", "rate_rollup", "round_minor",
-    "split_by_month", "tax_minor", "this_month", "to_minor",
+    "AmountTooLarge",
+    "BillingError",
+    "BillingOrg",
+    "Charge",
+    "InvalidAmount",
+    "InvalidPeriod",
+    "InvalidPriceList",
+    "InvalidScope",
+    "InvalidSpan",
+    "InvalidTaxRate",
+    "InvoiceDraft",
+    "InvoiceLine",
+    "MixedCurrency",
+    "MoneyError",
+    "NaiveDatetime",
+    "NegativeAmount",
+    "NoPriceForPeriod",
+    "OverlappingSpans",
+    "Period",
+    "PriceVersion",
+    "ProrationMode",
+    "ROUNDING",
+    "Statement",
+    "TariffInfo",
+    "TooManyDecimals",
+    "TrialShare",
+    "UnknownCurrency",
+    "UnknownTariff",
+    "UnknownTimezone",
+    "UsageSpan",
+    "build_invoice",
+    "exponent",
+    "format_plain",
+    "from_minor",
+    "invoice_scope",
+    "last_month",
+    "month_bounds",
+    "month_period",
+    "month_seconds",
+    "parse_amount",
+    "payer_id",
+    "price_in_force",
+    "rate_period",
+    "rate_rollup",
+    "round_minor",
+    "split_by_month",
+    "tax_minor",
+    "this_month",
+    "to_minor",
 ]

@@ -4,6 +4,7 @@ Every error derives from :class:`BillingError`; input errors also derive from
 ``ValueError`` so generic handlers keep working.  Views map them onto form
 fields or flashes; the engine never returns ``(value, error)`` pairs.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -14,6 +15,7 @@ class BillingError(Exception):
 
 
 # --- money -----------------------------------------------------------------
+
 
 class MoneyError(BillingError, ValueError):
     """An amount of money could not be accepted."""
@@ -76,6 +78,7 @@ class InvalidTaxRate(BillingError, ValueError):
 
 # --- time ------------------------------------------------------------------
 
+
 class InvalidPeriod(BillingError, ValueError):
     """A billing period whose end is before its start (or not made of dates)."""
 
@@ -93,6 +96,7 @@ class NaiveDatetime(BillingError, ValueError):
 
 
 # --- ledger and price list -------------------------------------------------
+
 
 class InvalidSpan(BillingError, ValueError):
     """A usage interval that cannot be rated (naive times, ends before it starts)."""

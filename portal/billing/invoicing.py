@@ -6,6 +6,7 @@ its ``amount_minor`` that sum rounded once (``money.ROUNDING``, half-up).  The
 subtotal is the sum of the rounded lines; tax is ``subtotal x tax_bp / 10000``
 rounded once; the total is subtotal + tax.  So every invoice adds up on paper.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -51,14 +52,22 @@ def build_lines(charges: Iterable[Charge]) -> tuple[InvoiceLine, ...]:
         total.list_exact += charge.list_exact_minor
     lines = [
         InvoiceLine(
-            organization_id=key[0], tariff_id=key[1], tariff_name=total.first.tariff_name,
-            price_from=key[2], list_price_minor=total.first.list_price_minor, is_trial=key[3],
-            cameras=len(total.cameras), microseconds=total.microseconds, days=total.days,
-            exact_minor=total.exact, list_exact_minor=total.list_exact,
-            amount_minor=round_minor(total.exact))
-        for key, total in sums.items()]
-    lines.sort(key=lambda ln: (ln.organization_id, ln.tariff_name, ln.tariff_id, ln.price_from,
-                               not ln.is_trial))
+            organization_id=key[0],
+            tariff_id=key[1],
+            tariff_name=total.first.tariff_name,
+            price_from=key[2],
+            list_price_minor=total.first.list_price_minor,
+            is_trial=key[3],
+            cameras=len(total.cameras),
+            microseconds=total.microseconds,
+            days=total.days,
+            exact_minor=total.exact,
+            list_exact_minor=total.list_exact,
+            amount_minor=round_minor(total.exact),
+        )
+        for key, total in sums.items()
+    ]
+    lines.sort(key=lambda ln: (ln.organization_id, ln.tariff_name, ln.tariff_id, ln.price_from, not ln.is_trial))
     return tuple(lines)
 
 
@@ -70,8 +79,9 @@ def trial_share(charges: Iterable[Charge]) -> TrialShare:
             microseconds += charge.microseconds
             days += charge.days
             value += charge.list_exact_minor
-    return TrialShare(microseconds=microseconds, days=days, list_exact_minor=value,
-                      list_amount_minor=round_minor(value))
+    return TrialShare(
+        microseconds=microseconds, days=days, list_exact_minor=value, list_amount_minor=round_minor(value)
+    )
 
 
 def tax_minor(subtotal_minor: int, tax_bp: int) -> int:
@@ -90,7 +100,14 @@ def build_invoice(statement: Statement, tax_bp: int = 0) -> InvoiceDraft:
     subtotal = sum(line.amount_minor for line in statement.lines)
     tax = tax_minor(subtotal, tax_bp)
     return InvoiceDraft(
-        bill_to_id=statement.bill_to_id, organization_ids=statement.organization_ids,
-        period=statement.period, currency=statement.currency, lines=statement.lines,
-        annex=statement.charges, subtotal_minor=subtotal, tax_bp=tax_bp, tax_minor=tax,
-        total_minor=subtotal + tax)
+        bill_to_id=statement.bill_to_id,
+        organization_ids=statement.organization_ids,
+        period=statement.period,
+        currency=statement.currency,
+        lines=statement.lines,
+        annex=statement.charges,
+        subtotal_minor=subtotal,
+        tax_bp=tax_bp,
+        tax_minor=tax,
+        total_minor=subtotal + tax,
+    )

@@ -9,14 +9,14 @@ non-terminating decimals, and a truncated quotient could flip a half-up tie).
 exact value to whole minor units goes through :func:`round_minor`, which applies
 that constant; the engine calls it once per invoice line (and once for tax).
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from typing import Final
 
-from .errors import (AmountTooLarge, InvalidAmount, NegativeAmount, TooManyDecimals,
-                     UnknownCurrency)
+from .errors import AmountTooLarge, InvalidAmount, NegativeAmount, TooManyDecimals, UnknownCurrency
 
 #: The one rounding rule: ties go away from zero (0.5 -> 1, 2.5 -> 3).
 ROUNDING: Final = ROUND_HALF_UP
@@ -24,14 +24,15 @@ ROUNDING: Final = ROUND_HALF_UP
 #: Largest amount in minor units (fits a signed 64-bit database column).
 MAX_MINOR: Final = 2**63 - 1
 
-_ZERO_DECIMALS = ("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF")
+_ZERO_DECIMALS = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
 _THREE_DECIMALS = "BHD IQD JOD KWD LYD OMR TND"
 _TWO_DECIMALS = (
     "AED ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BRL BSD BWP BYN BZD "
     "CAD CHF CNY COP CRC CZK DKK DOP DZD EGP ETB EUR FJD GBP GEL GHS GTQ HKD HNL HUF IDR "
     "ILS INR JMD KES KGS KHR KZT LAK LBP LKR MAD MDL MKD MNT MUR MXN MYR NAD NGN NOK NPR NZD "
     "PAB PEN PHP PKR PLN QAR RON RSD RUB SAR SEK SGD THB TJS TMT TRY TTD TWD TZS UAH USD UYU "
-    "UZS VES XCD ZAR ZMW")
+    "UZS VES XCD ZAR ZMW"
+)
 
 #: Minor-unit exponent per ISO 4217 code (EUR 2 -> cents, JPY 0, KWD 3).
 EXPONENTS: Final[dict[str, int]] = {

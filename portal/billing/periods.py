@@ -9,6 +9,7 @@ datetimes that share a ``ZoneInfo`` would measure wall-clock time and miss a
 DST hour.  A local midnight that does not exist (a DST gap at 00:00) resolves
 to the first instant of that day; an ambiguous one to its first occurrence.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -75,8 +76,7 @@ def next_month(year: int, month: int) -> tuple[int, int]:
 def month_bounds(year: int, month: int, tz: str) -> tuple[datetime, datetime]:
     """UTC instants ``[first day 00:00 local, first day of next month 00:00 local)``."""
     following = next_month(year, month)
-    return (local_midnight(date(year, month, 1), tz),
-            local_midnight(date(following[0], following[1], 1), tz))
+    return (local_midnight(date(year, month, 1), tz), local_midnight(date(following[0], following[1], 1), tz))
 
 
 @lru_cache(maxsize=4096)
@@ -131,8 +131,7 @@ class Period:
             if not isinstance(value, date) or isinstance(value, datetime):
                 raise InvalidPeriod(f"a period is made of dates, got {value!r}")
         if self.end < self.start:
-            raise InvalidPeriod(
-                f"period ends ({self.end.isoformat()}) before it starts ({self.start.isoformat()})")
+            raise InvalidPeriod(f"period ends ({self.end.isoformat()}) before it starts ({self.start.isoformat()})")
         if self.start.year < MIN_YEAR or self.end.year > MAX_YEAR:
             raise InvalidPeriod(f"periods must lie between {MIN_YEAR} and {MAX_YEAR}")
 

@@ -1,4 +1,5 @@
 """Effective-dated price lists: which price version applies on a local date."""
+
 from __future__ import annotations
 
 from collections import defaultdict

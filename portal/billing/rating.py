@@ -13,6 +13,7 @@ share is exact (``Fraction``):
 Consecutive pieces of one span on one line become one :class:`Charge`.  Work is
 O(spans x (months + price changes + trial edges)) after one sort by camera.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -22,20 +23,34 @@ from fractions import Fraction
 
 from .errors import InvalidScope, MixedCurrency, OverlappingSpans, UnknownTariff
 from .invoicing import build_lines, trial_share
-from .periods import (ONE_DAY, Period, as_utc, days_in_month, elapsed_us, last_instant_day,
-                      local_date, local_midnight, month_bounds, month_us)
+from .periods import (
+    ONE_DAY,
+    Period,
+    as_utc,
+    days_in_month,
+    elapsed_us,
+    last_instant_day,
+    local_date,
+    local_midnight,
+    month_bounds,
+    month_us,
+)
 from .pricing import PriceBook
 from .scope import invoice_scope
-from .types import (BillingOrg, Charge, PriceVersion, ProrationMode, Statement, TariffInfo,
-                    UsageSpan)
+from .types import BillingOrg, Charge, PriceVersion, ProrationMode, Statement, TariffInfo, UsageSpan
 
 _ZERO = Fraction(0)
 
 
-def rate_period(orgs: Sequence[BillingOrg], spans: Iterable[UsageSpan],
-                prices: Iterable[PriceVersion], tariffs: Iterable[TariffInfo],
-                period: Period, now: datetime,
-                mode: ProrationMode = ProrationMode.SECOND) -> Statement:
+def rate_period(
+    orgs: Sequence[BillingOrg],
+    spans: Iterable[UsageSpan],
+    prices: Iterable[PriceVersion],
+    tariffs: Iterable[TariffInfo],
+    period: Period,
+    now: datetime,
+    mode: ProrationMode = ProrationMode.SECOND,
+) -> Statement:
     """Rate the usage of ``orgs`` over ``period`` as seen at ``now``.
 
     ``orgs[0]`` is the paying organization; the others (subsidiaries billed to
@@ -49,8 +64,7 @@ def rate_period(orgs: Sequence[BillingOrg], spans: Iterable[UsageSpan],
     """
     scope = _check_scope(orgs)
     now_utc = as_utc(now, "now")
-    rater = _Rater(scope, PriceBook(prices), {t.id: t.name for t in tariffs}, period,
-                   now_utc, mode, orgs[0].currency)
+    rater = _Rater(scope, PriceBook(prices), {t.id: t.name for t in tariffs}, period, now_utc, mode, orgs[0].currency)
     ledger, skipped = _ledger(spans, scope)
     charges: list[Charge] = []
     for span, start, end in ledger:
@@ -58,15 +72,30 @@ def rate_period(orgs: Sequence[BillingOrg], spans: Iterable[UsageSpan],
     charges.sort(key=lambda c: (c.organization_id, c.camera_name, c.camera_id, c.started_at))
     lines = build_lines(charges)
     return Statement(
-        bill_to_id=orgs[0].id, organization_ids=tuple(scope), period=period, now=now_utc,
-        mode=mode, currency=orgs[0].currency, charges=tuple(charges), lines=lines,
-        total_minor=sum(line.amount_minor for line in lines), trial=trial_share(charges),
-        skipped_spans=skipped)
+        bill_to_id=orgs[0].id,
+        organization_ids=tuple(scope),
+        period=period,
+        now=now_utc,
+        mode=mode,
+        currency=orgs[0].currency,
+        charges=tuple(charges),
+        lines=lines,
+        total_minor=sum(line.amount_minor for line in lines),
+        trial=trial_share(charges),
+        skipped_spans=skipped,
+    )
 
 
-def rate_rollup(parent: BillingOrg, orgs: Iterable[BillingOrg], spans: Iterable[UsageSpan],
-                prices: Iterable[PriceVersion], tariffs: Iterable[TariffInfo], period: Period,
-                now: datetime, mode: ProrationMode = ProrationMode.SECOND) -> Statement:
+def rate_rollup(
+    parent: BillingOrg,
+    orgs: Iterable[BillingOrg],
+    spans: Iterable[UsageSpan],
+    prices: Iterable[PriceVersion],
+    tariffs: Iterable[TariffInfo],
+    period: Period,
+    now: datetime,
+    mode: ProrationMode = ProrationMode.SECOND,
+) -> Statement:
     """Rate a parent's consolidated invoice: ``rate_period(invoice_scope(parent, orgs), ...)``."""
     return rate_period(invoice_scope(parent, orgs), spans, prices, tariffs, period, now, mode)
 
@@ -98,8 +127,7 @@ def _ledger(spans: Iterable[UsageSpan], scope: dict[int, BillingOrg]) -> tuple[l
         ledger.append((span, as_utc(span.started_at, "started_at"), end))
     ledger.sort(key=lambda entry: (entry[0].camera_id, entry[1]))
     for previous, current in zip(ledger, ledger[1:], strict=False):
-        if previous[0].camera_id == current[0].camera_id and (
-                previous[2] is None or previous[2] > current[1]):
+        if previous[0].camera_id == current[0].camera_id and (previous[2] is None or previous[2] > current[1]):
             raise OverlappingSpans(current[0].camera_id)
     return ledger, skipped
 
@@ -120,8 +148,16 @@ class _Run:
 class _Rater:
     """Rates spans for one scope, period, ``now`` and mode (caches per organization)."""
 
-    def __init__(self, scope: dict[int, BillingOrg], book: PriceBook, names: dict[int, str],
-                 period: Period, now: datetime, mode: ProrationMode, currency: str) -> None:
+    def __init__(
+        self,
+        scope: dict[int, BillingOrg],
+        book: PriceBook,
+        names: dict[int, str],
+        period: Period,
+        now: datetime,
+        mode: ProrationMode,
+        currency: str,
+    ) -> None:
         self.scope, self.book, self.names = scope, book, names
         self.now, self.mode, self.currency = now, mode, currency
         self.bounds = {oid: period.bounds(org.timezone) for oid, org in scope.items()}
@@ -154,8 +190,9 @@ class _Rater:
             cursor = cut
         return [_charge(span, name, run) for run in runs]
 
-    def _next_cut(self, tariff_id: int, org: BillingOrg, cursor: datetime,
-                  upper: datetime) -> tuple[datetime, PriceVersion, bool, date]:
+    def _next_cut(
+        self, tariff_id: int, org: BillingOrg, cursor: datetime, upper: datetime
+    ) -> tuple[datetime, PriceVersion, bool, date]:
         """End of the piece starting at ``cursor``, with its version and trial status."""
         day = local_date(cursor, org.timezone)
         version, next_date = self.book.version_at(tariff_id, day)
@@ -175,8 +212,16 @@ class _Rater:
                 cut = min(cut, trial_end)
         return cut, version, in_trial, day
 
-    def _share(self, span: UsageSpan, org: BillingOrg, version: PriceVersion, in_trial: bool,
-               lower: datetime, upper: datetime, day: date) -> tuple[Fraction, Fraction]:
+    def _share(
+        self,
+        span: UsageSpan,
+        org: BillingOrg,
+        version: PriceVersion,
+        in_trial: bool,
+        lower: datetime,
+        upper: datetime,
+        day: date,
+    ) -> tuple[Fraction, Fraction]:
         """Share of the monthly price and camera-days of one piece within one month."""
         month_days = days_in_month(day.year, day.month)
         if self.mode is ProrationMode.SECOND:
@@ -200,9 +245,19 @@ def _trial_bounds(org: BillingOrg) -> tuple[datetime | None, datetime] | None:
 
 def _charge(span: UsageSpan, tariff_name: str, run: _Run) -> Charge:
     return Charge(
-        camera_id=span.camera_id, camera_name=span.camera_name, camera_title=span.camera_title,
-        organization_id=span.organization_id, tariff_id=span.tariff_id, tariff_name=tariff_name,
-        price_from=run.version.effective_from, list_price_minor=run.version.amount_minor,
-        is_trial=run.is_trial, started_at=run.start, ended_at=run.end,
-        microseconds=run.microseconds, days=run.days,
-        exact_minor=_ZERO if run.is_trial else run.list_exact, list_exact_minor=run.list_exact)
+        camera_id=span.camera_id,
+        camera_name=span.camera_name,
+        camera_title=span.camera_title,
+        organization_id=span.organization_id,
+        tariff_id=span.tariff_id,
+        tariff_name=tariff_name,
+        price_from=run.version.effective_from,
+        list_price_minor=run.version.amount_minor,
+        is_trial=run.is_trial,
+        started_at=run.start,
+        ended_at=run.end,
+        microseconds=run.microseconds,
+        days=run.days,
+        exact_minor=_ZERO if run.is_trial else run.list_exact,
+        list_exact_minor=run.list_exact,
+    )

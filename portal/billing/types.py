@@ -9,6 +9,7 @@ Exact quantities are ``Fraction`` fields (``exact_minor``, ``days``); the
 ``Decimal`` properties next to them are display views and never feed a total.
 Instants in outputs are UTC; the shell localizes them for people.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ class ProrationMode(Enum):
     """How used time turns into a share of the monthly price."""
 
     SECOND = "second"  #: used seconds / real seconds of the local month (default)
-    DAY = "day"        #: started local days / days of the month
+    DAY = "day"  #: started local days / days of the month
 
 
 def _aware(value: datetime | None) -> bool:
@@ -49,8 +50,7 @@ class UsageSpan:
     ended_at: datetime | None = None
 
     def __post_init__(self) -> None:
-        if not _aware(self.started_at) or (self.ended_at is not None
-                                           and not _aware(self.ended_at)):
+        if not _aware(self.started_at) or (self.ended_at is not None and not _aware(self.ended_at)):
             raise InvalidSpan(f"camera {self.camera_id}: usage times must be timezone-aware")
         if self.ended_at is not None and self.ended_at < self.started_at:
             raise InvalidSpan(f"camera {self.camera_id}: interval ends before it starts")
@@ -68,8 +68,10 @@ class PriceVersion:
     def __post_init__(self) -> None:
         exponent(self.currency)
         if not isinstance(self.amount_minor, int) or self.amount_minor < 0:
-            raise InvalidPriceList(f"tariff {self.tariff_id}: price must be a non-negative "
-                                   f"integer of minor units, got {self.amount_minor!r}")
+            raise InvalidPriceList(
+                f"tariff {self.tariff_id}: price must be a non-negative "
+                f"integer of minor units, got {self.amount_minor!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -101,8 +103,7 @@ class BillingOrg:
     def __post_init__(self) -> None:
         zone(self.timezone)
         exponent(self.currency)
-        if (self.trial_start is not None and self.trial_end is not None
-                and self.trial_end < self.trial_start):
+        if self.trial_start is not None and self.trial_end is not None and self.trial_end < self.trial_start:
             raise InvalidPeriod(f"organization {self.id}: trial ends before it starts")
 
 

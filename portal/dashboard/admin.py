@@ -5,6 +5,7 @@ invoices (a test counts them).  Per-organization rules that depend on the organi
 timezone (trial today, price in force today) are applied in Python over rows loaded in
 one query each.  Money stays in integer minor units.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -13,10 +14,10 @@ from datetime import date, datetime
 
 from sqlalchemy import case, func, select
 
-from portal.extensions import db
-from portal.models import Invoice, InvoiceStatus, Organization
 from portal.billing_read import load_tariff_prices
 from portal.dashboard.figures import MoneyAmount, cost_lines, current_camera_counts, in_trial, local_today
+from portal.extensions import db
+from portal.models import Invoice, InvoiceStatus, Organization
 
 #: How many overdue invoices the overview lists (the totals count them all).
 OVERDUE_LISTED = 20
@@ -74,8 +75,9 @@ class AdminOverview:
 def admin_overview(now: datetime, operator_tz: str) -> AdminOverview:
     """Compute the admin dashboard at ``now``; portal-wide dates are in ``operator_tz``."""
     today = local_today(now, operator_tz)
-    orgs = db.session.execute(select(Organization.id, Organization.timezone, Organization.trial_start,
-                                     Organization.trial_end)).all()
+    orgs = db.session.execute(
+        select(Organization.id, Organization.timezone, Organization.trial_start, Organization.trial_end)
+    ).all()
     org_day = {org_id: local_today(now, tz) for org_id, tz, _, _ in orgs}
     trial_ids = {org_id for org_id, _, start, end in orgs if in_trial(org_day[org_id], start, end)}
 
@@ -95,16 +97,25 @@ def admin_overview(now: datetime, operator_tz: str) -> AdminOverview:
             unpriced += count.cameras
         else:
             revenue[line.currency] += line.monthly_minor
-    by_tariff = sorted((TariffCount(tid, tariffs[tid].name if tid in tariffs else f"#{tid}", n)
-                        for tid, n in per_tariff.items()), key=lambda t: (t.name, t.tariff_id))
+    by_tariff = sorted(
+        (TariffCount(tid, tariffs[tid].name if tid in tariffs else f"#{tid}", n) for tid, n in per_tariff.items()),
+        key=lambda t: (t.name, t.tariff_id),
+    )
     unpaid, overdue = _unpaid(today)
     return AdminOverview(
-        today=today, organizations=len(orgs), organizations_in_trial=len(trial_ids),
-        cameras_by_tariff=by_tariff, cameras_total=sum(per_tariff.values()),
+        today=today,
+        organizations=len(orgs),
+        organizations_in_trial=len(trial_ids),
+        cameras_by_tariff=by_tariff,
+        cameras_total=sum(per_tariff.values()),
         revenue=[MoneyAmount(c, a) for c, a in sorted(revenue.items())],
-        trial_cameras=trial_cameras, unpriced_cameras=unpriced,
-        issued_this_month=_issued_in_month(today), unpaid=unpaid, overdue=overdue,
-        overdue_invoices=_overdue_invoices(today))
+        trial_cameras=trial_cameras,
+        unpriced_cameras=unpriced,
+        issued_this_month=_issued_in_month(today),
+        unpaid=unpaid,
+        overdue=overdue,
+        overdue_invoices=_overdue_invoices(today),
+    )
 
 
 def _issued_in_month(today: date) -> list[InvoiceTotal]:
@@ -113,9 +124,14 @@ def _issued_in_month(today: date) -> list[InvoiceTotal]:
     nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
     rows = db.session.execute(
         select(Invoice.currency, func.count(), func.coalesce(func.sum(Invoice.total_minor), 0))
-        .where(Invoice.status.in_((InvoiceStatus.ISSUED, InvoiceStatus.PAID)),
-               Invoice.issue_date >= first, Invoice.issue_date < nxt)
-        .group_by(Invoice.currency).order_by(Invoice.currency))
+        .where(
+            Invoice.status.in_((InvoiceStatus.ISSUED, InvoiceStatus.PAID)),
+            Invoice.issue_date >= first,
+            Invoice.issue_date < nxt,
+        )
+        .group_by(Invoice.currency)
+        .order_by(Invoice.currency)
+    )
     return [InvoiceTotal(currency, int(n), int(total)) for currency, n, total in rows]
 
 
@@ -124,23 +140,36 @@ def _unpaid(today: date) -> tuple[list[InvoiceTotal], list[InvoiceTotal]]:
     late = case((Invoice.due_date < today, 1), else_=0)
     rows = db.session.execute(
         select(Invoice.currency, late, func.count(), func.coalesce(func.sum(Invoice.total_minor), 0))
-        .where(Invoice.status == InvoiceStatus.ISSUED).group_by(Invoice.currency, late))
+        .where(Invoice.status == InvoiceStatus.ISSUED)
+        .group_by(Invoice.currency, late)
+    )
     unpaid: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     overdue: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for currency, is_late, n, total in rows:
-        for bucket in ((unpaid, overdue) if is_late else (unpaid,)):
+        for bucket in (unpaid, overdue) if is_late else (unpaid,):
             bucket[currency][0] += int(n)
             bucket[currency][1] += int(total)
-    return ([InvoiceTotal(c, n, t) for c, (n, t) in sorted(unpaid.items())],
-            [InvoiceTotal(c, n, t) for c, (n, t) in sorted(overdue.items())])
+    return (
+        [InvoiceTotal(c, n, t) for c, (n, t) in sorted(unpaid.items())],
+        [InvoiceTotal(c, n, t) for c, (n, t) in sorted(overdue.items())],
+    )
 
 
 def _overdue_invoices(today: date) -> list[OverdueInvoice]:
     """The oldest overdue invoices, at most ``OVERDUE_LISTED``, with their organization's title."""
     rows = db.session.execute(
-        select(Invoice.id, Invoice.number, Invoice.organization_id, Organization.title, Invoice.due_date,
-               Invoice.total_minor, Invoice.currency)
+        select(
+            Invoice.id,
+            Invoice.number,
+            Invoice.organization_id,
+            Organization.title,
+            Invoice.due_date,
+            Invoice.total_minor,
+            Invoice.currency,
+        )
         .join(Organization, Organization.id == Invoice.organization_id)
         .where(Invoice.status == InvoiceStatus.ISSUED, Invoice.due_date < today)
-        .order_by(Invoice.due_date, Invoice.id).limit(OVERDUE_LISTED))
+        .order_by(Invoice.due_date, Invoice.id)
+        .limit(OVERDUE_LISTED)
+    )
     return [OverdueInvoice(*row) for row in rows]

@@ -5,6 +5,7 @@ count (a window ``count(*) OVER ()``), so the page cost is fixed whatever the da
 Items carry the endpoint they should link to; the template links only when that
 endpoint is installed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -49,15 +50,22 @@ class AttentionGroup:
 
 def attention_list() -> list[AttentionGroup]:
     """Every non-empty attention group, in a fixed order (six queries in all)."""
-    groups = [_tariff_not_allowed(), _unmapped_presets(), _unmanaged_organizations(), _failed_outbox(),
-              _failed_pull(), _without_owner()]
+    groups = [
+        _tariff_not_allowed(),
+        _unmapped_presets(),
+        _unmanaged_organizations(),
+        _failed_outbox(),
+        _failed_pull(),
+        _without_owner(),
+    ]
     return [group for group in groups if group.total]
 
 
 def _present_cameras() -> Select[Any]:
     """Cameras Watcher still reports, with the whole-result count."""
-    return (select(Camera.id, Camera.name, Camera.title, func.count().over().label("total"))
-            .where(Camera.missing_since.is_(None)))
+    return select(Camera.id, Camera.name, Camera.title, func.count().over().label("total")).where(
+        Camera.missing_since.is_(None)
+    )
 
 
 def _camera_label(name: str, title: str) -> str:
@@ -65,63 +73,120 @@ def _camera_label(name: str, title: str) -> str:
 
 
 def _tariff_not_allowed() -> AttentionGroup:
-    allowed = exists().where(organization_tariffs.c.organization_id == Camera.organization_id,
-                             organization_tariffs.c.tariff_id == Camera.tariff_id)
+    allowed = exists().where(
+        organization_tariffs.c.organization_id == Camera.organization_id,
+        organization_tariffs.c.tariff_id == Camera.tariff_id,
+    )
     rows = db.session.execute(
-        _present_cameras().add_columns(Organization.id, Organization.title, Tariff.name)
+        _present_cameras()
+        .add_columns(Organization.id, Organization.title, Tariff.name)
         .join(Organization, Organization.id == Camera.organization_id)
         .join(Tariff, Tariff.id == Camera.tariff_id)
-        .where(~allowed).order_by(Organization.title, Camera.name).limit(LISTED)).all()
-    items = [AttentionItem(_camera_label(name, title), f"{org_title}: tariff {tariff} is not allowed",
-                           "organizations.edit", {"organization_id": org_id})
-             for _, name, title, _, org_id, org_title, tariff in rows]
-    return AttentionGroup("tariff_not_allowed", "Cameras on a tariff their organization is not allowed",
-                          rows[0].total if rows else 0, items)
+        .where(~allowed)
+        .order_by(Organization.title, Camera.name)
+        .limit(LISTED)
+    ).all()
+    items = [
+        AttentionItem(
+            _camera_label(name, title),
+            f"{org_title}: tariff {tariff} is not allowed",
+            "organizations.edit",
+            {"organization_id": org_id},
+        )
+        for _, name, title, _, org_id, org_title, tariff in rows
+    ]
+    return AttentionGroup(
+        "tariff_not_allowed",
+        "Cameras on a tariff their organization is not allowed",
+        rows[0].total if rows else 0,
+        items,
+    )
 
 
 def _unmapped_presets() -> AttentionGroup:
     rows = db.session.execute(
-        _present_cameras().add_columns(Camera.watcher_preset_id, Organization.id, Organization.title)
+        _present_cameras()
+        .add_columns(Camera.watcher_preset_id, Organization.id, Organization.title)
         .join(Organization, Organization.id == Camera.organization_id)
         .where(Camera.watcher_preset_id.is_not(None), Camera.tariff_id.is_(None))
-        .order_by(Organization.title, Camera.name).limit(LISTED)).all()
-    items = [AttentionItem(_camera_label(name, title), f"{org_title}: Watcher preset #{preset} maps to no tariff",
-                           "tariffs.index")
-             for _, name, title, _, preset, _org_id, org_title in rows]
-    return AttentionGroup("unmapped_preset", "Cameras whose Watcher preset maps to no tariff",
-                          rows[0].total if rows else 0, items)
+        .order_by(Organization.title, Camera.name)
+        .limit(LISTED)
+    ).all()
+    items = [
+        AttentionItem(
+            _camera_label(name, title), f"{org_title}: Watcher preset #{preset} maps to no tariff", "tariffs.index"
+        )
+        for _, name, title, _, preset, _org_id, org_title in rows
+    ]
+    return AttentionGroup(
+        "unmapped_preset", "Cameras whose Watcher preset maps to no tariff", rows[0].total if rows else 0, items
+    )
 
 
 def _unmanaged_organizations() -> AttentionGroup:
     rows = db.session.execute(
-        _present_cameras().add_columns(Camera.watcher_organization_id)
-        .where(Camera.organization_id.is_(None)).order_by(Camera.name).limit(LISTED)).all()
-    items = [AttentionItem(_camera_label(name, title),
-                           f"in Watcher organization #{worg}, which the portal does not manage"
-                           if worg is not None else "in no organization the portal manages",
-                           "sync.reconcile")
-             for _, name, title, _, worg in rows]
-    return AttentionGroup("unmanaged_organization", "Cameras in Watcher organizations the portal does not manage",
-                          rows[0].total if rows else 0, items)
+        _present_cameras()
+        .add_columns(Camera.watcher_organization_id)
+        .where(Camera.organization_id.is_(None))
+        .order_by(Camera.name)
+        .limit(LISTED)
+    ).all()
+    items = [
+        AttentionItem(
+            _camera_label(name, title),
+            f"in Watcher organization #{worg}, which the portal does not manage"
+            if worg is not None
+            else "in no organization the portal manages",
+            "sync.reconcile",
+        )
+        for _, name, title, _, worg in rows
+    ]
+    return AttentionGroup(
+        "unmanaged_organization",
+        "Cameras in Watcher organizations the portal does not manage",
+        rows[0].total if rows else 0,
+        items,
+    )
 
 
 def _failed_outbox() -> AttentionGroup:
-    stuck = or_(OutboxItem.state == OutboxState.FAILED,
-                and_(OutboxItem.state == OutboxState.PENDING, OutboxItem.attempts >= STUCK_ATTEMPTS))
+    stuck = or_(
+        OutboxItem.state == OutboxState.FAILED,
+        and_(OutboxItem.state == OutboxState.PENDING, OutboxItem.attempts >= STUCK_ATTEMPTS),
+    )
     rows = db.session.execute(
-        select(OutboxItem.id, OutboxItem.kind, OutboxItem.object_type, OutboxItem.object_id, OutboxItem.state,
-               OutboxItem.attempts, OutboxItem.last_error, func.count().over().label("total"))
-        .where(stuck).order_by(OutboxItem.id).limit(LISTED)).all()
-    items = [AttentionItem(f"{kind} {object_type} #{object_id}",
-                           f"{state}, {attempts} attempt(s)" + (f": {error}" if error else ""), "sync.index")
-             for _, kind, object_type, object_id, state, attempts, error, _ in rows]
+        select(
+            OutboxItem.id,
+            OutboxItem.kind,
+            OutboxItem.object_type,
+            OutboxItem.object_id,
+            OutboxItem.state,
+            OutboxItem.attempts,
+            OutboxItem.last_error,
+            func.count().over().label("total"),
+        )
+        .where(stuck)
+        .order_by(OutboxItem.id)
+        .limit(LISTED)
+    ).all()
+    items = [
+        AttentionItem(
+            f"{kind} {object_type} #{object_id}",
+            f"{state}, {attempts} attempt(s)" + (f": {error}" if error else ""),
+            "sync.index",
+        )
+        for _, kind, object_type, object_id, state, attempts, error, _ in rows
+    ]
     return AttentionGroup("sync_failed", "Changes not delivered to Watcher", rows[0].total if rows else 0, items)
 
 
 def _failed_pull() -> AttentionGroup:
     last = db.session.execute(
-        select(SyncRun.id, SyncRun.ok, SyncRun.started_at, SyncRun.error).where(SyncRun.direction == "pull")
-        .order_by(SyncRun.started_at.desc(), SyncRun.id.desc()).limit(1)).first()
+        select(SyncRun.id, SyncRun.ok, SyncRun.started_at, SyncRun.error)
+        .where(SyncRun.direction == "pull")
+        .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
+        .limit(1)
+    ).first()
     if last is None or last.ok is not False:
         return AttentionGroup("pull_failed", "Last camera pull from Watcher failed", 0, [])
     when = last.started_at.strftime("%Y-%m-%d %H:%M UTC")
@@ -132,7 +197,12 @@ def _failed_pull() -> AttentionGroup:
 def _without_owner() -> AttentionGroup:
     rows = db.session.execute(
         select(Organization.id, Organization.title, func.count().over().label("total"))
-        .where(Organization.owner_id.is_(None)).order_by(Organization.title).limit(LISTED)).all()
-    items = [AttentionItem(title, "has no owner to settle its bills", "organizations.edit",
-                           {"organization_id": org_id}) for org_id, title, _ in rows]
+        .where(Organization.owner_id.is_(None))
+        .order_by(Organization.title)
+        .limit(LISTED)
+    ).all()
+    items = [
+        AttentionItem(title, "has no owner to settle its bills", "organizations.edit", {"organization_id": org_id})
+        for org_id, title, _ in rows
+    ]
     return AttentionGroup("no_owner", "Organizations without an owner", rows[0].total if rows else 0, items)

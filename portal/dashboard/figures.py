@@ -10,6 +10,7 @@ on the organization's local today, or zero while the organization is in trial.
 
 Everything is integer minor units; nothing here is a float.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -53,10 +54,12 @@ def current_camera_counts(organization_ids: Select[tuple[int]] | None = None) ->
 
     ``organization_ids`` (a SELECT of ids) narrows it to those organizations.
     """
-    stmt = (select(UsageInterval.organization_id, UsageInterval.tariff_id, func.count())
-            .join(Camera, Camera.id == UsageInterval.camera_id)
-            .where(UsageInterval.ended_at.is_(None), Camera.missing_since.is_(None))
-            .group_by(UsageInterval.organization_id, UsageInterval.tariff_id))
+    stmt = (
+        select(UsageInterval.organization_id, UsageInterval.tariff_id, func.count())
+        .join(Camera, Camera.id == UsageInterval.camera_id)
+        .where(UsageInterval.ended_at.is_(None), Camera.missing_since.is_(None))
+        .group_by(UsageInterval.organization_id, UsageInterval.tariff_id)
+    )
     if organization_ids is not None:
         stmt = stmt.where(UsageInterval.organization_id.in_(organization_ids))
     return [CameraCount(org_id, tariff_id, int(n)) for org_id, tariff_id, n in db.session.execute(stmt)]
@@ -87,8 +90,9 @@ class MoneyAmount:
     amount_minor: int
 
 
-def cost_lines(counts: Iterable[CameraCount], tariffs: dict[int, TariffPrices], day: date,
-               trial: bool) -> list[CostLine]:
+def cost_lines(
+    counts: Iterable[CameraCount], tariffs: dict[int, TariffPrices], day: date, trial: bool
+) -> list[CostLine]:
     """Cost lines of one organization's counts on its local ``day``, by tariff name."""
     lines = []
     for count in counts:

@@ -4,6 +4,7 @@ Other features (usages, invoices, sync, admin pages) land as separate blueprints
 dashboards link to them only when their endpoint exists at render time, so a page
 renders the same whether or not a blueprint has been registered.
 """
+
 from __future__ import annotations
 
 from typing import Any

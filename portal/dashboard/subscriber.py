@@ -7,6 +7,7 @@ ownership of the organization or of an ancestor): elsewhere the summary keeps th
 by tariff but carries no price at all.  Drafts are never shown.  The set of queries is
 fixed whatever the number of organizations.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -16,13 +17,21 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from portal.billing_read import load_tariff_prices
+from portal.dashboard.figures import (
+    CostLine,
+    MoneyAmount,
+    cost_lines,
+    current_camera_counts,
+    in_trial,
+    local_today,
+    totals_by_currency,
+)
 from portal.extensions import db
 from portal.invoices.access import invoice_organization_ids, visible_invoices
 from portal.models import Camera, InvoiceStatus, Organization, Tariff, User
 from portal.tenancy import visible_organization_ids
-from portal.billing_read import load_tariff_prices
-from portal.dashboard.figures import (CostLine, MoneyAmount, cost_lines, current_camera_counts, in_trial,
-                                      local_today, totals_by_currency)
+
 
 @dataclass(frozen=True)
 class OrgSummary:
@@ -77,10 +86,20 @@ def organization_summaries(user: User, now: datetime, only_id: int | None = None
     """
     visible = visible_organization_ids(user)
     parent = aliased(Organization)
-    stmt = (select(Organization.id, Organization.title, Organization.timezone, Organization.trial_start,
-                   Organization.trial_end, parent.id, parent.title)
-            .outerjoin(parent, (parent.id == Organization.parent_id) & parent.id.in_(visible))
-            .where(Organization.id.in_(visible)).order_by(Organization.title))
+    stmt = (
+        select(
+            Organization.id,
+            Organization.title,
+            Organization.timezone,
+            Organization.trial_start,
+            Organization.trial_end,
+            parent.id,
+            parent.title,
+        )
+        .outerjoin(parent, (parent.id == Organization.parent_id) & parent.id.in_(visible))
+        .where(Organization.id.in_(visible))
+        .order_by(Organization.title)
+    )
     if only_id is not None:
         stmt = stmt.where(Organization.id == only_id)
     orgs = db.session.execute(stmt).all()
@@ -103,11 +122,21 @@ def organization_summaries(user: User, now: datetime, only_id: int | None = None
         money = org_id in invoice_ids
         if not money:
             lines = [_without_money(line) for line in lines]
-        summaries.append(OrgSummary(
-            id=org_id, title=title, parent_id=parent_id, parent_title=parent_title, today=today,
-            trial_end=trial_end if trial else None, in_trial=trial, lines=lines,
-            cameras=sum(line.cameras for line in lines), monthly=totals_by_currency(lines) if money else [],
-            can_view_invoices=money))
+        summaries.append(
+            OrgSummary(
+                id=org_id,
+                title=title,
+                parent_id=parent_id,
+                parent_title=parent_title,
+                today=today,
+                trial_end=trial_end if trial else None,
+                in_trial=trial,
+                lines=lines,
+                cameras=sum(line.cameras for line in lines),
+                monthly=totals_by_currency(lines) if money else [],
+                can_view_invoices=money,
+            )
+        )
     return summaries
 
 
@@ -120,34 +149,62 @@ def invoice_rows(user: User, today: date, organization_id: int | None = None) ->
     """The invoices ``user`` may see (the one rule: :func:`portal.invoices.access.visible_invoices`),
     newest first, as dashboard rows (one query); ``today`` decides overdue."""
     visible = visible_invoices(user).subquery()
-    stmt = (select(visible.c.id, visible.c.number, visible.c.organization_id, Organization.title,
-                   visible.c.period_start, visible.c.period_end, visible.c.status, visible.c.issue_date,
-                   visible.c.due_date, visible.c.total_minor, visible.c.currency)
-            .join(Organization, Organization.id == visible.c.organization_id)
-            .order_by(visible.c.period_start.desc(), visible.c.id.desc()))
+    stmt = (
+        select(
+            visible.c.id,
+            visible.c.number,
+            visible.c.organization_id,
+            Organization.title,
+            visible.c.period_start,
+            visible.c.period_end,
+            visible.c.status,
+            visible.c.issue_date,
+            visible.c.due_date,
+            visible.c.total_minor,
+            visible.c.currency,
+        )
+        .join(Organization, Organization.id == visible.c.organization_id)
+        .order_by(visible.c.period_start.desc(), visible.c.id.desc())
+    )
     if organization_id is not None:
         stmt = stmt.where(visible.c.organization_id == organization_id)
-    return [InvoiceRow(id=i, number=number, organization_id=org_id, organization_title=title, period_start=start,
-                       period_end=end, status=status, issue_date=issued, due_date=due, total_minor=total,
-                       currency=currency,
-                       overdue=status == InvoiceStatus.ISSUED and due is not None and due < today)
-            for i, number, org_id, title, start, end, status, issued, due, total, currency
-            in db.session.execute(stmt)]
+    return [
+        InvoiceRow(
+            id=i,
+            number=number,
+            organization_id=org_id,
+            organization_title=title,
+            period_start=start,
+            period_end=end,
+            status=status,
+            issue_date=issued,
+            due_date=due,
+            total_minor=total,
+            currency=currency,
+            overdue=status == InvoiceStatus.ISSUED and due is not None and due < today,
+        )
+        for i, number, org_id, title, start, end, status, issued, due, total, currency in db.session.execute(stmt)
+    ]
 
 
 def current_cameras(organization_id: int) -> list[CameraRow]:
     """Cameras Watcher still reports in one (already scoped) organization, with their tariff: one query."""
     rows = db.session.execute(
-        select(Camera.name, Camera.title, Tariff.name).outerjoin(Tariff, Tariff.id == Camera.tariff_id)
+        select(Camera.name, Camera.title, Tariff.name)
+        .outerjoin(Tariff, Tariff.id == Camera.tariff_id)
         .where(Camera.organization_id == organization_id, Camera.missing_since.is_(None))
-        .order_by(Camera.name))
+        .order_by(Camera.name)
+    )
     return [CameraRow(name, title, tariff) for name, title, tariff in rows]
 
 
 def visible_children(user: User, organization_id: int) -> list[tuple[int, str]]:
     """(id, title) of the organization's subsidiaries the user may see: one query."""
-    return [(row[0], row[1]) for row in db.session.execute(
-        select(Organization.id, Organization.title)
-        .where(Organization.parent_id == organization_id,
-               Organization.id.in_(visible_organization_ids(user)))
-        .order_by(Organization.title))]
+    return [
+        (row[0], row[1])
+        for row in db.session.execute(
+            select(Organization.id, Organization.title)
+            .where(Organization.parent_id == organization_id, Organization.id.in_(visible_organization_ids(user)))
+            .order_by(Organization.title)
+        )
+    ]

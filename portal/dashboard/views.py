@@ -1,17 +1,17 @@
 """Home page: the admin's overview or the subscriber's organizations, and one organization's page."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user, login_required
 
-from portal.models import utcnow
-from portal.tenancy import scoped_organization_or_404
 from portal.dashboard import helpers
 from portal.dashboard.admin import admin_overview
 from portal.dashboard.attention import attention_list
 from portal.dashboard.figures import local_today
-from portal.dashboard.subscriber import (current_cameras, organization_summaries, visible_children,
-                                         invoice_rows)
+from portal.dashboard.subscriber import current_cameras, invoice_rows, organization_summaries, visible_children
+from portal.models import utcnow
+from portal.tenancy import scoped_organization_or_404
 
 bp = Blueprint("dashboard", __name__)
 bp.record_once(helpers.install)
@@ -27,9 +27,12 @@ def index() -> str:
         return render_template("dashboard/admin.html", o=overview, attention=attention_list())
     summaries = organization_summaries(current_user, now)
     today = local_today(now, current_app.config.get("DEFAULT_TIMEZONE", "UTC"))
-    return render_template("dashboard/subscriber.html", organizations=summaries,
-                           invoices=invoice_rows(current_user, today),
-                           shows_invoices=any(s.can_view_invoices for s in summaries))
+    return render_template(
+        "dashboard/subscriber.html",
+        organizations=summaries,
+        invoices=invoice_rows(current_user, today),
+        shows_invoices=any(s.can_view_invoices for s in summaries),
+    )
 
 
 @bp.route("/my/organizations/<int:organization_id>")
@@ -42,5 +45,10 @@ def organization(organization_id: int) -> str:
         abort(404)
     summary = summaries[0]
     invoices = invoice_rows(current_user, summary.today, org.id) if summary.can_view_invoices else []
-    return render_template("dashboard/organization.html", s=summary, invoices=invoices,
-                           cameras=current_cameras(org.id), children=visible_children(current_user, org.id))
+    return render_template(
+        "dashboard/organization.html",
+        s=summary,
+        invoices=invoices,
+        cameras=current_cameras(org.id),
+        children=visible_children(current_user, org.id),
+    )

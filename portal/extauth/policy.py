@@ -50,6 +50,7 @@ caller without the secret / address        401         (not Watcher, or Watcher 
 The portal has no "disabled organization" state yet: every organization counts as enabled, and
 :func:`usable_membership` is the one place to change when it gets one.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

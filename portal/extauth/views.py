@@ -16,6 +16,7 @@ is rate limited, every call is audited (never with the password), and the
 query string is kept out of access logs by :mod:`portal.devserver` and
 ``gunicorn.conf.py``.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -24,8 +25,8 @@ import time
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from portal.audit import service as audit
 from portal import unit_of_work
+from portal.audit import service as audit
 from portal.auth.service import authenticate, find_user
 from portal.extauth.policy import FALLBACK, STATUS, Verdict, decide
 from portal.extensions import csrf, limiter
@@ -83,8 +84,13 @@ def check(secret: str | None) -> Response:
         _, outcome = authenticate(login, password) if login else (None, "unknown")
         user = find_user(login) if login else None
         verdict = decide(user, outcome, login, str(current_app.config.get("WATCHER_LOGIN") or ""))
-        audit.record("watcher.external_auth", "user", user.id if user else None,
-                     summary=f"{verdict.answer}: {verdict.reason}: {login[:200]}", actor=user)
+        audit.record(
+            "watcher.external_auth",
+            "user",
+            user.id if user else None,
+            summary=f"{verdict.answer}: {verdict.reason}: {login[:200]}",
+            actor=user,
+        )
     except Exception:  # a failing check must never look like a decline to Watcher
         log.exception("external authentication check failed; answering 'out of reach'")
         unit_of_work.fail()

@@ -6,6 +6,7 @@ their subsidiaries) and of those where their membership has
 The same rule guards every other view of an organization's money (the Usages
 page and CSV, prices and expected cost on the dashboard).
 """
+
 from __future__ import annotations
 
 from flask import abort
@@ -21,10 +22,12 @@ def invoice_organization_ids(user: User) -> Select[tuple[int]]:
     if user.is_admin:
         return select(Organization.id)
     rights = select(Membership.organization_id).where(
-        Membership.user_id == user.id, Membership.can_view_invoices.is_(True))
+        Membership.user_id == user.id, Membership.can_view_invoices.is_(True)
+    )
     allowed = select(union(rights, *owned_subtree_parts(user)).subquery().c[0])
-    return select(Organization.id).where(Organization.id.in_(allowed),
-                                         Organization.id.in_(visible_organization_ids(user)))
+    return select(Organization.id).where(
+        Organization.id.in_(allowed), Organization.id.in_(visible_organization_ids(user))
+    )
 
 
 def visible_invoices(user: User) -> Select[tuple[Invoice]]:
@@ -45,8 +48,11 @@ def scoped_invoice_or_404(user: User, invoice_id: int) -> Invoice:
 
 def invoice_organization_or_404(user: User, organization_id: int) -> Organization:
     """Load an organization whose money (invoices, usages, prices) ``user`` may see, or answer 404."""
-    org = db.session.scalar(select(Organization).where(
-        Organization.id == organization_id, Organization.id.in_(invoice_organization_ids(user))))
+    org = db.session.scalar(
+        select(Organization).where(
+            Organization.id == organization_id, Organization.id.in_(invoice_organization_ids(user))
+        )
+    )
     if org is None:
         abort(404)
     return org

@@ -1,4 +1,5 @@
 """Invoice forms: create (draft/issue), pay, void and the list filters."""
+
 from __future__ import annotations
 
 from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
@@ -23,16 +24,18 @@ class PayForm(PortalForm):
     """Mark an issued invoice paid."""
 
     paid_on = DateField("Payment date", validators=[InputRequired(message="Enter the payment date.")])
-    reference = StringField("Payment reference", validators=[
-        DataRequired(message="Enter the payment reference."), Length(max=200)])
+    reference = StringField(
+        "Payment reference", validators=[DataRequired(message="Enter the payment reference."), Length(max=200)]
+    )
     submit = SubmitField("Mark paid")
 
 
 class VoidForm(PortalForm):
     """Void an issued invoice."""
 
-    reason = TextAreaField("Reason", validators=[
-        DataRequired(message="Enter the reason for voiding."), Length(max=2000)])
+    reason = TextAreaField(
+        "Reason", validators=[DataRequired(message="Enter the reason for voiding."), Length(max=2000)]
+    )
     submit = SubmitField("Void invoice")
 
 

@@ -6,6 +6,7 @@ PostgreSQL the row lock serialises concurrent issuers until commit; on SQLite th
 database write lock does.  A rolled-back issue gives its number back, so numbers
 have no gaps; a voided invoice keeps its number.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select, update
@@ -24,11 +25,16 @@ def format_number(year: int, value: int) -> str:
 def next_number(year: int) -> str:
     """Take the next number of ``year`` (call inside the unit of work that issues)."""
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(InvoiceSequence).values(year=year, last_value=0)
-                       .on_conflict_do_nothing(index_elements=["year"]))
+    db.session.execute(
+        insert(InvoiceSequence).values(year=year, last_value=0).on_conflict_do_nothing(index_elements=["year"])
+    )
     current = db.session.execute(
         select(InvoiceSequence.last_value).where(InvoiceSequence.year == year).with_for_update()
     ).scalar_one()
-    db.session.execute(update(InvoiceSequence).where(InvoiceSequence.year == year)
-                       .values(last_value=current + 1).execution_options(synchronize_session=False))
+    db.session.execute(
+        update(InvoiceSequence)
+        .where(InvoiceSequence.year == year)
+        .values(last_value=current + 1)
+        .execution_options(synchronize_session=False)
+    )
     return format_number(year, current + 1)

@@ -5,6 +5,7 @@ change (paid, void) renders a new file while the frozen figures are reused
 safely.  Drafts are never cached.  WeasyPrint fetches nothing over the network:
 the stylesheet is read from ``static/`` and every URL is refused.
 """
+
 from __future__ import annotations
 
 import hashlib

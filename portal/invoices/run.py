@@ -10,6 +10,7 @@ SAVEPOINT, releasing an organization's savepoint already commits it: the
 same isolation, committed per organization.)  The
 database's no-overlap rule is the last line of defence if two runs race.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -18,13 +19,13 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from portal import settings as portal_settings, unit_of_work
+from portal import settings as portal_settings
+from portal import unit_of_work
 from portal.billing import BillingError, Period
 from portal.billing_read import organizations_with_usage
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.invoices.service import (NothingToInvoice, PeriodAlreadyInvoiced, create_invoice,
-                                     find_overlapping, period_of)
+from portal.invoices.service import NothingToInvoice, PeriodAlreadyInvoiced, create_invoice, find_overlapping, period_of
 from portal.models import InvoiceStatus, Organization
 from portal.settings import BillingSettings
 
@@ -50,9 +51,13 @@ class RunSummary:
         return len(self.issued) + len(self.drafted)
 
 
-def billing_run(period: Period, now: datetime, draft: bool = False,
-                progress: Callable[[list[int]], AbstractContextManager[Iterable[int]]] | None = None,
-                settings: BillingSettings | None = None) -> RunSummary:
+def billing_run(
+    period: Period,
+    now: datetime,
+    draft: bool = False,
+    progress: Callable[[list[int]], AbstractContextManager[Iterable[int]]] | None = None,
+    settings: BillingSettings | None = None,
+) -> RunSummary:
     """Issue (or draft) the invoices of ``period``; raises ``LockBusy`` if another run is on.
 
     ``progress`` wraps the list of organization ids (e.g. ``click.progressbar``);
@@ -63,7 +68,7 @@ def billing_run(period: Period, now: datetime, draft: bool = False,
 
     def run() -> None:
         ids = [org.id for org in organizations_with_usage(period)]
-        with (progress(ids) if progress is not None else nullcontext(ids)) as items:
+        with progress(ids) if progress is not None else nullcontext(ids) as items:
             for org_id in items:
                 _one(org_id, period, now, draft, summary, billing)
 
@@ -71,15 +76,17 @@ def billing_run(period: Period, now: datetime, draft: bool = False,
     return summary
 
 
-def _one(org_id: int, period: Period, now: datetime, draft: bool, summary: RunSummary,
-         settings: BillingSettings) -> None:
+def _one(
+    org_id: int, period: Period, now: datetime, draft: bool, summary: RunSummary, settings: BillingSettings
+) -> None:
     """Invoice one organization inside a savepoint: a failure undoes only this organization."""
     org = db.session.get(Organization, org_id)
     if org is None:
         return
     existing = find_overlapping(org.id, period)
-    if existing is not None and not (existing.status == InvoiceStatus.DRAFT and not draft
-                                     and period_of(existing) == period):
+    if existing is not None and not (
+        existing.status == InvoiceStatus.DRAFT and not draft and period_of(existing) == period
+    ):
         summary.already.append(org.title)
         return
     try:

@@ -8,6 +8,7 @@ freezes the tariff names, unit prices and amounts into ``invoice_lines`` /
 ``invoice_camera_lines``; the database refuses later changes (see
 :mod:`portal.models.invoice_rules`).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -19,13 +20,13 @@ from portal import settings as portal_settings
 from portal.audit import service as audit
 from portal.billing import InvoiceDraft, Period, build_invoice
 from portal.billing.periods import local_date
+from portal.billing_read import Scope, billed_to, rate_scope
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.invoices.numbering import next_number
 from portal.models import Invoice, InvoiceCameraLine, InvoiceLine, InvoiceStatus, Organization, User
 from portal.settings import BillingSettings
 from portal.usages.report import camera_amount
-from portal.billing_read import Scope, billed_to, rate_scope
 
 
 class PeriodAlreadyInvoiced(DomainError):
@@ -52,18 +53,27 @@ def period_of(invoice: Invoice) -> Period:
 
 def find_overlapping(organization_id: int, period: Period) -> Invoice | None:
     """The non-void invoice of the organization whose period overlaps ``period``, if any."""
-    return db.session.scalar(select(Invoice).where(
-        Invoice.organization_id == organization_id, Invoice.status != InvoiceStatus.VOID,
-        Invoice.period_start <= period.end, Invoice.period_end >= period.start)
-        .order_by(Invoice.id).limit(1))
+    return db.session.scalar(
+        select(Invoice)
+        .where(
+            Invoice.organization_id == organization_id,
+            Invoice.status != InvoiceStatus.VOID,
+            Invoice.period_start <= period.end,
+            Invoice.period_end >= period.start,
+        )
+        .order_by(Invoice.id)
+        .limit(1)
+    )
 
 
 def check_payer(org: Organization) -> None:
     """Refuse invoicing a subsidiary whose usage lands on its parent's invoice."""
     payer = billed_to(org)
     if payer is not None:
-        raise BilledToParent(f"“{org.title}” is invoiced to its parent: its usage is on the invoice "
-                             f"of “{payer.title}”. Issue the invoice for “{payer.title}” instead.")
+        raise BilledToParent(
+            f"“{org.title}” is invoiced to its parent: its usage is on the invoice "
+            f"of “{payer.title}”. Issue the invoice for “{payer.title}” instead."
+        )
 
 
 def _write(invoice: Invoice, scope: Scope, draft: InvoiceDraft) -> None:
@@ -73,27 +83,40 @@ def _write(invoice: Invoice, scope: Scope, draft: InvoiceDraft) -> None:
     invoice.subtotal_minor, invoice.tax_minor = draft.subtotal_minor, draft.tax_minor
     invoice.total_minor, invoice.tax_rate_bp = draft.total_minor, draft.tax_bp
     invoice.lines = [
-        InvoiceLine(position=i, tariff_id=ln.tariff_id, is_trial=ln.is_trial,
-                    description=(f"{titles[ln.organization_id]}: " if several else "") + ln.tariff_name,
-                    unit_price_minor=ln.unit_price_minor, cameras=ln.cameras,
-                    camera_days=ln.camera_days, amount_minor=ln.amount_minor)
-        for i, ln in enumerate(draft.lines, 1)]
+        InvoiceLine(
+            position=i,
+            tariff_id=ln.tariff_id,
+            is_trial=ln.is_trial,
+            description=(f"{titles[ln.organization_id]}: " if several else "") + ln.tariff_name,
+            unit_price_minor=ln.unit_price_minor,
+            cameras=ln.cameras,
+            camera_days=ln.camera_days,
+            amount_minor=ln.amount_minor,
+        )
+        for i, ln in enumerate(draft.lines, 1)
+    ]
     invoice.cameras = [
-        InvoiceCameraLine(position=i, organization_title=titles[c.organization_id],
-                          camera_name=c.camera_name, camera_title=c.camera_title,
-                          tariff_name=c.tariff_name, started_at=c.started_at, ended_at=c.ended_at,
-                          seconds=c.microseconds // 1_000_000, is_trial=c.is_trial,
-                          amount=camera_amount(c.exact_minor, draft.currency))
-        for i, c in enumerate(draft.annex, 1)]
+        InvoiceCameraLine(
+            position=i,
+            organization_title=titles[c.organization_id],
+            camera_name=c.camera_name,
+            camera_title=c.camera_title,
+            tariff_name=c.tariff_name,
+            started_at=c.started_at,
+            ended_at=c.ended_at,
+            seconds=c.microseconds // 1_000_000,
+            is_trial=c.is_trial,
+            amount=camera_amount(c.exact_minor, draft.currency),
+        )
+        for i, c in enumerate(draft.annex, 1)
+    ]
 
 
-def _rate(org: Organization, period: Period, now: datetime,
-          settings: BillingSettings) -> tuple[Scope, InvoiceDraft]:
+def _rate(org: Organization, period: Period, now: datetime, settings: BillingSettings) -> tuple[Scope, InvoiceDraft]:
     """Read model -> engine, once: the invoice draft of ``org`` over ``period``."""
     scope, statement = rate_scope(org, period, now, mode=settings.proration)
     if not statement.lines:
-        raise NothingToInvoice(f"“{org.title}” has no usage from {period.start} to {period.end}: "
-                               "nothing to invoice.")
+        raise NothingToInvoice(f"“{org.title}” has no usage from {period.start} to {period.end}: nothing to invoice.")
     return scope, build_invoice(statement, settings.tax_bp)
 
 
@@ -101,8 +124,14 @@ def _billing(settings: BillingSettings | None) -> BillingSettings:
     return settings if settings is not None else portal_settings.current().billing
 
 
-def create_invoice(org: Organization, period: Period, now: datetime, issue: bool = False,
-                   actor: User | None = None, settings: BillingSettings | None = None) -> Invoice:
+def create_invoice(
+    org: Organization,
+    period: Period,
+    now: datetime,
+    issue: bool = False,
+    actor: User | None = None,
+    settings: BillingSettings | None = None,
+) -> Invoice:
     """Create a draft (or an issued invoice when ``issue``) for ``org`` over ``period``.
 
     An existing draft for exactly this period is refreshed (or issued) instead.
@@ -123,8 +152,13 @@ def create_invoice(org: Organization, period: Period, now: datetime, issue: bool
     if issue:
         _check_period_over(org, period, now)
     scope, draft = _rate(org, period, now, settings)
-    invoice = Invoice(organization_id=org.id, period_start=period.start, period_end=period.end,
-                      status=InvoiceStatus.DRAFT.value, created_by_id=actor.id if actor else None)
+    invoice = Invoice(
+        organization_id=org.id,
+        period_start=period.start,
+        period_end=period.end,
+        status=InvoiceStatus.DRAFT.value,
+        created_by_id=actor.id if actor else None,
+    )
     _write(invoice, scope, draft)
     db.session.add(invoice)
     try:
@@ -133,8 +167,13 @@ def create_invoice(org: Organization, period: Period, now: datetime, issue: bool
         raise PeriodAlreadyInvoiced(None) from None
     if issue:
         return _issue(invoice, org, now, actor, settings)
-    audit.record("invoice.draft", "invoice", invoice.id, actor=actor,
-                 summary=f"{org.title} {period}: draft {invoice.total_minor} {invoice.currency}")
+    audit.record(
+        "invoice.draft",
+        "invoice",
+        invoice.id,
+        actor=actor,
+        summary=f"{org.title} {period}: draft {invoice.total_minor} {invoice.currency}",
+    )
     return invoice
 
 
@@ -147,24 +186,33 @@ def _rewrite(invoice: Invoice, now: datetime, settings: BillingSettings) -> None
     db.session.flush()
 
 
-def refresh_draft(invoice: Invoice, now: datetime, actor: User | None = None,
-                  settings: BillingSettings | None = None) -> Invoice:
+def refresh_draft(
+    invoice: Invoice, now: datetime, actor: User | None = None, settings: BillingSettings | None = None
+) -> Invoice:
     """Recompute a draft from the current ledger and prices."""
     _require(invoice, InvoiceStatus.DRAFT, "Only a draft can be refreshed.")
     _rewrite(invoice, now, _billing(settings))
-    audit.record("invoice.refresh", "invoice", invoice.id, actor=actor,
-                 summary=f"draft #{invoice.id}: {invoice.total_minor} {invoice.currency}")
+    audit.record(
+        "invoice.refresh",
+        "invoice",
+        invoice.id,
+        actor=actor,
+        summary=f"draft #{invoice.id}: {invoice.total_minor} {invoice.currency}",
+    )
     return invoice
 
 
 def _check_period_over(org: Organization, period: Period, now: datetime) -> None:
     if period.bounds(org.timezone)[1] > now:
-        raise DomainError(f"The period ends on {period.end.isoformat()} and is not over yet in "
-                          f"{org.timezone}: create a draft now and issue it after the period.")
+        raise DomainError(
+            f"The period ends on {period.end.isoformat()} and is not over yet in "
+            f"{org.timezone}: create a draft now and issue it after the period."
+        )
 
 
-def issue_invoice(invoice: Invoice, now: datetime, actor: User | None = None,
-                  settings: BillingSettings | None = None) -> Invoice:
+def issue_invoice(
+    invoice: Invoice, now: datetime, actor: User | None = None, settings: BillingSettings | None = None
+) -> Invoice:
     """Freeze a draft: rate it once from the current ledger, number it, set issue and due dates."""
     settings = _billing(settings)
     _require(invoice, InvoiceStatus.DRAFT, "Only a draft can be issued.")
@@ -175,8 +223,9 @@ def issue_invoice(invoice: Invoice, now: datetime, actor: User | None = None,
     return _issue(invoice, org, now, actor, settings)
 
 
-def _issue(invoice: Invoice, org: Organization, now: datetime, actor: User | None,
-           settings: BillingSettings) -> Invoice:
+def _issue(
+    invoice: Invoice, org: Organization, now: datetime, actor: User | None, settings: BillingSettings
+) -> Invoice:
     """Number a rated draft and mark it issued (one audit row)."""
     today = local_date(now, org.timezone)
     invoice.number = next_number(today.year)
@@ -184,13 +233,17 @@ def _issue(invoice: Invoice, org: Organization, now: datetime, actor: User | Non
     invoice.due_date = today + timedelta(days=settings.due_days)
     invoice.bill_to = "\n".join(part for part in (org.title, org.billing_contact) if part)
     db.session.flush()
-    audit.record("invoice.issue", "invoice", invoice.id, actor=actor,
-                 summary=f"{invoice.number}: {invoice.total_minor} {invoice.currency}")
+    audit.record(
+        "invoice.issue",
+        "invoice",
+        invoice.id,
+        actor=actor,
+        summary=f"{invoice.number}: {invoice.total_minor} {invoice.currency}",
+    )
     return invoice
 
 
-def mark_paid(invoice: Invoice, paid_on: date | None, reference: str,
-              actor: User | None = None) -> Invoice:
+def mark_paid(invoice: Invoice, paid_on: date | None, reference: str, actor: User | None = None) -> Invoice:
     """Record the payment of an issued invoice (date and reference required)."""
     _require(invoice, InvoiceStatus.ISSUED, "Only an issued invoice can be marked paid.")
     if paid_on is None:
@@ -199,8 +252,13 @@ def mark_paid(invoice: Invoice, paid_on: date | None, reference: str,
         raise DomainError("Enter the payment reference.", field="reference")
     invoice.status, invoice.paid_on, invoice.payment_reference = InvoiceStatus.PAID.value, paid_on, reference.strip()
     db.session.flush()
-    audit.record("invoice.paid", "invoice", invoice.id, actor=actor,
-                 summary=f"{invoice.number} paid on {paid_on.isoformat()} ({reference.strip()})")
+    audit.record(
+        "invoice.paid",
+        "invoice",
+        invoice.id,
+        actor=actor,
+        summary=f"{invoice.number} paid on {paid_on.isoformat()} ({reference.strip()})",
+    )
     return invoice
 
 
@@ -212,16 +270,20 @@ def void_invoice(invoice: Invoice, reason: str, now: datetime, actor: User | Non
         raise DomainError("Enter the reason for voiding.", field="reason")
     invoice.status, invoice.void_reason, invoice.voided_at = InvoiceStatus.VOID.value, reason.strip(), now
     db.session.flush()
-    audit.record("invoice.void", "invoice", invoice.id, actor=actor,
-                 summary=f"{invoice.number} void: {reason.strip()}")
+    audit.record("invoice.void", "invoice", invoice.id, actor=actor, summary=f"{invoice.number} void: {reason.strip()}")
     return invoice
 
 
 def delete_draft(invoice: Invoice, actor: User | None = None) -> None:
     """Delete a draft (issued invoices are never deleted)."""
     _require(invoice, InvoiceStatus.DRAFT, "Only a draft can be deleted; void an issued invoice instead.")
-    audit.record("invoice.delete", "invoice", invoice.id, actor=actor,
-                 summary=f"draft #{invoice.id} of {invoice.organization.title} deleted")
+    audit.record(
+        "invoice.delete",
+        "invoice",
+        invoice.id,
+        actor=actor,
+        summary=f"draft #{invoice.id} of {invoice.organization.title} deleted",
+    )
     db.session.delete(invoice)
     db.session.flush()
 
@@ -229,4 +291,3 @@ def delete_draft(invoice: Invoice, actor: User | None = None) -> None:
 def _require(invoice: Invoice, status: InvoiceStatus, message: str) -> None:
     if invoice.status != status:
         raise DomainError(message)
-

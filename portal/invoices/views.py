@@ -1,4 +1,5 @@
 """Invoice pages: preview -> draft/issue, list, detail, print, PDF, CSV, pay, void."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -20,8 +21,17 @@ from portal.invoices.access import invoice_organization_ids, scoped_invoice_or_4
 from portal.invoices.export import invoice_csv
 from portal.invoices.forms import CreateInvoiceForm, InvoiceFilterForm, PayForm, VoidForm
 from portal.invoices.pdf import invoice_pdf
-from portal.invoices.service import (PeriodAlreadyInvoiced, check_payer, create_invoice, delete_draft,
-                                     find_overlapping, issue_invoice, mark_paid, refresh_draft, void_invoice)
+from portal.invoices.service import (
+    PeriodAlreadyInvoiced,
+    check_payer,
+    create_invoice,
+    delete_draft,
+    find_overlapping,
+    issue_invoice,
+    mark_paid,
+    refresh_draft,
+    void_invoice,
+)
 from portal.models import Invoice, Organization, utcnow
 from portal.pagination import paginate
 from portal.security import admin_required
@@ -39,8 +49,9 @@ def preview(organization_id: int) -> tuple[str, int]:
     form = PeriodForm(request.args)
     report, error = None, None
     if not form.validate():
-        return render_template("invoices/preview.html", org=org, report=None, form=None,
-                               error="Choose a valid period on the Usages page."), 400
+        return render_template(
+            "invoices/preview.html", org=org, report=None, form=None, error="Choose a valid period on the Usages page."
+        ), 400
     period = form.chosen(utcnow(), org.timezone)
     try:
         check_payer(org)
@@ -48,8 +59,9 @@ def preview(organization_id: int) -> tuple[str, int]:
     except (DomainError, BillingError) as exc:
         error = getattr(exc, "message", None) or f"This invoice cannot be priced: {exc}."
     create = CreateInvoiceForm(start=period.start.isoformat(), end=period.end.isoformat())
-    return render_template("invoices/preview.html", org=org, report=report, form=create,
-                           error=error, period=period), 200
+    return render_template(
+        "invoices/preview.html", org=org, report=report, form=create, error=error, period=period
+    ), 200
 
 
 @bp.route("/organizations/<int:organization_id>/invoices", methods=["POST"])
@@ -67,8 +79,14 @@ def create(organization_id: int) -> BaseResponse:
         return redirect(url_for("usages.show", organization_id=org.id))
     args: dict[str, Any] = {"period": "custom", "start": period.start.isoformat(), "end": period.end.isoformat()}
     try:
-        invoice = create_invoice(org, period, utcnow(), issue=bool(form.issue.data),
-                                 actor=current_user._get_current_object(), settings=settings.current().billing)
+        invoice = create_invoice(
+            org,
+            period,
+            utcnow(),
+            issue=bool(form.issue.data),
+            actor=current_user._get_current_object(),
+            settings=settings.current().billing,
+        )
     except PeriodAlreadyInvoiced as exc:
         unit_of_work.refuse(exc, category="warning")
         existing = exc.existing or find_overlapping(org.id, period)
@@ -87,8 +105,13 @@ def create(organization_id: int) -> BaseResponse:
 def index() -> str:
     """Invoices the user may see; admins filter by organization, status and period."""
     form = InvoiceFilterForm(request.args)
-    orgs = list(db.session.scalars(select(Organization).where(
-        Organization.id.in_(invoice_organization_ids(current_user))).order_by(Organization.title)))
+    orgs = list(
+        db.session.scalars(
+            select(Organization)
+            .where(Organization.id.in_(invoice_organization_ids(current_user)))
+            .order_by(Organization.title)
+        )
+    )
     form.organization.choices = [("", "All organizations")] + [(str(o.id), o.title) for o in orgs]
     query = visible_invoices(current_user).order_by(Invoice.period_start.desc(), Invoice.id.desc())
     form.validate()
@@ -111,8 +134,9 @@ def index() -> str:
 def detail(invoice_id: int) -> str:
     """One invoice with its lines, annex and (for admins) the lifecycle actions."""
     invoice = scoped_invoice_or_404(current_user, invoice_id)
-    return render_template("invoices/detail.html", invoice=invoice, confirm=ConfirmForm(),
-                           pay_form=PayForm(), void_form=VoidForm())
+    return render_template(
+        "invoices/detail.html", invoice=invoice, confirm=ConfirmForm(), pay_form=PayForm(), void_form=VoidForm()
+    )
 
 
 def _printable(invoice: Invoice, for_pdf: bool) -> str:
@@ -133,8 +157,7 @@ def pdf(invoice_id: int) -> Response:
     invoice = scoped_invoice_or_404(current_user, invoice_id)
     data = invoice_pdf(invoice, _printable(invoice, for_pdf=True))
     name = f"{invoice.number or f'draft-{invoice.id}'}.pdf"
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{name}"'})
+    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
 @bp.route("/invoices/<int:invoice_id>/csv")
@@ -143,8 +166,9 @@ def csv(invoice_id: int) -> Response:
     """The invoice's lines and camera annex as CSV."""
     invoice = scoped_invoice_or_404(current_user, invoice_id)
     name = f"{invoice.number or f'draft-{invoice.id}'}.csv"
-    return Response(invoice_csv(invoice), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        invoice_csv(invoice), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 def _act(invoice_id: int, action: str) -> BaseResponse:

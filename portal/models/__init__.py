@@ -1,10 +1,10 @@
 """All models, importable from one place so Alembic and the app see the full schema."""
+
+from portal.models import invoice_rules as _invoice_rules  # noqa: F401  (attaches the invoice DDL)
 from portal.models.account import AccountToken
 from portal.models.audit import AuditEvent
 from portal.models.base import Base, UTCDateTime, utcnow
-from portal.models.invoice import (Invoice, InvoiceCameraLine, InvoiceLine, InvoiceSequence,
-                                   InvoiceStatus)
-from portal.models import invoice_rules as _invoice_rules  # noqa: F401  (attaches the invoice DDL)
+from portal.models.invoice import Invoice, InvoiceCameraLine, InvoiceLine, InvoiceSequence, InvoiceStatus
 from portal.models.mail import MAIL_DROPPED, MAIL_FAILED, MAIL_PENDING, MAIL_SENT, MailItem
 from portal.models.organization import MAX_DEPTH, Organization, organization_tariffs
 from portal.models.sync import JobLock, OutboxItem, SyncRun, WatcherSyncMixin
@@ -13,9 +13,37 @@ from portal.models.usage import Camera, UsageInterval
 from portal.models.user import RIGHTS, ROLE_ADMIN, ROLE_SUBSCRIBER, Membership, User
 
 __all__ = [
-    "AccountToken", "AuditEvent", "Base", "Camera", "Invoice", "InvoiceCameraLine", "InvoiceLine", "InvoiceSequence",
-    "InvoiceStatus", "JobLock", "MAIL_DROPPED", "MAIL_FAILED", "MAIL_PENDING", "MAIL_SENT", "MailItem",
-    "MAX_DEPTH", "Membership", "Organization", "OutboxItem", "RIGHTS", "ROLE_ADMIN",
-    "ROLE_SUBSCRIBER", "Service", "SyncRun", "Tariff", "TariffPrice", "UTCDateTime", "UsageInterval",
-    "User", "WatcherSyncMixin", "organization_tariffs", "tariff_services", "utcnow",
+    "AccountToken",
+    "AuditEvent",
+    "Base",
+    "Camera",
+    "Invoice",
+    "InvoiceCameraLine",
+    "InvoiceLine",
+    "InvoiceSequence",
+    "InvoiceStatus",
+    "JobLock",
+    "MAIL_DROPPED",
+    "MAIL_FAILED",
+    "MAIL_PENDING",
+    "MAIL_SENT",
+    "MailItem",
+    "MAX_DEPTH",
+    "Membership",
+    "Organization",
+    "OutboxItem",
+    "RIGHTS",
+    "ROLE_ADMIN",
+    "ROLE_SUBSCRIBER",
+    "Service",
+    "SyncRun",
+    "Tariff",
+    "TariffPrice",
+    "UTCDateTime",
+    "UsageInterval",
+    "User",
+    "WatcherSyncMixin",
+    "organization_tariffs",
+    "tariff_services",
+    "utcnow",
 ]

@@ -1,4 +1,5 @@
 """Single-use, expiring account links (activation and password reset); only a hash is stored."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """The audit trail: who changed what, before and after, and when."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,15 +1,16 @@
 """Invoices, their lines and the per-camera annex."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import (CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow
 from portal.models.organization import Organization
+
 
 class InvoiceStatus(StrEnum):
     """An invoice's lifecycle state (stored as these strings)."""
@@ -30,8 +31,7 @@ class Invoice(Base):
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'issued', 'paid', 'void')", name="status_known"),
         CheckConstraint("period_end >= period_start", name="period_ordered"),
-        CheckConstraint("subtotal_minor >= 0 AND tax_minor >= 0 AND total_minor >= 0",
-                        name="amounts_not_negative"),
+        CheckConstraint("subtotal_minor >= 0 AND tax_minor >= 0 AND total_minor >= 0", name="amounts_not_negative"),
         CheckConstraint("total_minor = subtotal_minor + tax_minor", name="total_adds_up"),
         CheckConstraint("status = 'draft' OR number IS NOT NULL", name="issued_has_number"),
         CheckConstraint("status <> 'void' OR void_reason IS NOT NULL", name="void_has_reason"),
@@ -40,8 +40,7 @@ class Invoice(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str | None] = mapped_column(String(32), unique=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="RESTRICT"),
-                                                 index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default=InvoiceStatus.DRAFT.value)
@@ -63,9 +62,11 @@ class Invoice(Base):
 
     organization: Mapped[Organization] = relationship()
     lines: Mapped[list[InvoiceLine]] = relationship(
-        back_populates="invoice", order_by="InvoiceLine.position", cascade="all, delete-orphan")
+        back_populates="invoice", order_by="InvoiceLine.position", cascade="all, delete-orphan"
+    )
     cameras: Mapped[list[InvoiceCameraLine]] = relationship(
-        back_populates="invoice", order_by="InvoiceCameraLine.position", cascade="all, delete-orphan")
+        back_populates="invoice", order_by="InvoiceCameraLine.position", cascade="all, delete-orphan"
+    )
 
 
 class InvoiceLine(Base):

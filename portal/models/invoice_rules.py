@@ -23,6 +23,7 @@ The same statements are used by the Alembic migration and, through
 ``after_create`` events, by ``Base.metadata.create_all`` (the tests' schema).
 Alembic's ``compare_metadata`` does not see triggers nor this constraint.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import DDL, event
@@ -31,41 +32,60 @@ from portal.models.invoice import Invoice
 
 OVERLAP_MESSAGE = "invoice period overlaps another non-void invoice of this organization"
 FROZEN_MESSAGE = "an issued invoice cannot change"
-TRANSITION_MESSAGE = ("invoice status may only go draft -> issued, issued -> paid, "
-                      "issued -> void or paid -> void")
+TRANSITION_MESSAGE = "invoice status may only go draft -> issued, issued -> paid, issued -> void or paid -> void"
 DELETE_MESSAGE = "an issued invoice cannot be deleted"
 
 #: Columns that never change once the invoice has left draft.
-FROZEN_COLUMNS = ("id", "number", "organization_id", "period_start", "period_end", "currency",
-                  "subtotal_minor", "tax_minor", "total_minor", "tax_rate_bp", "issue_date",
-                  "due_date", "issued_at", "bill_to", "created_at")
+FROZEN_COLUMNS = (
+    "id",
+    "number",
+    "organization_id",
+    "period_start",
+    "period_end",
+    "currency",
+    "subtotal_minor",
+    "tax_minor",
+    "total_minor",
+    "tax_rate_bp",
+    "issue_date",
+    "due_date",
+    "issued_at",
+    "bill_to",
+    "created_at",
+)
 #: Set by issued -> paid only.
 PAYMENT_COLUMNS = ("paid_on", "payment_reference")
 #: Set by issued/paid -> void only.
 VOID_COLUMNS = ("void_reason", "voided_at")
 TRANSITIONS = (("draft", "issued"), ("issued", "paid"), ("issued", "void"), ("paid", "void"))
 
-_OVERLAP = ("EXISTS (SELECT 1 FROM invoices AS other WHERE other.organization_id = NEW.organization_id "
-            "AND other.status <> 'void' AND other.id IS NOT NEW.id "
-            "AND other.period_start <= NEW.period_end AND other.period_end >= NEW.period_start)")
+_OVERLAP = (
+    "EXISTS (SELECT 1 FROM invoices AS other WHERE other.organization_id = NEW.organization_id "
+    "AND other.status <> 'void' AND other.id IS NOT NEW.id "
+    "AND other.period_start <= NEW.period_end AND other.period_end >= NEW.period_start)"
+)
 
 
 def _changed(columns: tuple[str, ...], distinct: str) -> str:
     """``(NEW.a, NEW.b) <distinct> (OLD.a, OLD.b)``: NULL-safe "any of them changed"."""
-    return (f"({', '.join(f'NEW.{c}' for c in columns)}) {distinct} "
-            f"({', '.join(f'OLD.{c}' for c in columns)})")
+    return f"({', '.join(f'NEW.{c}' for c in columns)}) {distinct} ({', '.join(f'OLD.{c}' for c in columns)})"
 
 
 def _frozen_changed(distinct: str) -> str:
     """A non-draft invoice changes something other than its allowed lifecycle fields."""
-    return (f"OLD.status <> 'draft' AND ({_changed(FROZEN_COLUMNS, distinct)} "
-            f"OR ({_changed(PAYMENT_COLUMNS, distinct)} AND NOT (OLD.status = 'issued' AND NEW.status = 'paid')) "
-            f"OR ({_changed(VOID_COLUMNS, distinct)} AND NOT (OLD.status IN ('issued', 'paid') "
-            "AND NEW.status = 'void')))")
+    return (
+        f"OLD.status <> 'draft' AND ({_changed(FROZEN_COLUMNS, distinct)} "
+        f"OR ({_changed(PAYMENT_COLUMNS, distinct)} AND NOT (OLD.status = 'issued' AND NEW.status = 'paid')) "
+        f"OR ({_changed(VOID_COLUMNS, distinct)} AND NOT (OLD.status IN ('issued', 'paid') "
+        "AND NEW.status = 'void')))"
+    )
 
 
-_BAD_TRANSITION = ("NEW.status <> OLD.status AND (OLD.status || '>' || NEW.status) NOT IN ("
-                   + ", ".join(f"'{old}>{new}'" for old, new in TRANSITIONS) + ")")
+_BAD_TRANSITION = (
+    "NEW.status <> OLD.status AND (OLD.status || '>' || NEW.status) NOT IN ("
+    + ", ".join(f"'{old}>{new}'" for old, new in TRANSITIONS)
+    + ")"
+)
 
 
 def _parent_frozen(row: str) -> str:
@@ -73,57 +93,83 @@ def _parent_frozen(row: str) -> str:
 
 
 _LINES = ("invoice_lines", "invoice_camera_lines")
-_LINE_CONDITIONS = {"INSERT": _parent_frozen("NEW"),
-                    "UPDATE": f"{_parent_frozen('NEW')} OR {_parent_frozen('OLD')}",
-                    "DELETE": _parent_frozen("OLD")}
+_LINE_CONDITIONS = {
+    "INSERT": _parent_frozen("NEW"),
+    "UPDATE": f"{_parent_frozen('NEW')} OR {_parent_frozen('OLD')}",
+    "DELETE": _parent_frozen("OLD"),
+}
 
 
 def _sqlite_trigger(name: str, when: str, table: str, condition: str, message: str) -> tuple[str, str]:
-    return (table, f"CREATE TRIGGER {name} BEFORE {when} ON {table} WHEN {condition} "
-                   f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
+    return (
+        table,
+        f"CREATE TRIGGER {name} BEFORE {when} ON {table} WHEN {condition} BEGIN SELECT RAISE(ABORT, '{message}'); END",
+    )
 
 
 #: (table whose creation the statement follows, statement), in order, per dialect.
 SQLITE_UP: list[tuple[str, str]] = [
-    _sqlite_trigger("invoices_no_overlap_insert", "INSERT", "invoices",
-                    f"NEW.status <> 'void' AND {_OVERLAP}", OVERLAP_MESSAGE),
-    _sqlite_trigger("invoices_no_overlap_update", "UPDATE", "invoices",
-                    f"NEW.status <> 'void' AND {_OVERLAP}", OVERLAP_MESSAGE),
+    _sqlite_trigger(
+        "invoices_no_overlap_insert", "INSERT", "invoices", f"NEW.status <> 'void' AND {_OVERLAP}", OVERLAP_MESSAGE
+    ),
+    _sqlite_trigger(
+        "invoices_no_overlap_update", "UPDATE", "invoices", f"NEW.status <> 'void' AND {_OVERLAP}", OVERLAP_MESSAGE
+    ),
     _sqlite_trigger("invoices_frozen", "UPDATE", "invoices", _frozen_changed("IS NOT"), FROZEN_MESSAGE),
-    _sqlite_trigger("invoices_status_transition", "UPDATE", "invoices", _BAD_TRANSITION,
-                    TRANSITION_MESSAGE),
+    _sqlite_trigger("invoices_status_transition", "UPDATE", "invoices", _BAD_TRANSITION, TRANSITION_MESSAGE),
     _sqlite_trigger("invoices_no_delete", "DELETE", "invoices", "OLD.status <> 'draft'", DELETE_MESSAGE),
-] + [_sqlite_trigger(f"{table}_frozen_{op.lower()}", op, table, condition, FROZEN_MESSAGE)
-     for table in _LINES for op, condition in _LINE_CONDITIONS.items()]
+] + [
+    _sqlite_trigger(f"{table}_frozen_{op.lower()}", op, table, condition, FROZEN_MESSAGE)
+    for table in _LINES
+    for op, condition in _LINE_CONDITIONS.items()
+]
 SQLITE_DOWN = [f"DROP TRIGGER IF EXISTS {statement.split()[2]}" for _table, statement in SQLITE_UP]
 
 
 def _pg_trigger(name: str, when: str, condition: str, message: str) -> tuple[str, str]:
-    return ("invoices", f"CREATE TRIGGER {name} BEFORE {when} ON invoices FOR EACH ROW WHEN ({condition}) "
-                        f"EXECUTE FUNCTION invoices_refuse_change('{message}')")
+    return (
+        "invoices",
+        f"CREATE TRIGGER {name} BEFORE {when} ON invoices FOR EACH ROW WHEN ({condition}) "
+        f"EXECUTE FUNCTION invoices_refuse_change('{message}')",
+    )
 
 
 _RAISE = "RAISE EXCEPTION '{}' USING ERRCODE = 'integrity_constraint_violation';"
 POSTGRES_UP: list[tuple[str, str]] = [
     ("invoices", "CREATE EXTENSION IF NOT EXISTS btree_gist"),
-    ("invoices", "ALTER TABLE invoices ADD CONSTRAINT ex_invoices_no_overlap EXCLUDE USING gist "
-                 "(organization_id WITH =, daterange(period_start, period_end, '[]') WITH &&) "
-                 "WHERE (status <> 'void')"),
-    ("invoices", "CREATE FUNCTION invoices_refuse_change() RETURNS trigger LANGUAGE plpgsql AS "
-                 "$$ BEGIN RAISE EXCEPTION USING MESSAGE = TG_ARGV[0], "
-                 "ERRCODE = 'integrity_constraint_violation'; END $$"),
+    (
+        "invoices",
+        "ALTER TABLE invoices ADD CONSTRAINT ex_invoices_no_overlap EXCLUDE USING gist "
+        "(organization_id WITH =, daterange(period_start, period_end, '[]') WITH &&) "
+        "WHERE (status <> 'void')",
+    ),
+    (
+        "invoices",
+        "CREATE FUNCTION invoices_refuse_change() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION USING MESSAGE = TG_ARGV[0], "
+        "ERRCODE = 'integrity_constraint_violation'; END $$",
+    ),
     _pg_trigger("invoices_frozen", "UPDATE", _frozen_changed("IS DISTINCT FROM"), FROZEN_MESSAGE),
     _pg_trigger("invoices_status_transition", "UPDATE", _BAD_TRANSITION, TRANSITION_MESSAGE),
     _pg_trigger("invoices_no_delete", "DELETE", "OLD.status <> 'draft'", DELETE_MESSAGE),
-    ("invoices", "CREATE FUNCTION invoice_lines_refuse_frozen() RETURNS trigger LANGUAGE plpgsql AS "
-                 "$$ BEGIN "
-                 "IF TG_OP <> 'DELETE' THEN "
-                 f"IF {_parent_frozen('NEW')} THEN {_RAISE.format(FROZEN_MESSAGE)} END IF; END IF; "
-                 "IF TG_OP <> 'INSERT' THEN "
-                 f"IF {_parent_frozen('OLD')} THEN {_RAISE.format(FROZEN_MESSAGE)} END IF; END IF; "
-                 "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$"),
-] + [(table, f"CREATE TRIGGER {table}_frozen BEFORE INSERT OR UPDATE OR DELETE ON {table} "
-             "FOR EACH ROW EXECUTE FUNCTION invoice_lines_refuse_frozen()") for table in _LINES]
+    (
+        "invoices",
+        "CREATE FUNCTION invoice_lines_refuse_frozen() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN "
+        "IF TG_OP <> 'DELETE' THEN "
+        f"IF {_parent_frozen('NEW')} THEN {_RAISE.format(FROZEN_MESSAGE)} END IF; END IF; "
+        "IF TG_OP <> 'INSERT' THEN "
+        f"IF {_parent_frozen('OLD')} THEN {_RAISE.format(FROZEN_MESSAGE)} END IF; END IF; "
+        "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$",
+    ),
+] + [
+    (
+        table,
+        f"CREATE TRIGGER {table}_frozen BEFORE INSERT OR UPDATE OR DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION invoice_lines_refuse_frozen()",
+    )
+    for table in _LINES
+]
 POSTGRES_DOWN = [
     "DROP TRIGGER IF EXISTS invoice_camera_lines_frozen ON invoice_camera_lines",
     "DROP TRIGGER IF EXISTS invoice_lines_frozen ON invoice_lines",

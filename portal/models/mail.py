@@ -1,4 +1,5 @@
 """Outgoing e-mail, queued in the unit of work and delivered after it (by a thread or the worker)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,7 +13,7 @@ from portal.models.base import Base, UTCDateTime, utcnow
 MAIL_PENDING = "pending"
 MAIL_SENT = "sent"
 MAIL_DROPPED = "dropped"  # nothing to send (e.g. a reset asked for an unknown address)
-MAIL_FAILED = "failed"    # gave up after the last attempt
+MAIL_FAILED = "failed"  # gave up after the last attempt
 MAIL_STATES = (MAIL_PENDING, MAIL_SENT, MAIL_DROPPED, MAIL_FAILED)
 
 

@@ -7,13 +7,25 @@ and its parent's depth (``parent_depth``), a composite foreign key ties
 so a cycle cannot exist, and ``depth <= MAX_DEPTH`` limits the tree.  The key is
 deferred so a whole subtree can be moved in one transaction.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, ForeignKeyConstraint,
-                        Integer, String, Table, Text, UniqueConstraint)
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow
@@ -40,17 +52,23 @@ class Organization(WatcherSyncMixin, Base):
     __tablename__ = "organizations"
     __table_args__ = (
         UniqueConstraint("id", "depth", name="uq_organizations_id_depth"),
-        ForeignKeyConstraint(["parent_id", "parent_depth"], ["organizations.id", "organizations.depth"],
-                             name="fk_organizations_parent", deferrable=True, initially="DEFERRED"),
+        ForeignKeyConstraint(
+            ["parent_id", "parent_depth"],
+            ["organizations.id", "organizations.depth"],
+            name="fk_organizations_parent",
+            deferrable=True,
+            initially="DEFERRED",
+        ),
         CheckConstraint(f"depth >= 0 AND depth <= {MAX_DEPTH}", name="depth_limit"),
-        CheckConstraint("(parent_id IS NULL AND parent_depth IS NULL AND depth = 0) OR "
-                        "(parent_id IS NOT NULL AND parent_depth IS NOT NULL AND depth = parent_depth + 1)",
-                        name="depth_follows_parent"),
+        CheckConstraint(
+            "(parent_id IS NULL AND parent_depth IS NULL AND depth = 0) OR "
+            "(parent_id IS NOT NULL AND parent_depth IS NOT NULL AND depth = parent_depth + 1)",
+            name="depth_follows_parent",
+        ),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
         CheckConstraint("camera_limit IS NULL OR camera_limit >= 0", name="camera_limit_not_negative"),
         CheckConstraint("user_limit IS NULL OR user_limit >= 0", name="user_limit_not_negative"),
-        CheckConstraint("trial_end IS NULL OR trial_start IS NULL OR trial_end >= trial_start",
-                        name="trial_ordered"),
+        CheckConstraint("trial_end IS NULL OR trial_start IS NULL OR trial_end >= trial_start", name="trial_ordered"),
         CheckConstraint("length(currency) = 3", name="currency_iso"),
     )
 
@@ -72,16 +90,20 @@ class Organization(WatcherSyncMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     parent: Mapped[Organization | None] = relationship(
-        remote_side=[id], foreign_keys=[parent_id], primaryjoin="Organization.parent_id == Organization.id",
-        back_populates="children")
+        remote_side=[id],
+        foreign_keys=[parent_id],
+        primaryjoin="Organization.parent_id == Organization.id",
+        back_populates="children",
+    )
     children: Mapped[list[Organization]] = relationship(
-        foreign_keys=[parent_id], primaryjoin="Organization.parent_id == Organization.id",
-        back_populates="parent", order_by="Organization.title")
+        foreign_keys=[parent_id],
+        primaryjoin="Organization.parent_id == Organization.id",
+        back_populates="parent",
+        order_by="Organization.title",
+    )
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
-    allowed_tariffs: Mapped[list[Tariff]] = relationship(
-        secondary=organization_tariffs, order_by="Tariff.name")
-    memberships: Mapped[list[Membership]] = relationship(
-        back_populates="organization", cascade="all, delete-orphan")
+    allowed_tariffs: Mapped[list[Tariff]] = relationship(secondary=organization_tariffs, order_by="Tariff.name")
+    memberships: Mapped[list[Membership]] = relationship(back_populates="organization", cascade="all, delete-orphan")
 
     def is_in_trial(self, day: date) -> bool:
         """True when ``day`` (a local date) lies in the trial, both ends inclusive."""

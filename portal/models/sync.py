@@ -1,4 +1,5 @@
 """Watcher mirroring state, the transactional outbox and sync run records."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,10 +1,21 @@
 """Services (priced building blocks), tariffs and their effective-dated prices."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, String, Table,
-                        Text, UniqueConstraint)
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.billing.pricing import price_in_force
@@ -27,9 +38,9 @@ SERVICE_KINDS = {
 KIND_HELP = {
     KIND_CONTINUOUS: "Days of continuous recording kept for each camera (Watcher preset dvr.expiration).",
     KIND_EVENT: "Extra days that recorded event episodes are kept beyond the continuous archive "
-                "(Watcher preset dvr.episodes_expiration).",
+    "(Watcher preset dvr.episodes_expiration).",
     KIND_SPACE: "Disk space cap for a camera's whole archive, continuous recording and events together, "
-                "in GB (Watcher preset dvr.storage_limit).",
+    "in GB (Watcher preset dvr.storage_limit).",
     KIND_ANALYTICS: "Video analytics run on the camera: face or licence-plate recognition (Watcher preset vision.alg).",
     KIND_OTHER: "A priced service that changes nothing in Watcher (for example support or installation).",
 }
@@ -48,15 +59,14 @@ class Service(Base):
 
     __tablename__ = "services"
     __table_args__ = (
-        CheckConstraint("kind IN ('continuous_archive', 'event_archive', 'archive_space', 'analytics', 'other')",
-                        name="kind_known"),
+        CheckConstraint(
+            "kind IN ('continuous_archive', 'event_archive', 'archive_space', 'analytics', 'other')", name="kind_known"
+        ),
         CheckConstraint("monthly_price_minor >= 0", name="price_not_negative"),
         CheckConstraint("length(currency) = 3", name="currency_iso"),
         CheckConstraint("kind <> 'continuous_archive' OR archive_days > 0", name="continuous_has_days"),
-        CheckConstraint("kind <> 'event_archive' OR (archive_days > 0 AND archive_gb IS NULL)",
-                        name="event_has_days"),
-        CheckConstraint("kind <> 'archive_space' OR (archive_gb > 0 AND archive_days IS NULL)",
-                        name="space_has_gb"),
+        CheckConstraint("kind <> 'event_archive' OR (archive_days > 0 AND archive_gb IS NULL)", name="event_has_days"),
+        CheckConstraint("kind <> 'archive_space' OR (archive_gb > 0 AND archive_days IS NULL)", name="space_has_gb"),
         CheckConstraint("kind <> 'analytics' OR analytics IN ('faces', 'plates')", name="analytics_known"),
     )
 
@@ -103,7 +113,8 @@ class Tariff(WatcherSyncMixin, Base):
 
     services: Mapped[list[Service]] = relationship(secondary=tariff_services, order_by="Service.name")
     prices: Mapped[list[TariffPrice]] = relationship(
-        back_populates="tariff", order_by="TariffPrice.effective_from", cascade="all, delete-orphan")
+        back_populates="tariff", order_by="TariffPrice.effective_from", cascade="all, delete-orphan"
+    )
 
     def price_on(self, day: date) -> TariffPrice | None:
         """The price version in force on ``day`` (None before the first one): the engine's rule."""

@@ -1,4 +1,5 @@
 """Cameras mirrored from Watcher and the usage ledger bills are made from."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,8 +20,7 @@ class Camera(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(255), unique=True)
     title: Mapped[str] = mapped_column(String(255), default="")
-    organization_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organizations.id", ondelete="SET NULL"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"), index=True)
     tariff_id: Mapped[int | None] = mapped_column(ForeignKey("tariffs.id", ondelete="SET NULL"), index=True)
     watcher_organization_id: Mapped[int | None] = mapped_column(Integer)
     watcher_preset_id: Mapped[int | None] = mapped_column(Integer)
@@ -40,8 +40,13 @@ class UsageInterval(Base):
     __tablename__ = "usage_intervals"
     __table_args__ = (
         CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ordered"),
-        Index("uq_usage_intervals_one_open_per_camera", "camera_id", unique=True,
-              sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
+        Index(
+            "uq_usage_intervals_one_open_per_camera",
+            "camera_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
         Index("ix_usage_intervals_org_period", "organization_id", "started_at", "ended_at"),
     )
 

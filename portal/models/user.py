@@ -1,4 +1,5 @@
 """Portal users and their per-organization rights."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,8 +10,8 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow
-from portal.passwords import hash_password, verify_password
 from portal.models.sync import WatcherSyncMixin
+from portal.passwords import hash_password, verify_password
 
 if TYPE_CHECKING:
     from portal.models.organization import Organization
@@ -52,8 +53,7 @@ class User(UserMixin, WatcherSyncMixin, Base):
     #: Part of every session and remember cookie; bumping it signs the user out everywhere.
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
-    memberships: Mapped[list[Membership]] = relationship(
-        back_populates="user", cascade="all, delete-orphan")
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property
     def is_admin(self) -> bool:
@@ -97,8 +97,7 @@ class Membership(Base):
     __tablename__ = "memberships"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    organization_id: Mapped[int] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
     can_view_streams: Mapped[bool] = mapped_column(Boolean, default=True)
     can_edit_streams: Mapped[bool] = mapped_column(Boolean, default=False)
     can_edit_users: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,10 +1,21 @@
 """Organization and membership forms (shape only; the service enforces business rules)."""
+
 from __future__ import annotations
 
 from typing import Any
 
-from wtforms import (BooleanField, DateField, EmailField, Field, IntegerField, SelectField,
-                     SelectMultipleField, StringField, SubmitField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    Field,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from portal.forms import CurrencyField, PortalForm, timezone_choices
@@ -28,8 +39,12 @@ class OrganizationForm(PortalForm):
 
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     owner_id = SelectField("Owner", coerce=optional_int)
-    owner_email = EmailField("…or a new owner's e-mail", validators=[Optional(), Email(), Length(max=254)],
-                             filters=[strip], description="Creates a subscriber without a password; they get an activation e-mail.")
+    owner_email = EmailField(
+        "…or a new owner's e-mail",
+        validators=[Optional(), Email(), Length(max=254)],
+        filters=[strip],
+        description="Creates a subscriber without a password; they get an activation e-mail.",
+    )
     parent_id = SelectField("Parent organization", coerce=optional_int, validate_choice=False)
     allowed_tariffs = SelectMultipleField("Allowed tariffs", coerce=int)
     trial_start = DateField("Trial starts", validators=[Optional()])

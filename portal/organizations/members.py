@@ -1,4 +1,5 @@
 """Memberships: a user's rights in one organization (add and flush; the view commits)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -25,8 +26,7 @@ def add_member_to(org: Organization | None, user: User | None, rights: Mapping[s
     return set_membership(org, user, rights)
 
 
-def set_membership(org: Organization, user: User, rights: Mapping[str, bool],
-                   enforce_limit: bool = True) -> Membership:
+def set_membership(org: Organization, user: User, rights: Mapping[str, bool], enforce_limit: bool = True) -> Membership:
     """Add ``user`` to ``org`` with ``rights`` or change the rights they have there.
 
     Unknown right names are refused; missing ones are false.  Billing admins are
@@ -45,8 +45,9 @@ def set_membership(org: Organization, user: User, rights: Mapping[str, bool],
         membership = Membership(user=user, organization=org, **flags)
         db.session.add(membership)
         db.session.flush()
-        audit.record("membership.add", "organization", org.id, summary=_summary(org, user),
-                     after={"user": user.email, **flags})
+        audit.record(
+            "membership.add", "organization", org.id, summary=_summary(org, user), after={"user": user.email, **flags}
+        )
         outbox.enqueue(org)
         return membership
     before = membership.rights()
@@ -55,8 +56,14 @@ def set_membership(org: Organization, user: User, rights: Mapping[str, bool],
     for name, value in flags.items():
         setattr(membership, name, value)
     db.session.flush()
-    audit.record("membership.update", "organization", org.id, summary=_summary(org, user),
-                 before={"user": user.email, **before}, after={"user": user.email, **flags})
+    audit.record(
+        "membership.update",
+        "organization",
+        org.id,
+        summary=_summary(org, user),
+        before={"user": user.email, **before},
+        after={"user": user.email, **flags},
+    )
     outbox.enqueue(org)
     return membership
 

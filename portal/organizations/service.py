@@ -4,6 +4,7 @@ Hierarchy rules are checked here with readable messages and again by the
 schema (see :mod:`portal.models.organization`): a move rewrites ``depth`` and
 ``parent_depth`` of the whole subtree in the caller's transaction.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -16,17 +17,35 @@ from sqlalchemy import func, select
 from portal.audit import service as audit
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
-from portal.sync import outbox
 from portal.models import MAX_DEPTH, Organization, Tariff, User
 from portal.models.user import ROLE_SUBSCRIBER
 from portal.organizations.members import grant_all_rights
+from portal.sync import outbox
 from portal.tariffs.service import active_tariffs
 
-__all__ = ["OrganizationData", "active_tariffs", "change_owner", "create_organization", "find_organization",
-           "move_organization", "subtree", "tree", "update_organization"]
+__all__ = [
+    "OrganizationData",
+    "active_tariffs",
+    "change_owner",
+    "create_organization",
+    "find_organization",
+    "move_organization",
+    "subtree",
+    "tree",
+    "update_organization",
+]
 
-FIELDS = ("title", "trial_start", "trial_end", "timezone", "currency", "camera_limit", "user_limit",
-          "billing_contact", "invoice_to_parent")
+FIELDS = (
+    "title",
+    "trial_start",
+    "trial_end",
+    "timezone",
+    "currency",
+    "camera_limit",
+    "user_limit",
+    "billing_contact",
+    "invoice_to_parent",
+)
 
 
 @dataclass(frozen=True)
@@ -88,13 +107,15 @@ def _check(org: Organization | None, data: OrganizationData, parent_id: int | No
         if value is not None and value < 0:
             raise DomainError("Cannot be negative.", field=name)
     if data.invoice_to_parent and parent_id is None:
-        raise DomainError("Only a subsidiary can be invoiced to its parent: choose a parent first.",
-                          field="invoice_to_parent")
+        raise DomainError(
+            "Only a subsidiary can be invoiced to its parent: choose a parent first.", field="invoice_to_parent"
+        )
     if data.invoice_to_parent and parent_id is not None:
         parent = find_organization(parent_id)
         if parent is not None and parent.currency != data.currency:
-            raise DomainError(f"Invoiced to its parent, it must use the parent's currency ({parent.currency}).",
-                              field="currency")
+            raise DomainError(
+                f"Invoiced to its parent, it must use the parent's currency ({parent.currency}).", field="currency"
+            )
     if org is not None and data.user_limit is not None and data.user_limit < len(org.memberships):
         raise DomainError(f"The organization already has {len(org.memberships)} members.", field="user_limit")
 
@@ -155,8 +176,7 @@ def update_organization(org: Organization, data: OrganizationData) -> Organizati
     before = _snapshot(org)
     _apply(org, data, tariffs)
     db.session.flush()
-    audit.record("organization.update", "organization", org.id, summary=org.title, before=before,
-                 after=_snapshot(org))
+    audit.record("organization.update", "organization", org.id, summary=org.title, before=before, after=_snapshot(org))
     outbox.enqueue(org)
     return org
 
@@ -175,13 +195,14 @@ def move_organization(org: Organization, parent: Organization | None) -> Organiz
         return org
     nodes = subtree(org)
     if parent is not None and parent.id in {n.id for n in nodes}:
-        raise NotAllowed("An organization cannot be placed under itself or one of its subsidiaries.",
-                         field="parent_id")
+        raise NotAllowed("An organization cannot be placed under itself or one of its subsidiaries.", field="parent_id")
     new_depth = parent.depth + 1 if parent is not None else 0
     shift = new_depth - org.depth
     if max(n.depth for n in nodes) + shift > MAX_DEPTH:
-        raise NotAllowed(f"The hierarchy is at most {MAX_DEPTH + 1} levels deep; moving here would push "
-                         f"subsidiaries too deep.", field="parent_id")
+        raise NotAllowed(
+            f"The hierarchy is at most {MAX_DEPTH + 1} levels deep; moving here would push subsidiaries too deep.",
+            field="parent_id",
+        )
     before = {"parent_id": org.parent_id, "depth": org.depth}
     with db.session.no_autoflush:
         for node in nodes:
@@ -197,8 +218,14 @@ def move_organization(org: Organization, parent: Organization | None) -> Organiz
     db.session.expire(org, ["parent", "children"])
     if parent is not None:
         db.session.expire(parent, ["children"])
-    audit.record("organization.move", "organization", org.id, summary=f"{org.title}: {len(nodes) - 1} subsidiaries moved too",
-                 before=before, after={"parent_id": org.parent_id, "depth": org.depth})
+    audit.record(
+        "organization.move",
+        "organization",
+        org.id,
+        summary=f"{org.title}: {len(nodes) - 1} subsidiaries moved too",
+        before=before,
+        after={"parent_id": org.parent_id, "depth": org.depth},
+    )
     return org
 
 
@@ -211,8 +238,14 @@ def change_owner(org: Organization, owner: User) -> Organization:
     org.owner = owner
     db.session.flush()
     grant_all_rights(org, owner)
-    audit.record("organization.owner_change", "organization", org.id, summary=org.title,
-                 before=before, after={"owner": owner.email})
+    audit.record(
+        "organization.owner_change",
+        "organization",
+        org.id,
+        summary=org.title,
+        before=before,
+        after={"owner": owner.email},
+    )
     outbox.enqueue(org)
     return org
 

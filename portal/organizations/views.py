@@ -1,4 +1,5 @@
 """Admin pages for organizations: list, tree, create, edit, detail and members."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -15,8 +16,16 @@ from portal.models import Camera, Membership, Organization, User
 from portal.models.user import RIGHT_LABELS, RIGHTS, ROLE_SUBSCRIBER
 from portal.organizations.forms import AddMemberForm, OrganizationForm, RightsForm
 from portal.organizations.members import add_member_to, remove_membership, set_membership
-from portal.organizations.service import (OrganizationData, active_tariffs, change_owner, create_organization,
-                                          find_organization, move_organization, tree, update_organization)
+from portal.organizations.service import (
+    OrganizationData,
+    active_tariffs,
+    change_owner,
+    create_organization,
+    find_organization,
+    move_organization,
+    tree,
+    update_organization,
+)
 from portal.pagination import paginate
 from portal.security import admin_required
 from portal.users.service import create_owner_from_email
@@ -30,13 +39,17 @@ def index() -> str:
     """List organizations with search (title, owner e-mail, billing contact) and paging."""
     q = request.args.get("q", "").strip()
     owner = aliased(User)
-    query = (select(Organization).outerjoin(owner, Organization.owner_id == owner.id)
-             .options(selectinload(Organization.owner), selectinload(Organization.parent))
-             .order_by(Organization.title))
+    query = (
+        select(Organization)
+        .outerjoin(owner, Organization.owner_id == owner.id)
+        .options(selectinload(Organization.owner), selectinload(Organization.parent))
+        .order_by(Organization.title)
+    )
     if q:
         like = f"%{q}%"
-        query = query.where(or_(Organization.title.ilike(like), owner.email.ilike(like),
-                                Organization.billing_contact.ilike(like)))
+        query = query.where(
+            or_(Organization.title.ilike(like), owner.email.ilike(like), Organization.billing_contact.ilike(like))
+        )
     page = paginate(query)
     return render_template("organizations/list.html", page=page, q=q)
 
@@ -137,20 +150,32 @@ def _back(organization_id: int, user_id: int) -> Response:
 
 
 def _detail(org: Organization, member_form: AddMemberForm) -> str:
-    cameras = db.session.scalar(select(func.count()).select_from(Camera).where(
-        Camera.organization_id == org.id, Camera.missing_since.is_(None)))
-    memberships = list(db.session.scalars(select(Membership).join(User).where(
-        Membership.organization_id == org.id).order_by(User.email)))
-    return render_template("organizations/detail.html", org=org, cameras=cameras, memberships=memberships,
-                           member_form=member_form, rights_form=RightsForm(formdata=None),
-                           rights=RIGHTS, right_labels=RIGHT_LABELS)
+    cameras = db.session.scalar(
+        select(func.count()).select_from(Camera).where(Camera.organization_id == org.id, Camera.missing_since.is_(None))
+    )
+    memberships = list(
+        db.session.scalars(
+            select(Membership).join(User).where(Membership.organization_id == org.id).order_by(User.email)
+        )
+    )
+    return render_template(
+        "organizations/detail.html",
+        org=org,
+        cameras=cameras,
+        memberships=memberships,
+        member_form=member_form,
+        rights_form=RightsForm(formdata=None),
+        rights=RIGHTS,
+        right_labels=RIGHT_LABELS,
+    )
 
 
 def _member_form(org: Organization) -> AddMemberForm:
     form = AddMemberForm()
     taken = select(Membership.user_id).where(Membership.organization_id == org.id)
-    users = db.session.scalars(select(User).where(User.role == ROLE_SUBSCRIBER, User.id.not_in(taken))
-                               .order_by(User.email))
+    users = db.session.scalars(
+        select(User).where(User.role == ROLE_SUBSCRIBER, User.id.not_in(taken)).order_by(User.email)
+    )
     form.user_id.choices = [("", "— choose a user —")] + [(u.id, u.email) for u in users]
     return form
 
@@ -158,7 +183,8 @@ def _member_form(org: Organization) -> AddMemberForm:
 def _choices(form: OrganizationForm, org: Organization | None) -> None:
     owners = db.session.scalars(select(User).where(User.role == ROLE_SUBSCRIBER).order_by(User.email))
     form.owner_id.choices = [("", "— new owner by e-mail —")] + [
-        (u.id, u.email + ("" if u.is_enabled else " (disabled)")) for u in owners]
+        (u.id, u.email + ("" if u.is_enabled else " (disabled)")) for u in owners
+    ]
     roots, children = tree()
     options: list[tuple[object, str]] = [("", "— none (top level) —")]
 
@@ -175,10 +201,17 @@ def _choices(form: OrganizationForm, org: Organization | None) -> None:
 
 def _data(form: OrganizationForm) -> OrganizationData:
     return OrganizationData(
-        title=form.title.data.strip(), timezone=form.timezone.data, currency=form.currency.data,
-        tariff_ids=tuple(form.allowed_tariffs.data or ()), trial_start=form.trial_start.data,
-        trial_end=form.trial_end.data, camera_limit=form.camera_limit.data, user_limit=form.user_limit.data,
-        billing_contact=form.billing_contact.data or "", invoice_to_parent=bool(form.invoice_to_parent.data))
+        title=form.title.data.strip(),
+        timezone=form.timezone.data,
+        currency=form.currency.data,
+        tariff_ids=tuple(form.allowed_tariffs.data or ()),
+        trial_start=form.trial_start.data,
+        trial_end=form.trial_end.data,
+        camera_limit=form.camera_limit.data,
+        user_limit=form.user_limit.data,
+        billing_contact=form.billing_contact.data or "",
+        invoice_to_parent=bool(form.invoice_to_parent.data),
+    )
 
 
 def _owner(form: OrganizationForm) -> User:

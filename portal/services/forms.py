@@ -1,4 +1,5 @@
 """Service form."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -7,22 +8,37 @@ from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAre
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.forms import CurrencyField, MoneyField, MoneyFor, PortalForm
-from portal.models.tariff import (ANALYTICS, KIND_ANALYTICS, KIND_CONTINUOUS, KIND_EVENT, KIND_HELP, KIND_SPACE,
-                                  SERVICE_KINDS)
+from portal.models.tariff import (
+    ANALYTICS,
+    KIND_ANALYTICS,
+    KIND_CONTINUOUS,
+    KIND_EVENT,
+    KIND_HELP,
+    KIND_SPACE,
+    SERVICE_KINDS,
+)
 
 
 class ServiceForm(PortalForm):
     """Create or edit a service."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    kind = SelectField("Kind", choices=list(SERVICE_KINDS.items()), validators=[DataRequired()],
-                       description=" ".join(f"{SERVICE_KINDS[k]}: {KIND_HELP[k]}" for k in SERVICE_KINDS))
-    archive_days = IntegerField("Archive depth, days", validators=[Optional(), NumberRange(min=1, max=3650)],
-                                description="Continuous archive: days of recording. Event archive: extra days "
-                                            "event episodes are kept.")
-    archive_gb = IntegerField("Whole-archive space cap, GB", validators=[Optional(), NumberRange(min=1, max=100000)],
-                              description="Archive space cap only: it limits the camera's whole archive, "
-                                          "continuous recording included.")
+    kind = SelectField(
+        "Kind",
+        choices=list(SERVICE_KINDS.items()),
+        validators=[DataRequired()],
+        description=" ".join(f"{SERVICE_KINDS[k]}: {KIND_HELP[k]}" for k in SERVICE_KINDS),
+    )
+    archive_days = IntegerField(
+        "Archive depth, days",
+        validators=[Optional(), NumberRange(min=1, max=3650)],
+        description="Continuous archive: days of recording. Event archive: extra days event episodes are kept.",
+    )
+    archive_gb = IntegerField(
+        "Whole-archive space cap, GB",
+        validators=[Optional(), NumberRange(min=1, max=100000)],
+        description="Archive space cap only: it limits the camera's whole archive, continuous recording included.",
+    )
     analytics = SelectField("Analytics", choices=[("", "—")] + list(ANALYTICS.items()), validate_choice=False)
     monthly_price = MoneyField("Monthly price per camera", validators=[MoneyFor()])
     currency = CurrencyField()

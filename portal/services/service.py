@@ -1,4 +1,5 @@
 """Service catalog operations (add and flush; the view commits)."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -10,8 +11,7 @@ from portal.models import Service, Tariff, tariff_services
 from portal.models.tariff import KIND_ANALYTICS, KIND_CONTINUOUS, KIND_EVENT, KIND_SPACE
 from portal.sync import outbox
 
-FIELDS = ("name", "kind", "archive_days", "archive_gb", "analytics", "monthly_price_minor", "currency",
-          "description")
+FIELDS = ("name", "kind", "archive_days", "archive_gb", "analytics", "monthly_price_minor", "currency", "description")
 
 
 def _normalise(service: Service) -> None:
@@ -55,6 +55,8 @@ def save_service(service: Service, values: dict[str, object]) -> Service:
 
 def tariffs_using(service: Service) -> list[Tariff]:
     """The tariffs that include ``service``."""
-    return list(db.session.scalars(
-        select(Tariff).join(tariff_services).where(tariff_services.c.service_id == service.id)
-        .order_by(Tariff.name)))
+    return list(
+        db.session.scalars(
+            select(Tariff).join(tariff_services).where(tariff_services.c.service_id == service.id).order_by(Tariff.name)
+        )
+    )

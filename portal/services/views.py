@@ -1,4 +1,5 @@
 """Admin pages for services."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -65,9 +66,13 @@ def _save(form: ServiceForm, service: Service) -> str | Response:
     if form.validate_on_submit():
         currency = form.currency.data
         values = {
-            "name": form.name.data.strip(), "kind": form.kind.data, "archive_days": form.archive_days.data,
-            "archive_gb": form.archive_gb.data, "analytics": form.analytics.data or None,
-            "monthly_price_minor": form.monthly_price.minor(currency), "currency": currency,
+            "name": form.name.data.strip(),
+            "kind": form.kind.data,
+            "archive_days": form.archive_days.data,
+            "archive_gb": form.archive_gb.data,
+            "analytics": form.analytics.data or None,
+            "monthly_price_minor": form.monthly_price.minor(currency),
+            "currency": currency,
             "description": (form.description.data or "").strip(),
         }
         try:

@@ -1,4 +1,5 @@
 """``flask watcher ...``: dispatch the outbox, pull streams, reconcile, run the worker loop."""
+
 from __future__ import annotations
 
 import functools
@@ -28,8 +29,9 @@ def _readable(command: Callable[..., None]) -> Callable[..., None]:
         try:
             command(*args, **kwargs)
         except WatcherNotConfigured as error:
-            raise click.ClickException("Watcher is not configured: set WATCHER_URL, WATCHER_LOGIN and "
-                                       "WATCHER_PASSWORD.") from error
+            raise click.ClickException(
+                "Watcher is not configured: set WATCHER_URL, WATCHER_LOGIN and WATCHER_PASSWORD."
+            ) from error
         except WatcherError as error:
             raise click.ClickException(f"Watcher: {error.title or error}") from error
 
@@ -132,6 +134,7 @@ MAIL_POLL_SECONDS = 5.0
 
 def _send_mail_round() -> None:
     from portal import mailqueue
+
     try:
         result = mailqueue.deliver_due()
         if result.sent or result.failed:
@@ -145,5 +148,6 @@ def _send_mail_round() -> None:
 def mail_deliver_command() -> None:
     """Send every queued e-mail that is due (the worker does this every few seconds)."""
     from portal import mailqueue
+
     result = mailqueue.deliver_due()
     click.echo(f"Sent {result.sent}, failed {result.failed}, dropped {result.dropped}.")

@@ -1,4 +1,5 @@
 """Building the Watcher client from the app's settings."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -29,8 +30,13 @@ def get_client(*, quick: bool = False) -> WatcherClient:
     key = "watcher_client_quick" if quick else "watcher_client"
     client: WatcherClient | None = current_app.extensions.get(key)
     if client is None:
-        client = WatcherClient(watcher.url, watcher.login, watcher.password,
-                               timeout=watcher.quick_timeout if quick else watcher.timeout,
-                               retries=0 if quick else watcher.retries, backoff=watcher.backoff)
+        client = WatcherClient(
+            watcher.url,
+            watcher.login,
+            watcher.password,
+            timeout=watcher.quick_timeout if quick else watcher.timeout,
+            retries=0 if quick else watcher.retries,
+            backoff=watcher.backoff,
+        )
         current_app.extensions[key] = client
     return client

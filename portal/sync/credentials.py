@@ -4,6 +4,7 @@ The key is ``CREDENTIALS_KEY`` (a Fernet key; required in production).  In
 development and tests it is derived from ``SECRET_KEY`` so nothing needs
 setting up.  Plain passwords are never stored and never logged.
 """
+
 from __future__ import annotations
 
 import base64

@@ -9,6 +9,7 @@ never commits or rolls back the caller's session (the unit of work).  Take it
 before the job's transaction starts and give it back after that has ended (see
 :func:`portal.unit_of_work.run_locked_job`).
 """
+
 from __future__ import annotations
 
 import os
@@ -50,17 +51,19 @@ def try_acquire(name: str, stale_after: timedelta = timedelta(minutes=30)) -> st
     holder = f"{_holder()}:{now.timestamp()}"
     with db.engine.begin() as conn:
         result = conn.execute(
-            update(_locks).where(_locks.c.name == name,
-                                 or_(_locks.c.holder.is_(None), _locks.c.acquired_at < now - stale_after))
-            .values(holder=holder, acquired_at=now))
+            update(_locks)
+            .where(_locks.c.name == name, or_(_locks.c.holder.is_(None), _locks.c.acquired_at < now - stale_after))
+            .values(holder=holder, acquired_at=now)
+        )
     return holder if result.rowcount == 1 else None
 
 
 def release(name: str, holder: str) -> None:
     """Give the lock back (only if we still hold it), on its own connection."""
     with db.engine.begin() as conn:
-        conn.execute(update(_locks).where(_locks.c.name == name, _locks.c.holder == holder)
-                     .values(holder=None, acquired_at=None))
+        conn.execute(
+            update(_locks).where(_locks.c.name == name, _locks.c.holder == holder).values(holder=None, acquired_at=None)
+        )
 
 
 @contextmanager

@@ -6,18 +6,20 @@ row is worked on, and since handlers converge on the object's current state a
 success settles every row of that object queued up to then.  Failures back off
 exponentially; the object's page shows the Watcher error's title.
 """
+
 from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from collections.abc import Callable
 
 from sqlalchemy import CursorResult, func, select, update
 
-from portal import settings as portal_settings, unit_of_work
+from portal import settings as portal_settings
+from portal import unit_of_work
 from portal.extensions import db
 from portal.models import Organization, OutboxItem, SyncRun, Tariff, User, utcnow
 from portal.models.sync import OutboxState, SyncState
@@ -29,8 +31,7 @@ from portal.watcher import WatcherClient, WatcherError
 log = logging.getLogger(__name__)
 
 #: The one registry of the model types mirrored to Watcher (outbox rows, repair, reconcile).
-MODELS: dict[str, type[Any]] = {
-    "organization": Organization, "user": User, "tariff": Tariff}
+MODELS: dict[str, type[Any]] = {"organization": Organization, "user": User, "tariff": Tariff}
 OBJECT_TYPES: dict[type[Any], str] = {model: name for name, model in MODELS.items()}
 LEASE = timedelta(minutes=2)
 MAX_BACKOFF = timedelta(hours=1)
@@ -44,8 +45,13 @@ def enqueue(obj: Organization | User | Tariff, kind: str = "upsert", password: s
     object_type = OBJECT_TYPES[type(obj)]
     if obj.id is None:
         db.session.flush()
-    item = OutboxItem(kind=f"{object_type}.{kind}", object_type=object_type, object_id=obj.id,
-                      secret=credentials.seal(password) if password else None, next_attempt_at=utcnow())
+    item = OutboxItem(
+        kind=f"{object_type}.{kind}",
+        object_type=object_type,
+        object_id=obj.id,
+        secret=credentials.seal(password) if password else None,
+        next_attempt_at=utcnow(),
+    )
     obj.sync_state = SyncState.PENDING
     db.session.add(item)
     unit_of_work.note_outbox(object_type, obj.id)  # delivered once the unit of work has committed
@@ -76,9 +82,11 @@ def _claim(item: OutboxItem, now: datetime) -> bool:
     """Lease the row so a concurrent dispatcher skips it (a conditional UPDATE, its own transaction)."""
     with unit_of_work.transaction():
         result: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
-            update(OutboxItem).where(OutboxItem.id == item.id, OutboxItem.state == OutboxState.PENDING,
-                                     OutboxItem.next_attempt_at <= now)
-            .values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False))
+            update(OutboxItem)
+            .where(OutboxItem.id == item.id, OutboxItem.state == OutboxState.PENDING, OutboxItem.next_attempt_at <= now)
+            .values(next_attempt_at=now + LEASE)
+            .execution_options(synchronize_session=False)
+        )
     return bool(result.rowcount == 1)
 
 
@@ -97,10 +105,14 @@ def _deliver(client: WatcherClient, item: OutboxItem, rows: list[OutboxItem]) ->
         push.push_organization(client, obj)
 
 
-def dispatch(limit: int = 200, now: datetime | None = None, quick: bool = False,
-             only: set[tuple[str, int]] | None = None,
-             client_factory: Callable[[], WatcherClient] | None = None,
-             settings: WatcherSettings | None = None) -> DispatchResult:
+def dispatch(
+    limit: int = 200,
+    now: datetime | None = None,
+    quick: bool = False,
+    only: set[tuple[str, int]] | None = None,
+    client_factory: Callable[[], WatcherClient] | None = None,
+    settings: WatcherSettings | None = None,
+) -> DispatchResult:
     """Deliver due outbox rows (oldest first, one object at a time).
 
     A job of several units of work: each lease, and each delivery with its
@@ -109,9 +121,14 @@ def dispatch(limit: int = 200, now: datetime | None = None, quick: bool = False,
     settings = settings or portal_settings.current().watcher
     now = now or utcnow()
     result = DispatchResult()
-    due = list(db.session.scalars(select(OutboxItem).where(
-        OutboxItem.state == OutboxState.PENDING, OutboxItem.next_attempt_at <= now)
-        .order_by(OutboxItem.id).limit(limit)))
+    due = list(
+        db.session.scalars(
+            select(OutboxItem)
+            .where(OutboxItem.state == OutboxState.PENDING, OutboxItem.next_attempt_at <= now)
+            .order_by(OutboxItem.id)
+            .limit(limit)
+        )
+    )
     seen: set[tuple[str, int]] = set()
     client = client_factory() if client_factory else get_client(quick=quick)
     for head in due:
@@ -122,9 +139,17 @@ def dispatch(limit: int = 200, now: datetime | None = None, quick: bool = False,
         if not _claim(head, now):
             continue
         with unit_of_work.transaction():
-            rows = list(db.session.scalars(select(OutboxItem).where(
-                OutboxItem.object_type == head.object_type, OutboxItem.object_id == head.object_id,
-                OutboxItem.state == OutboxState.PENDING).order_by(OutboxItem.id)))
+            rows = list(
+                db.session.scalars(
+                    select(OutboxItem)
+                    .where(
+                        OutboxItem.object_type == head.object_type,
+                        OutboxItem.object_id == head.object_id,
+                        OutboxItem.state == OutboxState.PENDING,
+                    )
+                    .order_by(OutboxItem.id)
+                )
+            )
             obj = db.session.get(MODELS[head.object_type], head.object_id)
             try:
                 _deliver(client, head, rows)
@@ -158,8 +183,13 @@ def _failed(head: OutboxItem, obj: Any, error: Exception, settings: WatcherSetti
     if obj is not None:
         obj.sync_state = SyncState.ERROR
         obj.sync_error = (getattr(error, "title", None) or str(error))[:500]
-    log.warning("Watcher delivery of %s #%s failed (attempt %s): %s", head.object_type, head.object_id,
-                head.attempts, getattr(error, "title", None) or type(error).__name__)
+    log.warning(
+        "Watcher delivery of %s #%s failed (attempt %s): %s",
+        head.object_type,
+        head.object_id,
+        head.attempts,
+        getattr(error, "title", None) or type(error).__name__,
+    )
 
 
 def retry(item_id: int) -> OutboxItem | None:
@@ -174,21 +204,34 @@ def failing(limit: int = 20) -> tuple[int, list[OutboxItem]]:
     """Undelivered rows whose last attempt failed: how many, and the most recent ``limit``."""
     where = (OutboxItem.state != OutboxState.DONE, OutboxItem.last_error.is_not(None))
     count = db.session.scalar(select(func.count()).select_from(OutboxItem).where(*where)) or 0
-    rows = list(db.session.scalars(select(OutboxItem).where(*where).order_by(
-        OutboxItem.last_error_at.desc(), OutboxItem.id.desc()).limit(limit)))
+    rows = list(
+        db.session.scalars(
+            select(OutboxItem)
+            .where(*where)
+            .order_by(OutboxItem.last_error_at.desc(), OutboxItem.id.desc())
+            .limit(limit)
+        )
+    )
     return count, rows
 
 
 def backlog_count() -> int:
     """Rows not yet delivered."""
-    return db.session.scalar(select(func.count()).select_from(OutboxItem)
-                             .where(OutboxItem.state != OutboxState.DONE)) or 0
+    return (
+        db.session.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.state != OutboxState.DONE)) or 0
+    )
 
 
 def record_run(result: DispatchResult, started: datetime) -> SyncRun:
     """Keep a record of a push run for the Sync page."""
-    run = SyncRun(direction="push", started_at=started, finished_at=utcnow(), ok=result.failed == 0,
-                  counts={"delivered": result.delivered, "failed": result.failed},
-                  report={"errors": result.errors[:50]}, error=result.errors[0] if result.errors else None)
+    run = SyncRun(
+        direction="push",
+        started_at=started,
+        finished_at=utcnow(),
+        ok=result.failed == 0,
+        counts={"delivered": result.delivered, "failed": result.failed},
+        report={"errors": result.errors[:50]},
+        error=result.errors[0] if result.errors else None,
+    )
     db.session.add(run)
     return run

@@ -1,4 +1,5 @@
 """Tariff -> Watcher preset: how a tariff's services become preset settings."""
+
 from __future__ import annotations
 
 from portal.models import Tariff

@@ -14,6 +14,7 @@ Presets that map to no tariff and organizations the portal does not manage are
 reported, never guessed: such a camera is kept with no open interval.  The work
 is set-based: a fixed number of statements whatever the number of cameras.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -22,14 +23,14 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from portal import settings as portal_settings, unit_of_work
+from portal import settings as portal_settings
+from portal import unit_of_work
 from portal.extensions import db
 from portal.models import Camera, Organization, SyncRun, Tariff, UsageInterval, utcnow
 from portal.sync.locks import job_lock
 from portal.watcher import Stream, WatcherClient, ms_to_datetime
 
-STREAM_FIELDS = ("name", "title", "disabled", "organization", "organization_id", "preset", "created_at",
-                 "last_change")
+STREAM_FIELDS = ("name", "title", "disabled", "organization", "organization_id", "preset", "created_at", "last_change")
 
 
 @dataclass
@@ -47,8 +48,7 @@ class PullResult:
 
     def counts(self) -> dict[str, int]:
         """The counters as a dict."""
-        return {k: getattr(self, k) for k in ("seen", "new_cameras", "updated_cameras", "opened", "closed",
-                                              "vanished")}
+        return {k: getattr(self, k) for k in ("seen", "new_cameras", "updated_cameras", "opened", "closed", "vanished")}
 
     @property
     def changed(self) -> bool:
@@ -71,8 +71,7 @@ def _change_time(stream: Stream, previous_seen: datetime | None, floor: datetime
     return at
 
 
-def apply_streams(streams: list[Stream], now: datetime | None = None,
-                  bill_disabled: bool | None = None) -> PullResult:
+def apply_streams(streams: list[Stream], now: datetime | None = None, bill_disabled: bool | None = None) -> PullResult:
     """Update cameras and the usage ledger from a full listing of streams (flushes, no commit).
 
     ``bill_disabled`` defaults to the ``BILL_DISABLED_CAMERAS`` setting.
@@ -81,13 +80,19 @@ def apply_streams(streams: list[Stream], now: datetime | None = None,
     if bill_disabled is None:
         bill_disabled = portal_settings.current().watcher.bill_disabled_cameras
     result = PullResult(seen=len(streams))
-    orgs: dict[int | None, int] = {w: i for w, i in db.session.execute(
-        select(Organization.watcher_id, Organization.id).where(Organization.watcher_id.is_not(None)))}
-    tariffs: dict[int | None, int] = {w: i for w, i in db.session.execute(
-        select(Tariff.watcher_id, Tariff.id).where(Tariff.watcher_id.is_not(None)))}
+    orgs: dict[int | None, int] = {
+        w: i
+        for w, i in db.session.execute(
+            select(Organization.watcher_id, Organization.id).where(Organization.watcher_id.is_not(None))
+        )
+    }
+    tariffs: dict[int | None, int] = {
+        w: i for w, i in db.session.execute(select(Tariff.watcher_id, Tariff.id).where(Tariff.watcher_id.is_not(None)))
+    }
     cameras = {c.name: c for c in db.session.scalars(select(Camera))}
-    open_by_camera = {i.camera_id: i for i in db.session.scalars(select(UsageInterval)
-                                                                  .where(UsageInterval.ended_at.is_(None)))}
+    open_by_camera = {
+        i.camera_id: i for i in db.session.scalars(select(UsageInterval).where(UsageInterval.ended_at.is_(None)))
+    }
     new_rows: list[dict[str, Any]] = []
     camera_updates: list[dict[str, Any]] = []
     closes: list[dict[str, Any]] = []
@@ -106,19 +111,27 @@ def apply_streams(streams: list[Stream], now: datetime | None = None,
             result.unknown_presets.setdefault(label, []).append(stream.name)
         billable = org_id is not None and tariff_id is not None and (bill_disabled or not stream.disabled)
         want = (org_id, tariff_id) if billable else None
-        fields = {"title": stream.title or "", "organization_id": org_id, "tariff_id": tariff_id,
-                  "watcher_organization_id": stream.organization_id, "watcher_preset_id": stream.preset_id,
-                  "disabled": stream.disabled, "watcher_created_at": _ts(stream.created_at)}
+        fields = {
+            "title": stream.title or "",
+            "organization_id": org_id,
+            "tariff_id": tariff_id,
+            "watcher_organization_id": stream.organization_id,
+            "watcher_preset_id": stream.preset_id,
+            "disabled": stream.disabled,
+            "watcher_created_at": _ts(stream.created_at),
+        }
         camera = cameras.get(stream.name)
         if camera is None:
             created = _ts(stream.created_at)
             start = created if created is not None and created <= now else now
-            new_rows.append({"name": stream.name, **fields, "first_seen_at": now, "last_seen_at": now,
-                             "missing_since": None})
+            new_rows.append(
+                {"name": stream.name, **fields, "first_seen_at": now, "last_seen_at": now, "missing_since": None}
+            )
             result.new_cameras += 1
             if want:
-                pending_opens.append((stream.name, {"organization_id": org_id, "tariff_id": tariff_id,
-                                                    "started_at": start}))
+                pending_opens.append(
+                    (stream.name, {"organization_id": org_id, "tariff_id": tariff_id, "started_at": start})
+                )
             continue
         current = open_by_camera.get(camera.id)
         have = (current.organization_id, current.tariff_id) if current is not None else None
@@ -130,8 +143,9 @@ def apply_streams(streams: list[Stream], now: datetime | None = None,
                 closes.append({"id": current.id, "ended_at": at})
                 result.closed += 1
             if want:
-                opens.append({"camera_id": camera.id, "organization_id": org_id, "tariff_id": tariff_id,
-                              "started_at": at})
+                opens.append(
+                    {"camera_id": camera.id, "organization_id": org_id, "tariff_id": tariff_id, "started_at": at}
+                )
         differs = reappeared or any(getattr(camera, k) != v for k, v in fields.items())
         if differs:
             result.updated_cameras += 1
@@ -174,13 +188,29 @@ def pull(client: WatcherClient, now: datetime | None = None) -> PullResult:
             with unit_of_work.transaction():
                 streams = list(client.iter_streams(select=STREAM_FIELDS, limit=500))
                 result = apply_streams(streams, now=now)
-                db.session.add(SyncRun(direction="pull", started_at=started, finished_at=utcnow(), ok=True,
-                                       counts=result.counts(),
-                                       report={"unknown_presets": result.unknown_presets,
-                                               "unmanaged_organizations": result.unmanaged_organizations}))
+                db.session.add(
+                    SyncRun(
+                        direction="pull",
+                        started_at=started,
+                        finished_at=utcnow(),
+                        ok=True,
+                        counts=result.counts(),
+                        report={
+                            "unknown_presets": result.unknown_presets,
+                            "unmanaged_organizations": result.unmanaged_organizations,
+                        },
+                    )
+                )
         except Exception as error:
             with unit_of_work.transaction():
-                db.session.add(SyncRun(direction="pull", started_at=started, finished_at=utcnow(), ok=False,
-                                       error=(getattr(error, "title", None) or str(error))[:2000]))
+                db.session.add(
+                    SyncRun(
+                        direction="pull",
+                        started_at=started,
+                        finished_at=utcnow(),
+                        ok=False,
+                        error=(getattr(error, "title", None) or str(error))[:2000],
+                    )
+                )
             raise
     return result

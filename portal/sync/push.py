@@ -6,6 +6,7 @@ collapse into one delivery.  A create whose response was lost is never
 repeated blindly: an object without a Watcher id is first looked up by its
 natural key (login, title) and adopted if found.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -29,8 +30,14 @@ def push_user(client: WatcherClient, user: User, password: str | None = None) ->
     """
     # disabled unless the portal lets the user into Watcher (enabled, with an organization):
     # Watcher then refuses them by itself and keeps their password (portal.extauth.policy).
-    spec = UserSpec(name=user.email, email=user.email, fullname=user.name or None,
-                    access_level="generic", disabled=not may_use_watcher(user), password=password)
+    spec = UserSpec(
+        name=user.email,
+        email=user.email,
+        fullname=user.name or None,
+        access_level="generic",
+        disabled=not may_use_watcher(user),
+        password=password,
+    )
     if user.watcher_id is not None:
         try:
             client.update_user(user.watcher_id, spec)
@@ -138,8 +145,7 @@ def ensure_service_membership(client: WatcherClient, org_wid: int, owner_id: int
 def push_organization(client: WatcherClient, org: Organization) -> int:
     """Create or update the organization, then its allowed presets and its members."""
     owner_id = _ensure_user(client, org.owner) if org.owner is not None else None
-    spec = OrganizationSpec(title=org.title, stream_limit=org.camera_limit,
-                            user_limit=watcher_user_limit(org))
+    spec = OrganizationSpec(title=org.title, stream_limit=org.camera_limit, user_limit=watcher_user_limit(org))
     if org.watcher_id is not None:
         try:
             remote = client.get_organization(org.watcher_id)
@@ -153,8 +159,12 @@ def push_organization(client: WatcherClient, org: Organization) -> int:
             org.watcher_id = existing.id
             client.update_organization(existing.id, spec)
         else:
-            created = OrganizationSpec(title=spec.title, stream_limit=spec.stream_limit,
-                                       user_limit=spec.user_limit, owner_id=service_account_id(client))
+            created = OrganizationSpec(
+                title=spec.title,
+                stream_limit=spec.stream_limit,
+                user_limit=spec.user_limit,
+                owner_id=service_account_id(client),
+            )
             org.watcher_id = client.create_organization(created).id
     ensure_service_membership(client, org.watcher_id, owner_id)
     push_allowed_presets(client, org)

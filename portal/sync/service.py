@@ -1,4 +1,5 @@
 """Operations behind the Sync page and the ``flask watcher`` commands."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -7,7 +8,8 @@ from portal import unit_of_work
 from portal.audit import service as audit
 from portal.extensions import db
 from portal.models import AuditEvent, Organization, Tariff, User, utcnow
-from portal.sync import outbox, pull as pull_module, reconcile
+from portal.sync import outbox, reconcile
+from portal.sync import pull as pull_module
 from portal.sync.connection import get_client
 
 
@@ -57,10 +59,13 @@ def presets_awaiting_confirmation() -> list[Tariff]:
     tariff's last ``tariff.preset_confirmed`` row means "waiting": re-pushing changes what paying
     customers' cameras record, so it waits for an explicit confirmation on the Sync page.
     """
+
     def latest(action: str) -> dict[int, int]:
-        rows = db.session.execute(select(AuditEvent.object_id, func.max(AuditEvent.id))
-                                  .where(AuditEvent.action == action, AuditEvent.object_type == "tariff")
-                                  .group_by(AuditEvent.object_id))
+        rows = db.session.execute(
+            select(AuditEvent.object_id, func.max(AuditEvent.id))
+            .where(AuditEvent.action == action, AuditEvent.object_type == "tariff")
+            .group_by(AuditEvent.object_id)
+        )
         return {int(oid): int(eid) for oid, eid in rows if oid is not None}
 
     reviews, confirmed = latest("tariff.preset_review"), latest("tariff.preset_confirmed")
@@ -75,8 +80,12 @@ def confirm_presets() -> int:
     tariffs = presets_awaiting_confirmation()
     for tariff in tariffs:
         outbox.enqueue(tariff)
-        audit.record("tariff.preset_confirmed", "tariff", tariff.id,
-                     summary=f"{tariff.name}: preset re-push confirmed after the service-kind migration")
+        audit.record(
+            "tariff.preset_confirmed",
+            "tariff",
+            tariff.id,
+            summary=f"{tariff.name}: preset re-push confirmed after the service-kind migration",
+        )
     db.session.flush()
     return len(tariffs)
 
@@ -84,8 +93,10 @@ def confirm_presets() -> int:
 def enqueue_everything() -> int:
     """Queue every organization, subscriber and tariff (first connection to a Watcher)."""
     objects: list[Tariff | User | Organization] = [
-        *db.session.scalars(select(Tariff)), *db.session.scalars(select(User).where(User.role == "subscriber")),
-        *db.session.scalars(select(Organization))]
+        *db.session.scalars(select(Tariff)),
+        *db.session.scalars(select(User).where(User.role == "subscriber")),
+        *db.session.scalars(select(Organization)),
+    ]
     for obj in objects:
         outbox.enqueue(obj)
     return len(objects)

@@ -1,9 +1,10 @@
 """Admin pages: Sync (runs, outbox backlog, Sync now) and Reconciliation (drift, repair)."""
+
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from typing import Any
 
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
@@ -25,16 +26,27 @@ bp = Blueprint("sync", __name__, url_prefix="/admin/sync")
 
 def mail_status() -> dict[str, Any]:
     """The mail queue at a glance: rows waiting, rows given up, and the newest error with its time."""
-    counts: dict[str, int] = dict(db.session.execute(  # type: ignore[arg-type]  # (state, count) rows
-        select(MailItem.state, func.count()).group_by(MailItem.state)).all())
-    last = db.session.scalar(select(MailItem).where(MailItem.last_error.is_not(None))
-                             .order_by(MailItem.last_error_at.desc(), MailItem.id.desc()).limit(1))
+    counts: dict[str, int] = dict(
+        db.session.execute(  # type: ignore[arg-type]  # (state, count) rows
+            select(MailItem.state, func.count()).group_by(MailItem.state)
+        ).all()
+    )
+    last = db.session.scalar(
+        select(MailItem)
+        .where(MailItem.last_error.is_not(None))
+        .order_by(MailItem.last_error_at.desc(), MailItem.id.desc())
+        .limit(1)
+    )
     return {"pending": counts.get(MAIL_PENDING, 0), "failed": counts.get(MAIL_FAILED, 0), "last": last}
 
 
 def _last(direction: str) -> SyncRun | None:
-    return db.session.scalar(select(SyncRun).where(SyncRun.direction == direction)
-                             .order_by(SyncRun.started_at.desc(), SyncRun.id.desc()).limit(1))
+    return db.session.scalar(
+        select(SyncRun)
+        .where(SyncRun.direction == direction)
+        .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
+        .limit(1)
+    )
 
 
 @bp.route("/")
@@ -46,14 +58,30 @@ def index() -> str:
     if not show_done:
         query = query.where(OutboxItem.state != OutboxState.DONE)
     page = paginate(query)
-    runs = list(db.session.scalars(select(SyncRun).where(SyncRun.direction.in_(("pull", "push")))
-                                   .order_by(SyncRun.started_at.desc(), SyncRun.id.desc()).limit(10)))
+    runs = list(
+        db.session.scalars(
+            select(SyncRun)
+            .where(SyncRun.direction.in_(("pull", "push")))
+            .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
+            .limit(10)
+        )
+    )
     failing_count, failing = outbox.failing()
-    return render_template("sync/index.html", page=page, runs=runs, last_pull=_last("pull"),
-                           last_push=_last("push"), backlog=outbox.backlog_count(), form=ConfirmForm(),
-                           configured=watcher_configured(), show_done=show_done,
-                           awaiting=service.presets_awaiting_confirmation(),
-                           failing_count=failing_count, failing=failing, mail=mail_status())
+    return render_template(
+        "sync/index.html",
+        page=page,
+        runs=runs,
+        last_pull=_last("pull"),
+        last_push=_last("push"),
+        backlog=outbox.backlog_count(),
+        form=ConfirmForm(),
+        configured=watcher_configured(),
+        show_done=show_done,
+        awaiting=service.presets_awaiting_confirmation(),
+        failing_count=failing_count,
+        failing=failing,
+        mail=mail_status(),
+    )
 
 
 @bp.route("/presets/confirm", methods=["POST"])
@@ -80,12 +108,15 @@ def sync_now() -> Response:
         except LockBusy:
             flash("A sync is already running; try again in a moment.", "warning")
         except WatcherError as error:
-            unit_of_work.refuse(error, category="danger",
-                                message=f"Watcher could not be reached or refused: {error.title or error}")
+            unit_of_work.refuse(
+                error, category="danger", message=f"Watcher could not be reached or refused: {error.title or error}"
+            )
         else:
-            flash(f"Pushed {pushed.delivered} (failed {pushed.failed}); pulled {pulled.seen} cameras, "
-                  f"{pulled.opened} intervals opened, {pulled.closed} closed.",
-                  "success" if not pushed.failed else "warning")
+            flash(
+                f"Pushed {pushed.delivered} (failed {pushed.failed}); pulled {pulled.seen} cameras, "
+                f"{pulled.opened} intervals opened, {pulled.closed} closed.",
+                "success" if not pushed.failed else "warning",
+            )
     return redirect(url_for("sync.index"))
 
 
@@ -106,8 +137,9 @@ def retry(item_id: int) -> Response:
 @admin_required
 def reconcile() -> str:
     """The last reconciliation's list of drifts."""
-    return render_template("sync/reconcile.html", run=_last("reconcile"), form=ConfirmForm(),
-                           configured=watcher_configured())
+    return render_template(
+        "sync/reconcile.html", run=_last("reconcile"), form=ConfirmForm(), configured=watcher_configured()
+    )
 
 
 @bp.route("/reconcile/run", methods=["POST"])
@@ -121,11 +153,14 @@ def reconcile_run() -> Response:
         try:
             drifts = service.run_reconcile()
         except WatcherError as error:
-            unit_of_work.refuse(error, category="danger",
-                                message=f"Watcher could not be reached or refused: {error.title or error}")
+            unit_of_work.refuse(
+                error, category="danger", message=f"Watcher could not be reached or refused: {error.title or error}"
+            )
         else:
-            flash(f"{len(drifts)} difference(s) found." if drifts else "Portal and Watcher are in step.",
-                  "warning" if drifts else "success")
+            flash(
+                f"{len(drifts)} difference(s) found." if drifts else "Portal and Watcher are in step.",
+                "warning" if drifts else "success",
+            )
     return redirect(url_for("sync.reconcile"))
 
 
@@ -143,6 +178,7 @@ def repair() -> Response:
             queued = 1
         else:
             from portal.sync.reconcile import Drift
+
             drifts = [Drift(**d) for d in (run.report.get("drifts", []) if run else [])]
             queued = unit_of_work.run_job(service.repair_all, drifts)
         result = service.run_dispatch() if watcher_configured() else None

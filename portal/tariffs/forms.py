@@ -1,4 +1,5 @@
 """Tariff forms: they validate shape only; the rules live in :mod:`portal.tariffs.service`."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -26,11 +27,18 @@ class TariffForm(PortalForm):
 
     name = StringField("Name", validators=[DataRequired(message="Enter a name."), Length(max=120)])
     note = TextAreaField("Note", validators=[Length(max=2000)])
-    services = SelectMultipleField("Services", coerce=int,
-                                   invalid_choice_message="A chosen service no longer exists; choose again.",
-                                   description="All services must be priced in the tariff’s currency.")
-    price_mode = RadioField("Monthly price per camera", choices=PRICE_MODES, default="sum",
-                            validators=[DataRequired(message="Choose how the price is set.")])
+    services = SelectMultipleField(
+        "Services",
+        coerce=int,
+        invalid_choice_message="A chosen service no longer exists; choose again.",
+        description="All services must be priced in the tariff’s currency.",
+    )
+    price_mode = RadioField(
+        "Monthly price per camera",
+        choices=PRICE_MODES,
+        default="sum",
+        validators=[DataRequired(message="Choose how the price is set.")],
+    )
     is_default_offer = BooleanField("Offered to new organizations by default")
     submit = SubmitField("Save")
 
@@ -39,10 +47,12 @@ class NewTariffForm(TariffForm):
     """Create a tariff: also its currency and its first price version."""
 
     currency = CurrencyField()
-    override_price = MoneyField("Override price per camera per month",
-                                description="Used only when the price is “a price of its own”.")
-    effective_from = DateField("First price effective from",
-                               validators=[InputRequired(message="Enter a date, e.g. 2026-01-01.")])
+    override_price = MoneyField(
+        "Override price per camera per month", description="Used only when the price is “a price of its own”."
+    )
+    effective_from = DateField(
+        "First price effective from", validators=[InputRequired(message="Enter a date, e.g. 2026-01-01.")]
+    )
 
     def validate_override_price(self, field: Any) -> None:
         """Required in override mode; the amount must suit the currency."""

@@ -23,6 +23,7 @@ Rules kept here:
 Each public function that changes a tariff is small, records one audit event and returns
 the tariff, so the Watcher preset push can be added to it in one place.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -36,8 +37,18 @@ from sqlalchemy.exc import IntegrityError
 from portal.audit import service as audit
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.models import (Camera, InvoiceLine, Organization, Service, Tariff, TariffPrice, UsageInterval,
-                           User, organization_tariffs, utcnow)
+from portal.models import (
+    Camera,
+    InvoiceLine,
+    Organization,
+    Service,
+    Tariff,
+    TariffPrice,
+    UsageInterval,
+    User,
+    organization_tariffs,
+    utcnow,
+)
 from portal.sync import outbox
 
 FIELDS = ("name", "note", "currency", "price_mode", "is_default_offer", "is_archived")
@@ -93,12 +104,14 @@ def suggested_price(tariff: Tariff, today: date) -> int:
 
 def usage_counts(tariff: Tariff) -> dict[str, int]:
     """How many rows refer to the tariff, by kind; any non-zero count means "in use"."""
+
     def count(query: Any) -> int:
         return int(db.session.scalar(query) or 0)
 
     return {
-        "organizations": count(select(func.count()).select_from(organization_tariffs)
-                               .where(organization_tariffs.c.tariff_id == tariff.id)),
+        "organizations": count(
+            select(func.count()).select_from(organization_tariffs).where(organization_tariffs.c.tariff_id == tariff.id)
+        ),
         "cameras": count(select(func.count(Camera.id)).where(Camera.tariff_id == tariff.id)),
         "usage_intervals": count(select(func.count(UsageInterval.id)).where(UsageInterval.tariff_id == tariff.id)),
         "invoice_lines": count(select(func.count(InvoiceLine.id)).where(InvoiceLine.tariff_id == tariff.id)),
@@ -112,19 +125,29 @@ def is_used(tariff: Tariff) -> bool:
 
 def organizations_allowing(tariff: Tariff) -> list[Organization]:
     """Organizations that allow the tariff, by title."""
-    return list(db.session.scalars(
-        select(Organization).join(organization_tariffs)
-        .where(organization_tariffs.c.tariff_id == tariff.id).order_by(Organization.title)))
+    return list(
+        db.session.scalars(
+            select(Organization)
+            .join(organization_tariffs)
+            .where(organization_tariffs.c.tariff_id == tariff.id)
+            .order_by(Organization.title)
+        )
+    )
 
 
 def price_history(tariff: Tariff, today: date) -> list[PriceRow]:
     """All price versions, newest first, with who set them and the one in force ``today``."""
     current = tariff.price_on(today)
     rows = db.session.execute(
-        select(TariffPrice, User.email).outerjoin(User, User.id == TariffPrice.created_by_id)
-        .where(TariffPrice.tariff_id == tariff.id).order_by(TariffPrice.effective_from.desc())).all()
-    return [PriceRow(version=version, set_by=email or "system",
-                     in_force=current is not None and version.id == current.id) for version, email in rows]
+        select(TariffPrice, User.email)
+        .outerjoin(User, User.id == TariffPrice.created_by_id)
+        .where(TariffPrice.tariff_id == tariff.id)
+        .order_by(TariffPrice.effective_from.desc())
+    ).all()
+    return [
+        PriceRow(version=version, set_by=email or "system", in_force=current is not None and version.id == current.id)
+        for version, email in rows
+    ]
 
 
 def _snapshot(tariff: Tariff) -> dict[str, Any]:
@@ -172,8 +195,14 @@ def _load_services(values: TariffValues) -> list[Service]:
     return services
 
 
-def save_tariff(tariff: Tariff, values: TariffValues, *, first_price: int | None = None,
-                effective_from: date | None = None, by: User | None = None) -> Tariff:
+def save_tariff(
+    tariff: Tariff,
+    values: TariffValues,
+    *,
+    first_price: int | None = None,
+    effective_from: date | None = None,
+    by: User | None = None,
+) -> Tariff:
     """Create (``tariff.id is None``) or update a tariff from validated values.
 
     On create the first price version starts on ``effective_from``: ``first_price`` in
@@ -188,8 +217,9 @@ def save_tariff(tariff: Tariff, values: TariffValues, *, first_price: int | None
         raise DomainError("The currency of a tariff cannot change; create a new tariff instead.", field="currency")
     services = _load_services(values)
     if values.is_default_offer and tariff.is_archived:
-        raise DomainError("An archived tariff cannot be offered by default; un-archive it first.",
-                          field="is_default_offer")
+        raise DomainError(
+            "An archived tariff cannot be offered by default; un-archive it first.", field="is_default_offer"
+        )
     if creating:
         if effective_from is None:
             raise DomainError("Enter the date the first price is effective from.", field="effective_from")
@@ -204,8 +234,14 @@ def save_tariff(tariff: Tariff, values: TariffValues, *, first_price: int | None
     if creating:
         assert effective_from is not None
         amount = first_price if values.price_mode == "override" and first_price is not None else services_sum(tariff)
-        tariff.prices.append(TariffPrice(effective_from=effective_from, amount_minor=amount, currency=tariff.currency,
-                                         created_by_id=by.id if by is not None else None))
+        tariff.prices.append(
+            TariffPrice(
+                effective_from=effective_from,
+                amount_minor=amount,
+                currency=tariff.currency,
+                created_by_id=by.id if by is not None else None,
+            )
+        )
     db.session.add(tariff)
     _flush("A tariff with this name already exists.", "name")
     _mark_for_sync(tariff)
@@ -227,11 +263,16 @@ def set_price(tariff: Tariff, amount_minor: int, effective_from: date, *, by: Us
     if amount_minor < 0:
         raise DomainError("The amount cannot be negative.", field="amount")
     if any(version.effective_from == effective_from for version in tariff.prices):
-        raise DomainError(f"A price from {effective_from.isoformat()} already exists; choose another date.",
-                          field="effective_from")
+        raise DomainError(
+            f"A price from {effective_from.isoformat()} already exists; choose another date.", field="effective_from"
+        )
     previous = tariff.price_on(effective_from)
-    version = TariffPrice(effective_from=effective_from, amount_minor=amount_minor, currency=tariff.currency,
-                          created_by_id=by.id if by is not None else None)
+    version = TariffPrice(
+        effective_from=effective_from,
+        amount_minor=amount_minor,
+        currency=tariff.currency,
+        created_by_id=by.id if by is not None else None,
+    )
     tariff.prices.append(version)
     tariff.prices.sort(key=lambda v: v.effective_from)  # price_on() relies on the order
     _flush(f"A price from {effective_from.isoformat()} already exists; choose another date.", "effective_from")
@@ -239,8 +280,16 @@ def set_price(tariff: Tariff, amount_minor: int, effective_from: date, *, by: Us
     if previous is not None:
         before = {"effective_from": previous.effective_from, "amount_minor": previous.amount_minor}
     after = {"effective_from": effective_from, "amount_minor": amount_minor, "currency": tariff.currency}
-    audit.record("tariff.price_set", "tariff", tariff.id, summary=f"{tariff.name}: new price from {effective_from}",
-                 before=before, after=after, actor=by, only_changes=False)
+    audit.record(
+        "tariff.price_set",
+        "tariff",
+        tariff.id,
+        summary=f"{tariff.name}: new price from {effective_from}",
+        before=before,
+        after=after,
+        actor=by,
+        only_changes=False,
+    )
     return tariff
 
 
@@ -254,8 +303,9 @@ def archive_tariff(tariff: Tariff, *, by: User | None = None) -> Tariff:
     tariff.is_default_offer = False
     db.session.flush()
     _mark_for_sync(tariff, organizations_too=True)
-    audit.record("tariff.archive", "tariff", tariff.id, summary=tariff.name, before=before, after=_snapshot(tariff),
-                 actor=by)
+    audit.record(
+        "tariff.archive", "tariff", tariff.id, summary=tariff.name, before=before, after=_snapshot(tariff), actor=by
+    )
     return tariff
 
 
@@ -268,8 +318,9 @@ def unarchive_tariff(tariff: Tariff, *, by: User | None = None) -> Tariff:
     tariff.archived_at = None
     db.session.flush()
     _mark_for_sync(tariff, organizations_too=True)
-    audit.record("tariff.unarchive", "tariff", tariff.id, summary=tariff.name, before=before,
-                 after=_snapshot(tariff), actor=by)
+    audit.record(
+        "tariff.unarchive", "tariff", tariff.id, summary=tariff.name, before=before, after=_snapshot(tariff), actor=by
+    )
     return tariff
 
 
@@ -279,8 +330,10 @@ def delete_tariff(tariff: Tariff, *, by: User | None = None) -> Tariff:
     if any(counts.values()):
         used = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.items() if n)
         raise DomainError(f"“{tariff.name}” is in use ({used}) and cannot be deleted; archive it instead.")
-    before = {**_snapshot(tariff), "prices": [
-        {"effective_from": p.effective_from, "amount_minor": p.amount_minor} for p in tariff.prices]}
+    before = {
+        **_snapshot(tariff),
+        "prices": [{"effective_from": p.effective_from, "amount_minor": p.amount_minor} for p in tariff.prices],
+    }
     tariff_id = tariff.id
     db.session.delete(tariff)
     db.session.flush()

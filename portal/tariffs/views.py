@@ -1,4 +1,5 @@
 """Admin pages for tariffs: list, create, edit, detail with price history, archive and delete."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -55,8 +56,11 @@ def index() -> str:
     """List tariffs with search and paging; archived ones only when asked."""
     q = request.args.get("q", "").strip()
     show_archived = request.args.get("archived") == "1"
-    query = (select(Tariff).options(selectinload(Tariff.services), selectinload(Tariff.prices))
-             .order_by(func.lower(Tariff.name), Tariff.id))
+    query = (
+        select(Tariff)
+        .options(selectinload(Tariff.services), selectinload(Tariff.prices))
+        .order_by(func.lower(Tariff.name), Tariff.id)
+    )
     if q:
         like = f"%{q}%"
         query = query.where(or_(Tariff.name.ilike(like), Tariff.note.ilike(like)))
@@ -80,8 +84,13 @@ def create() -> str | Response:
         first_price = form.override_price.minor(currency) if form.price_mode.data == "override" else None
         tariff = Tariff()
         try:
-            tariffs.save_tariff(tariff, _values(form, currency), first_price=first_price,
-                                effective_from=form.effective_from.data, by=_me())
+            tariffs.save_tariff(
+                tariff,
+                _values(form, currency),
+                first_price=first_price,
+                effective_from=form.effective_from.data,
+                by=_me(),
+            )
         except DomainError as error:
             _blame(form, error)
         else:
@@ -107,15 +116,18 @@ def edit(tariff_id: int) -> str | Response:
         else:
             flash(f"Tariff “{tariff.name}” saved. Its price is unchanged; set a new one below if needed.", "success")
             return redirect(url_for("tariffs.detail", tariff_id=tariff.id))
-    return render_template("tariffs/form.html", form=form, tariff=tariff,
-                           services_sum=tariffs.services_sum(tariff))
+    return render_template("tariffs/form.html", form=form, tariff=tariff, services_sum=tariffs.services_sum(tariff))
 
 
 def _values(form: TariffForm, currency: str) -> tariffs.TariffValues:
     return tariffs.TariffValues(
-        name=form.name.data.strip(), note=(form.note.data or "").strip(), currency=currency,
-        price_mode=form.price_mode.data, is_default_offer=bool(form.is_default_offer.data),
-        service_ids=list(form.services.data or []))
+        name=form.name.data.strip(),
+        note=(form.note.data or "").strip(),
+        currency=currency,
+        price_mode=form.price_mode.data,
+        is_default_offer=bool(form.is_default_offer.data),
+        service_ids=list(form.services.data or []),
+    )
 
 
 @bp.route("/<int:tariff_id>")
@@ -132,10 +144,17 @@ def detail(tariff_id: int) -> str:
 def _render_detail(tariff: Tariff, price_form: PriceForm) -> str:
     today = _today()
     return render_template(
-        "tariffs/detail.html", tariff=tariff, price_form=price_form, confirm=ConfirmForm(), today=today,
-        current=tariff.price_on(today), services_sum=tariffs.services_sum(tariff),
-        history=tariffs.price_history(tariff, today), organizations=tariffs.organizations_allowing(tariff),
-        counts=tariffs.usage_counts(tariff))
+        "tariffs/detail.html",
+        tariff=tariff,
+        price_form=price_form,
+        confirm=ConfirmForm(),
+        today=today,
+        current=tariff.price_on(today),
+        services_sum=tariffs.services_sum(tariff),
+        history=tariffs.price_history(tariff, today),
+        organizations=tariffs.organizations_allowing(tariff),
+        counts=tariffs.usage_counts(tariff),
+    )
 
 
 @bp.route("/<int:tariff_id>/prices", methods=["POST"])

@@ -1,4 +1,5 @@
 """CSV of a usage report: the per-camera rows, then the lines and the total."""
+
 from __future__ import annotations
 
 import io
@@ -14,22 +15,42 @@ def report_csv(report: UsageReport) -> str:
     tz = ZoneInfo(report.timezone)
     out = io.StringIO()
     writer = SafeWriter(out)
-    writer.writerow(["section", "organization", "camera", "title", "tariff", "trial", "from", "to",
-                     "seconds", "amount", "currency"])
+    writer.writerow(
+        ["section", "organization", "camera", "title", "tariff", "trial", "from", "to", "seconds", "amount", "currency"]
+    )
     for row in report.rows:
-        writer.writerow(["camera", row.organization_title, row.camera_name, row.camera_title,
-                         row.tariff_name, "yes" if row.is_trial else "no",
-                         row.started_at.astimezone(tz).isoformat(), row.ended_at.astimezone(tz).isoformat(),
-                         row.seconds, f"{row.amount}", report.currency])
+        writer.writerow(
+            [
+                "camera",
+                row.organization_title,
+                row.camera_name,
+                row.camera_title,
+                row.tariff_name,
+                "yes" if row.is_trial else "no",
+                row.started_at.astimezone(tz).isoformat(),
+                row.ended_at.astimezone(tz).isoformat(),
+                row.seconds,
+                f"{row.amount}",
+                report.currency,
+            ]
+        )
     writer.writerow([])
-    writer.writerow(["section", "organization", "tariff", "trial", "unit_price", "cameras",
-                     "camera_days", "amount", "currency"])
+    writer.writerow(
+        ["section", "organization", "tariff", "trial", "unit_price", "cameras", "camera_days", "amount", "currency"]
+    )
     for line in report.lines:
-        writer.writerow(["line", line.organization_title, line.tariff_name,
-                         "yes" if line.is_trial else "no",
-                         from_minor(line.unit_price_minor, report.currency), line.cameras,
-                         f"{line.camera_days}", from_minor(line.amount_minor, report.currency),
-                         report.currency])
-    writer.writerow(["total", "", "", "", "", "", "", from_minor(report.total_minor, report.currency),
-                     report.currency])
+        writer.writerow(
+            [
+                "line",
+                line.organization_title,
+                line.tariff_name,
+                "yes" if line.is_trial else "no",
+                from_minor(line.unit_price_minor, report.currency),
+                line.cameras,
+                f"{line.camera_days}",
+                from_minor(line.amount_minor, report.currency),
+                report.currency,
+            ]
+        )
+    writer.writerow(["total", "", "", "", "", "", "", from_minor(report.total_minor, report.currency), report.currency])
     return out.getvalue()

@@ -1,4 +1,5 @@
 """The period chooser (a GET form: no CSRF token, nothing is changed)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,9 +8,9 @@ from typing import Any
 from wtforms import DateField, SelectField, SubmitField
 from wtforms.validators import Optional
 
-from portal.forms import PortalForm
 from portal.billing import Period, last_month, this_month
 from portal.billing.periods import MAX_YEAR, MIN_YEAR
+from portal.forms import PortalForm
 
 PERIOD_CHOICES = [("this", "This month"), ("last", "Last month"), ("custom", "Custom range")]
 #: Longest custom range, in days (a bill is monthly; a year keeps the page bounded).

@@ -3,6 +3,7 @@
 Everything a template prints is computed here (or in the engine): templates
 format values, they never add them up.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,8 +51,7 @@ class LineRow:
 
     def key(self) -> tuple[str, int, int, str, int]:
         """What must match between the page, the preview and the invoice."""
-        return (self.tariff_name, self.unit_price_minor, self.cameras,
-                f"{self.camera_days:.4f}", self.amount_minor)
+        return (self.tariff_name, self.unit_price_minor, self.cameras, f"{self.camera_days:.4f}", self.amount_minor)
 
 
 @dataclass(frozen=True)
@@ -94,24 +94,46 @@ def build_report(scope: Scope, statement: Statement) -> UsageReport:
     """Turn a statement into the rows, lines and picture the pages show."""
     titles = scope.titles
     rows = tuple(
-        CameraRow(organization_title=titles.get(c.organization_id, ""), camera_name=c.camera_name,
-                  camera_title=c.camera_title, tariff_name=c.tariff_name, is_trial=c.is_trial,
-                  started_at=c.started_at, ended_at=c.ended_at, seconds=c.microseconds // 1_000_000,
-                  amount=camera_amount(c.exact_minor, statement.currency))
-        for c in statement.charges)
+        CameraRow(
+            organization_title=titles.get(c.organization_id, ""),
+            camera_name=c.camera_name,
+            camera_title=c.camera_title,
+            tariff_name=c.tariff_name,
+            is_trial=c.is_trial,
+            started_at=c.started_at,
+            ended_at=c.ended_at,
+            seconds=c.microseconds // 1_000_000,
+            amount=camera_amount(c.exact_minor, statement.currency),
+        )
+        for c in statement.charges
+    )
     lines = tuple(
-        LineRow(organization_title=titles.get(ln.organization_id, ""), tariff_id=ln.tariff_id,
-                tariff_name=ln.tariff_name, price_from=ln.price_from, is_trial=ln.is_trial,
-                unit_price_minor=ln.unit_price_minor, cameras=ln.cameras,
-                camera_days=ln.camera_days, amount_minor=ln.amount_minor)
-        for ln in statement.lines)
+        LineRow(
+            organization_title=titles.get(ln.organization_id, ""),
+            tariff_id=ln.tariff_id,
+            tariff_name=ln.tariff_name,
+            price_from=ln.price_from,
+            is_trial=ln.is_trial,
+            unit_price_minor=ln.unit_price_minor,
+            cameras=ln.cameras,
+            camera_days=ln.camera_days,
+            amount_minor=ln.amount_minor,
+        )
+        for ln in statement.lines
+    )
     payer_tz = scope.orgs[0].timezone
     return UsageReport(
-        scope=scope, statement=statement, timezone=payer_tz, currency=statement.currency,
-        rows=rows, lines=lines, total_minor=statement.total_minor,
+        scope=scope,
+        statement=statement,
+        timezone=payer_tz,
+        currency=statement.currency,
+        rows=rows,
+        lines=lines,
+        total_minor=statement.total_minor,
         trial_camera_days=statement.trial.camera_days,
         trial_value_minor=statement.trial.list_amount_minor,
-        timeline=build_timeline(statement, titles, payer_tz))
+        timeline=build_timeline(statement, titles, payer_tz),
+    )
 
 
 def format_duration(seconds: int) -> str:

@@ -3,6 +3,7 @@
 Geometry is computed here; the template only writes the numbers into SVG
 presentation attributes (``fill=``, ``x=``...), which a strict CSP allows.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,8 +12,7 @@ from datetime import datetime, timedelta
 from portal.billing import Statement
 from portal.billing.periods import ONE_DAY, local_midnight
 
-PALETTE = ("#0d6efd", "#198754", "#fd7e14", "#6f42c1", "#d63384", "#20c997", "#ffc107",
-           "#0dcaf0", "#6c757d", "#dc3545")
+PALETTE = ("#0d6efd", "#198754", "#fd7e14", "#6f42c1", "#d63384", "#20c997", "#ffc107", "#0dcaf0", "#6c757d", "#dc3545")
 LABEL_WIDTH = 220
 PLOT_WIDTH = 720
 ROW_HEIGHT = 22
@@ -108,17 +108,31 @@ def build_timeline(statement: Statement, titles: dict[int, str], tz: str) -> Tim
         labels[key] = label[:40]
         x0, x1 = _x(charge.started_at, lower, upper), _x(charge.ended_at, lower, upper)
         trial = " (trial)" if charge.is_trial else ""
-        cameras.setdefault(key, []).append(Segment(
-            x=x0, width=max(x1 - x0, 1), fill=colours[charge.tariff_id],
-            opacity="0.45" if charge.is_trial else "1",
-            title=f"{charge.camera_name}: {charge.tariff_name}{trial}"))
+        cameras.setdefault(key, []).append(
+            Segment(
+                x=x0,
+                width=max(x1 - x0, 1),
+                fill=colours[charge.tariff_id],
+                opacity="0.45" if charge.is_trial else "1",
+                title=f"{charge.camera_name}: {charge.tariff_name}{trial}",
+            )
+        )
     rows = tuple(
-        TimelineRow(label=labels[key], y=AXIS_HEIGHT + i * ROW_HEIGHT + (ROW_HEIGHT - BAR_HEIGHT) // 2,
-                    text_y=AXIS_HEIGHT + i * ROW_HEIGHT + ROW_HEIGHT // 2 + 4,
-                    segments=tuple(segments))
-        for i, (key, segments) in enumerate(cameras.items()))
+        TimelineRow(
+            label=labels[key],
+            y=AXIS_HEIGHT + i * ROW_HEIGHT + (ROW_HEIGHT - BAR_HEIGHT) // 2,
+            text_y=AXIS_HEIGHT + i * ROW_HEIGHT + ROW_HEIGHT // 2 + 4,
+            segments=tuple(segments),
+        )
+        for i, (key, segments) in enumerate(cameras.items())
+    )
     return Timeline(
-        width=LABEL_WIDTH + PLOT_WIDTH + 10, height=AXIS_HEIGHT + max(len(rows), 1) * ROW_HEIGHT + 4,
-        plot_left=LABEL_WIDTH, plot_width=PLOT_WIDTH, axis_y=AXIS_HEIGHT - 4, rows=rows,
+        width=LABEL_WIDTH + PLOT_WIDTH + 10,
+        height=AXIS_HEIGHT + max(len(rows), 1) * ROW_HEIGHT + 4,
+        plot_left=LABEL_WIDTH,
+        plot_width=PLOT_WIDTH,
+        axis_y=AXIS_HEIGHT - 4,
+        rows=rows,
         ticks=_ticks(statement, tz, lower, upper),
-        legend=tuple(LegendItem(colours[tid], name) for name, tid in names))
+        legend=tuple(LegendItem(colours[tid], name) for name, tid in names),
+    )

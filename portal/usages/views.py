@@ -1,6 +1,7 @@
 """The Usages page and its CSV: admins for any organization; subscribers only where they may
 see invoices (a membership with ``can_view_invoices``, or ownership of the organization or an
 ancestor), since the page shows prices and amounts.  Anyone else gets 404."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
@@ -38,9 +39,15 @@ def show(organization_id: int) -> tuple[str, int]:
         report, error = _report(org, form)
     else:
         status = 400
-    return render_template("usages/show.html", org=org, form=form, report=report, error=error,
-                           payer=billed_to(org),
-                           args=form.query_args(report.period) if report else {}), status
+    return render_template(
+        "usages/show.html",
+        org=org,
+        form=form,
+        report=report,
+        error=error,
+        payer=billed_to(org),
+        args=form.query_args(report.period) if report else {},
+    ), status
 
 
 @bp.route("/<int:organization_id>/usages.csv")
@@ -50,11 +57,13 @@ def csv(organization_id: int) -> Response:
     org = invoice_organization_or_404(current_user, organization_id)
     form = PeriodForm(request.args)
     if not form.validate():
-        return Response("Invalid period: " + "; ".join(
-            e for f in form for e in f.errors) + "\n", status=400, mimetype="text/plain")
+        return Response(
+            "Invalid period: " + "; ".join(e for f in form for e in f.errors) + "\n", status=400, mimetype="text/plain"
+        )
     report, error = _report(org, form)
     if report is None:
         return Response(f"{error}\n", status=422, mimetype="text/plain")
     name = f"usages-{org.id}-{report.period.start.isoformat()}-{report.period.end.isoformat()}.csv"
-    return Response(report_csv(report), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        report_csv(report), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

@@ -1,4 +1,5 @@
 """User forms (shape only; the service enforces uniqueness and self-protection)."""
+
 from __future__ import annotations
 
 from wtforms import EmailField, Field, SelectField, StringField, SubmitField
@@ -14,8 +15,7 @@ ROLE_CHOICES = [(ROLE_SUBSCRIBER, "Subscriber"), (ROLE_ADMIN, "Billing admin")]
 class UserForm(PortalForm):
     """Create or edit a user (no password: activation by e-mail comes later)."""
 
-    email = EmailField("E-mail (login)", validators=[DataRequired(), Email(), Length(max=254)],
-                       filters=[strip])
+    email = EmailField("E-mail (login)", validators=[DataRequired(), Email(), Length(max=254)], filters=[strip])
     name = StringField("Name", validators=[Length(max=200)])
     role = SelectField("Role", choices=ROLE_CHOICES)
     submit = SubmitField("Save")

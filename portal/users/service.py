@@ -4,6 +4,7 @@ Passwords are not set here: a user created by an admin has none until the
 activation e-mail lets them choose one (:mod:`portal.account.service`).
 Subscribers are mirrored into Watcher through the outbox.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -58,8 +59,9 @@ def create_owner_from_email(email: str) -> User:
     try:
         return create_user(email, role=ROLE_SUBSCRIBER)
     except DomainError as error:
-        raise DomainError("A user with this e-mail already exists; choose them in the Owner list.",
-                          field="owner_email") from error
+        raise DomainError(
+            "A user with this e-mail already exists; choose them in the Owner list.", field="owner_email"
+        ) from error
 
 
 def update_user(user: User, email: str, name: str, role: str, actor: User | None = None) -> User:
@@ -74,8 +76,7 @@ def update_user(user: User, email: str, name: str, role: str, actor: User | None
         user.end_sessions()  # a new login or role: sessions issued for the old one end
     user.email, user.name, user.role = email, name.strip(), role
     db.session.flush()
-    audit.record("user.update", "user", user.id, summary=user.email, before=before,
-                 after=audit.snapshot(user, FIELDS))
+    audit.record("user.update", "user", user.id, summary=user.email, before=before, after=audit.snapshot(user, FIELDS))
     _push(user)
     return user
 
@@ -91,7 +92,13 @@ def set_enabled(user: User, enabled: bool, actor: User | None = None) -> User:
     if not enabled:
         user.end_sessions()
     db.session.flush()
-    audit.record("user.enable" if enabled else "user.disable", "user", user.id, summary=user.email,
-                 before=before, after=audit.snapshot(user, ("is_enabled",)))
+    audit.record(
+        "user.enable" if enabled else "user.disable",
+        "user",
+        user.id,
+        summary=user.email,
+        before=before,
+        after=audit.snapshot(user, ("is_enabled",)),
+    )
     _push(user)
     return user

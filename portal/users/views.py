@@ -1,4 +1,5 @@
 """Admin pages for users: list, create, edit, detail, enable/disable and memberships."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -91,10 +92,16 @@ def send_link(user_id: int) -> Response:
         except MailError as error:
             flash(str(error), "error")
         else:
-            audit.record(f"user.{purpose}_link_sent", "user", user.id, summary=user.email,
-                         actor=current_user._get_current_object())
-            flash(f"{'Activation' if purpose == 'activate' else 'Password reset'} e-mail sent to {user.email}.",
-                  "success")
+            audit.record(
+                f"user.{purpose}_link_sent",
+                "user",
+                user.id,
+                summary=user.email,
+                actor=current_user._get_current_object(),
+            )
+            flash(
+                f"{'Activation' if purpose == 'activate' else 'Password reset'} e-mail sent to {user.email}.", "success"
+            )
     return redirect(url_for("users.detail", user_id=user_id))
 
 
@@ -108,8 +115,9 @@ def add_membership(user_id: int) -> str | Response:
         try:
             member = add_member_to(db.session.get(Organization, form.organization_id.data), user, form.rights())
         except DomainError as error:
-            unit_of_work.refuse(error, form, field="organization_id" if error.field in (None, "user_id")
-                                else error.field)
+            unit_of_work.refuse(
+                error, form, field="organization_id" if error.field in (None, "user_id") else error.field
+            )
         else:
             flash(f"{user.email} added to “{member.organization.title}”.", "success")
             return redirect(url_for("users.detail", user_id=user.id))
@@ -117,12 +125,24 @@ def add_membership(user_id: int) -> str | Response:
 
 
 def _detail(user: User, form: AddMembershipForm) -> str:
-    memberships = list(db.session.scalars(select(Membership).join(Organization).where(
-        Membership.user_id == user.id).order_by(Organization.title)))
-    owned = list(db.session.scalars(select(Organization).where(Organization.owner_id == user.id)
-                                    .order_by(Organization.title)))
-    return render_template("users/detail.html", user=user, memberships=memberships, owned=owned,
-                           membership_form=form, confirm=ConfirmForm(), rights=RIGHTS, right_labels=RIGHT_LABELS)
+    memberships = list(
+        db.session.scalars(
+            select(Membership).join(Organization).where(Membership.user_id == user.id).order_by(Organization.title)
+        )
+    )
+    owned = list(
+        db.session.scalars(select(Organization).where(Organization.owner_id == user.id).order_by(Organization.title))
+    )
+    return render_template(
+        "users/detail.html",
+        user=user,
+        memberships=memberships,
+        owned=owned,
+        membership_form=form,
+        confirm=ConfirmForm(),
+        rights=RIGHTS,
+        right_labels=RIGHT_LABELS,
+    )
 
 
 def _membership_form(user: User) -> AddMembershipForm:

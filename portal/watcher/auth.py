@@ -133,8 +133,9 @@ class TokenAuth:
                 return
             if current is not None and current.refresh_token:
                 try:
-                    body = self._request("POST", api, "/login", authenticate=False,
-                                         bearer=current.refresh_token, retry_safe=True)
+                    body = self._request(
+                        "POST", api, "/login", authenticate=False, bearer=current.refresh_token, retry_safe=True
+                    )
                     state.set(parse_tokens(body, previous=current))
                     return
                 except (WatcherAuthError, WatcherProtocolError) as exc:

@@ -14,8 +14,18 @@ from urllib.parse import quote
 
 from .paging import iterate_pages, parse_page
 from .transport import Transport
-from .types import (MEMBER_FLAGS, Organization, OrganizationSpec, OrgMember, Page, Preset, PresetSpec,
-                    Stream, User, UserSpec)
+from .types import (
+    MEMBER_FLAGS,
+    Organization,
+    OrganizationSpec,
+    OrgMember,
+    Page,
+    Preset,
+    PresetSpec,
+    Stream,
+    User,
+    UserSpec,
+)
 
 
 class WatcherClient(Transport):
@@ -72,13 +82,26 @@ class WatcherClient(Transport):
         """One member's rights in an organization."""
         return OrgMember.parse(self._request("GET", "client", f"/organizations/{_seg(org_id)}/users/{_seg(user_id)}"))
 
-    def put_org_member(self, org_id: int, user_id: int, *, can_view_streams: bool = True,
-                       can_edit_streams: bool = False, can_edit_users: bool = False,
-                       can_view_stats: bool = False, **more: bool) -> OrgMember:
+    def put_org_member(
+        self,
+        org_id: int,
+        user_id: int,
+        *,
+        can_view_streams: bool = True,
+        can_edit_streams: bool = False,
+        can_edit_users: bool = False,
+        can_view_stats: bool = False,
+        **more: bool,
+    ) -> OrgMember:
         """Add a user to an organization or set their rights (idempotent PUT). The body is the flat
         model ``C:OrganizationPermissions`` (``more``: its other flags); the response nests them."""
-        body = {"can_view_streams": can_view_streams, "can_edit_streams": can_edit_streams,
-                "can_edit_users": can_edit_users, "can_view_stats": can_view_stats, **more}
+        body = {
+            "can_view_streams": can_view_streams,
+            "can_edit_streams": can_edit_streams,
+            "can_edit_users": can_edit_users,
+            "can_view_stats": can_view_stats,
+            **more,
+        }
         unknown = set(body) - set(MEMBER_FLAGS)
         if unknown:
             raise ValueError(f"not a published organization permission: {sorted(unknown)}")
@@ -91,8 +114,7 @@ class WatcherClient(Transport):
 
     def allow_preset(self, org_id: int, preset_id: int) -> Preset | None:
         """Make a preset available in an organization (admin API: no membership needed)."""
-        body = self._request("PUT", "admin", f"/organizations/{_seg(org_id)}/presets",
-                             json={"preset_id": preset_id})
+        body = self._request("PUT", "admin", f"/organizations/{_seg(org_id)}/presets", json={"preset_id": preset_id})
         return Preset.parse(body) if body else None
 
     def disallow_preset(self, org_id: int, preset_id: int) -> None:
@@ -100,17 +122,25 @@ class WatcherClient(Transport):
         self._request("DELETE", "admin", f"/organizations/{_seg(org_id)}/presets/{_seg(preset_id)}")
 
     # ----------------------------------------------------------------------- users
-    def list_users(self, *, organization_id: int | None = None, select: str | None = None,
-                   limit: int | None = None, cursor: str | None = None) -> Page[User]:
+    def list_users(
+        self,
+        *,
+        organization_id: int | None = None,
+        select: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[User]:
         """One page of users (key ``users_list``); published filters: ``organization_id`` only."""
         params = _params(organization_id=organization_id, select=select, limit=limit, cursor=cursor)
         return parse_page(self._request("GET", self.api, "/users", params=params), "users_list", User.parse)
 
-    def iter_users(self, *, organization_id: int | None = None, select: str | None = None,
-                   limit: int | None = None) -> Iterator[User]:
+    def iter_users(
+        self, *, organization_id: int | None = None, select: str | None = None, limit: int | None = None
+    ) -> Iterator[User]:
         """Every user (optionally of one organization), following cursors."""
-        return iterate_pages(lambda c: self.list_users(organization_id=organization_id, select=select,
-                                                       limit=limit, cursor=c))
+        return iterate_pages(
+            lambda c: self.list_users(organization_id=organization_id, select=select, limit=limit, cursor=c)
+        )
 
     def find_user_by_login(self, login: str) -> User | None:
         """The user whose ``name`` is ``login``, or None: pages through ``id,name`` of all users
@@ -134,8 +164,9 @@ class WatcherClient(Transport):
         self._request("DELETE", self.api, f"/users/{_seg(user_id)}")
 
     # --------------------------------------------------------------------- presets
-    def list_presets(self, *, organization_id: int | None = None, limit: int | None = None,
-                     cursor: str | None = None) -> Page[Preset]:
+    def list_presets(
+        self, *, organization_id: int | None = None, limit: int | None = None, cursor: str | None = None
+    ) -> Page[Preset]:
         """One page of presets, optionally only those allowed in an organization."""
         params = _params(organization_id=organization_id, limit=limit, cursor=cursor)
         return parse_page(self._request("GET", self.api, "/presets", params=params), "presets", Preset.parse)
@@ -162,8 +193,14 @@ class WatcherClient(Transport):
         return Preset.parse(self._request("PUT", "admin", f"/presets/{_seg(preset_id)}", json=body))
 
     # --------------------------------------------------------------------- streams
-    def list_streams(self, *, select: str | Iterable[str] | None = None, limit: int | None = None,
-                     cursor: str | None = None, sort: str | None = None) -> Page[Stream]:
+    def list_streams(
+        self,
+        *,
+        select: str | Iterable[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        sort: str | None = None,
+    ) -> Page[Stream]:
         """One page of streams; ``select`` limits the fields (``name`` is always added)."""
         if select is not None:
             fields = [s.strip() for s in (select.split(",") if isinstance(select, str) else select)]
@@ -171,8 +208,9 @@ class WatcherClient(Transport):
         params = _params(select=select, limit=limit, cursor=cursor, sort=sort)
         return parse_page(self._request("GET", self.api, "/streams", params=params), "streams", Stream.parse)
 
-    def iter_streams(self, *, select: str | Iterable[str] | None = None, limit: int | None = None,
-                     sort: str | None = None) -> Iterator[Stream]:
+    def iter_streams(
+        self, *, select: str | Iterable[str] | None = None, limit: int | None = None, sort: str | None = None
+    ) -> Iterator[Stream]:
         """Every stream, following cursors."""
         return iterate_pages(lambda c: self.list_streams(select=select, limit=limit, cursor=c, sort=sort))
 

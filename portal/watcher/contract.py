@@ -12,6 +12,7 @@ non-zero if any failed.
 It proves only what it exercises, with the portal's own client and request bodies; see the
 README section "Connecting a real Watcher" for what it cannot prove.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,7 @@ from .types import MEMBER_FLAGS, OrganizationSpec, PresetSpec, UserSpec
 DAY, GB = 86_400, 1_000_000_000
 #: rights the service account keeps in every organization it manages (as portal/sync/push.py)
 SERVICE_RIGHTS = {name: True for name in MEMBER_FLAGS if name != "is_member"}
-MEMBER_RIGHTS = {"can_view_streams": True, "can_edit_streams": False, "can_edit_users": False,
-                 "can_view_stats": True}
+MEMBER_RIGHTS = {"can_view_streams": True, "can_edit_streams": False, "can_edit_users": False, "can_view_stats": True}
 
 
 class CheckFailed(Exception):
@@ -66,11 +66,15 @@ class Report:
     def text(self) -> str:
         """A report a person can read."""
         lines = [f"Watcher contract test (prefix {self.prefix})", ""]
-        lines += [f"  [{'ok' if s.ok else 'FAIL'}] {s.name}" + (f": {s.detail}" if s.detail else "")
-                  for s in self.steps]
+        lines += [
+            f"  [{'ok' if s.ok else 'FAIL'}] {s.name}" + (f": {s.detail}" if s.detail else "") for s in self.steps
+        ]
         passed = sum(s.ok for s in self.steps)
-        lines += ["", f"{passed} of {len(self.steps)} checks passed: "
-                  + ("the portal can work with this Watcher." if self.ok else "NOT ready, see FAIL lines.")]
+        lines += [
+            "",
+            f"{passed} of {len(self.steps)} checks passed: "
+            + ("the portal can work with this Watcher." if self.ok else "NOT ready, see FAIL lines."),
+        ]
         return "\n".join(lines)
 
 
@@ -80,8 +84,15 @@ def _expect(condition: bool, message: str) -> None:
 
 
 class _Run:
-    def __init__(self, url: str, login: str, password: str, prefix: str,
-                 session: requests.Session | None, out: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        url: str,
+        login: str,
+        password: str,
+        prefix: str,
+        session: requests.Session | None,
+        out: Callable[[str], None],
+    ) -> None:
         self.url, self.login, self.password = url, login, password
         self.session, self.out = session, out
         self.report = Report(prefix)
@@ -123,29 +134,50 @@ class _Run:
             _expect(me.access_level == "admin", f"access_level is {me.access_level!r}, not 'admin'")
             created["service_id"] = me.id
             d.append(f"id {me.id}")
-        spec = PresetSpec(title=f"{prefix} preset", expiration=7 * DAY, episodes_expiration=DAY,
-                          storage_limit=GB, vision_alg="faces", is_adjustable=False, is_default=False)
+        spec = PresetSpec(
+            title=f"{prefix} preset",
+            expiration=7 * DAY,
+            episodes_expiration=DAY,
+            storage_limit=GB,
+            vision_alg="faces",
+            is_adjustable=False,
+            is_default=False,
+        )
         with self.step("create a non-adjustable preset and read it back") as d:
             preset = self.admin.create_preset(spec)
             created["preset"] = preset.id
             got = self.admin.get_preset(preset.id)
             want = (spec.title, 7 * DAY, DAY, GB, "faces", False)
-            have = (got.title, got.expiration, got.episodes_expiration, got.storage_limit, got.vision_alg,
-                    got.is_adjustable)
+            have = (
+                got.title,
+                got.expiration,
+                got.episodes_expiration,
+                got.storage_limit,
+                got.vision_alg,
+                got.is_adjustable,
+            )
             _expect(have == want, f"read back {have}, expected {want}")
             d.append(f"id {preset.id}")
         user_password = "Ct-" + secrets.token_urlsafe(18)
         user_name = f"{prefix}-user"
         with self.step("create a user and read it back") as d:
-            user = self.admin.create_user(UserSpec(name=user_name, password=user_password, fullname=f"{prefix} user",
-                                                   access_level="generic", disabled=False))
+            user = self.admin.create_user(
+                UserSpec(
+                    name=user_name,
+                    password=user_password,
+                    fullname=f"{prefix} user",
+                    access_level="generic",
+                    disabled=False,
+                )
+            )
             created["user"] = user.id
             got_user = self.admin.get_user(user.id)
             _expect((got_user.name, got_user.disabled) == (user_name, False), f"read back {got_user}")
             d.append(f"id {user.id}")
         with self.step("create an organization owned by the service account") as d:
-            org = self.admin.create_organization(OrganizationSpec(
-                title=f"{prefix} organization", stream_limit=1, user_limit=3, owner_id=me.id))
+            org = self.admin.create_organization(
+                OrganizationSpec(title=f"{prefix} organization", stream_limit=1, user_limit=3, owner_id=me.id)
+            )
             created["organization"] = org.id
             d.append(f"id {org.id}")
         with self.step("service account keeps full rights as a member"):
@@ -160,8 +192,10 @@ class _Run:
             self.admin.update_organization(org.id, OrganizationSpec(owner_id=user.id))
             got_org = self.admin.get_organization(org.id)
             _expect(got_org.owner_id == user.id, f"owner is {got_org.owner_id}")
-            _expect((got_org.stream_limit, got_org.user_limit) == (1, 3),
-                    f"limits {got_org.stream_limit}/{got_org.user_limit}")
+            _expect(
+                (got_org.stream_limit, got_org.user_limit) == (1, 3),
+                f"limits {got_org.stream_limit}/{got_org.user_limit}",
+            )
             _expect(got_org.caller_is_member is not False, "service account is no longer a member")
             listed = {o.id for o in self.admin.iter_organizations()}
             _expect(org.id in listed, "organization missing from the service account's list")
@@ -173,16 +207,18 @@ class _Run:
             allowed = {p.id for p in self.admin.iter_presets(organization_id=org.id)}
             _expect(preset.id in allowed, f"allowed presets {sorted(allowed)}")
         with self.step("the user logs in on the client API with the same password") as d:
-            own = WatcherClient(self.url, user_name, user_password, api="client", timeout=15, retries=1,
-                                session=self.session)
+            own = WatcherClient(
+                self.url, user_name, user_password, api="client", timeout=15, retries=1, session=self.session
+            )
             own.login_now("client")
             _expect(org.id in {o.id for o in own.iter_organizations()}, "user does not see the organization")
             _expect(preset.id in {p.id for p in own.iter_presets()}, "user does not see the allowed preset")
         with self.step("page the streams (read only)") as d:
             seen, cursor, pages = 0, None, 0
             while pages < stream_pages:
-                page = self.admin.list_streams(select="name,organization.id,preset.id,created_at", limit=100,
-                                               cursor=cursor)
+                page = self.admin.list_streams(
+                    select="name,organization.id,preset.id,created_at", limit=100, cursor=cursor
+                )
                 seen, pages, cursor = seen + len(page.items), pages + 1, page.next
                 if not cursor:
                     break
@@ -192,12 +228,15 @@ class _Run:
         created = self.report.created
         if "organization" in created:
             with self._soft_step("delete the organization"):
-                self._gone(lambda: self.admin.delete_organization(created["organization"]),
-                           lambda: self.admin.get_organization(created["organization"]))
+                self._gone(
+                    lambda: self.admin.delete_organization(created["organization"]),
+                    lambda: self.admin.get_organization(created["organization"]),
+                )
         if "user" in created:
             with self._soft_step("delete the user"):
-                self._gone(lambda: self.admin.delete_user(created["user"]),
-                           lambda: self.admin.get_user(created["user"]))
+                self._gone(
+                    lambda: self.admin.delete_user(created["user"]), lambda: self.admin.get_user(created["user"])
+                )
         if "preset" in created:
             with self._soft_step("retire the preset (deleted_at: no preset DELETE is published)"):
                 _expect(self.admin.retire_preset(created["preset"]).deleted_at is not None, "deleted_at not set")
@@ -220,8 +259,16 @@ class _Run:
         raise CheckFailed("still there after DELETE")
 
 
-def run(url: str, login: str, password: str, *, prefix: str | None = None, stream_pages: int = 3,
-        session: requests.Session | None = None, out: Callable[[str], None] = print) -> Report:
+def run(
+    url: str,
+    login: str,
+    password: str,
+    *,
+    prefix: str | None = None,
+    stream_pages: int = 3,
+    session: requests.Session | None = None,
+    out: Callable[[str], None] = print,
+) -> Report:
     """Run the contract test; returns the report (``report.ok``)."""
     prefix = prefix or f"portal-contract-{time.strftime('%Y%m%d%H%M%S', time.gmtime())}-{secrets.token_hex(3)}"
     return _Run(url, login, password, prefix, session, out).run(stream_pages)

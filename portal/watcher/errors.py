@@ -168,12 +168,17 @@ def error_from_response(
     if status >= 500 or status == 429:
         message = f"Watcher unavailable: {title or f'HTTP {status}'}"
         return WatcherUnavailable(
-            message, maybe_applied=maybe_applied, status=status, title=title, code=code,
-            source=source, method=method, path=path,
+            message,
+            maybe_applied=maybe_applied,
+            status=status,
+            title=title,
+            code=code,
+            source=source,
+            method=method,
+            path=path,
         )
     cls = _BY_STATUS.get(status, WatcherError)
     message = f"Watcher refused: {title or f'HTTP {status}'}"
     if source:
         message += f" ({source})"
-    return cls(message, status=status, title=title, code=code, source=source,
-               method=method, path=path)
+    return cls(message, status=status, title=title, code=code, source=source, method=method, path=path)

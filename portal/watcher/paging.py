@@ -91,8 +91,9 @@ def parse_page(data: Any, key: str, parse: Callable[[Any, str], T]) -> Page[T]:
     if key not in f.data:
         raise WatcherProtocolError(f"response.{key}: required collection is missing")
     items = tuple(parse(item, f"{key}[{i}]") for i, item in enumerate(f.list(key)))
-    return Page(items=items, next=f.str("next") or None, prev=f.str("prev") or None,
-                estimated_count=f.int("estimated_count"))
+    return Page(
+        items=items, next=f.str("next") or None, prev=f.str("prev") or None, estimated_count=f.int("estimated_count")
+    )
 
 
 def iterate_pages(fetch: Callable[[str | None], Page[T]], *, max_pages: int = 100_000) -> Iterator[T]:

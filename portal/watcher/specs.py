@@ -38,10 +38,14 @@ class PresetSpec:
 
     def to_payload(self) -> dict[str, Any]:
         """Body for ``POST /presets`` or ``PUT /presets/{id}`` (published model ``Preset``)."""
-        body = _drop_none({"title": self.title, "is_adjustable": self.is_adjustable,
-                           "is_default": self.is_default})
-        dvr = _drop_none({"expiration": self.expiration, "storage_limit": self.storage_limit,
-                          "episodes_expiration": self.episodes_expiration})
+        body = _drop_none({"title": self.title, "is_adjustable": self.is_adjustable, "is_default": self.is_default})
+        dvr = _drop_none(
+            {
+                "expiration": self.expiration,
+                "storage_limit": self.storage_limit,
+                "episodes_expiration": self.episodes_expiration,
+            }
+        )
         if dvr:
             body["dvr"] = dvr
         if self.vision_alg is not None:

@@ -54,11 +54,21 @@ def _not_sent(exc: requests.RequestException) -> bool:
 class Transport(TokenAuth):
     """Holds the connection settings and tokens; sends calls (see the module docstring)."""
 
-    def __init__(self, base_url: str, login: str, password: str, *, api: str = "admin",
-                 timeout: float = 10.0, retries: int = 3, backoff: float = 0.5,
-                 max_backoff: float = 30.0, session: requests.Session | None = None,
-                 sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        login: str,
+        password: str,
+        *,
+        api: str = "admin",
+        timeout: float = 10.0,
+        retries: int = 3,
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         if api not in PREFIXES:
             raise ValueError(f"api must be one of {sorted(PREFIXES)}, not {api!r}")
         if timeout is None or timeout <= 0:
@@ -72,9 +82,19 @@ class Transport(TokenAuth):
         self._sleep = sleep
         self._tokens = {name: TokenState(clock) for name in PREFIXES}
 
-    def _request(self, method: str, api: str, path: str, *, params: dict[str, Any] | None = None,
-                 json: Any = None, authenticate: bool = True, basic: bool = False,
-                 bearer: str | None = None, retry_safe: bool | None = None) -> Any:
+    def _request(
+        self,
+        method: str,
+        api: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        authenticate: bool = True,
+        basic: bool = False,
+        bearer: str | None = None,
+        retry_safe: bool | None = None,
+    ) -> Any:
         """Send one API call and return the decoded JSON body (``{}`` when empty)."""
         full_path = PREFIXES[api] + path
         url = self.base_url + full_path
@@ -91,8 +111,15 @@ class Transport(TokenAuth):
             started = time.monotonic()
             try:
                 resp = self.session.request(
-                    method, url, params=params, json=json, headers=headers, timeout=self.timeout,
-                    auth=(self.login, self._password) if basic else None, allow_redirects=False)
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    headers=headers,
+                    timeout=self.timeout,
+                    auth=(self.login, self._password) if basic else None,
+                    allow_redirects=False,
+                )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 elapsed = (time.monotonic() - started) * 1000
                 kind = "timeout" if isinstance(exc, requests.Timeout) else "connection error"
@@ -102,12 +129,19 @@ class Transport(TokenAuth):
                     self._sleep(self._delay(attempt, None))
                     attempt += 1
                     continue
-                raise WatcherUnavailable(f"Watcher unavailable: {kind}",
-                                         maybe_applied=not safe and not not_sent, **where) from None
+                raise WatcherUnavailable(
+                    f"Watcher unavailable: {kind}", maybe_applied=not safe and not not_sent, **where
+                ) from None
             elapsed = (time.monotonic() - started) * 1000
             status = resp.status_code
-            log.log(logging.DEBUG if status < 400 else logging.INFO,
-                    "watcher %s %s -> %s in %d ms", method, full_path, status, elapsed)
+            log.log(
+                logging.DEBUG if status < 400 else logging.INFO,
+                "watcher %s %s -> %s in %d ms",
+                method,
+                full_path,
+                status,
+                elapsed,
+            )
             if status == 401 and authenticate and not refreshed:
                 refreshed = True
                 self._refresh(api, rejected=token)
@@ -117,15 +151,16 @@ class Transport(TokenAuth):
                 attempt += 1
                 continue
             if status >= 400:
-                raise error_from_response(status, self._decode(resp, lenient=True),
-                                          maybe_applied=not safe and status != 429, **where)
+                raise error_from_response(
+                    status, self._decode(resp, lenient=True), maybe_applied=not safe and status != 429, **where
+                )
             if 300 <= status < 400:
                 raise WatcherProtocolError(f"unexpected redirect (HTTP {status})", status=status, **where)
             return self._decode(resp, lenient=False, where=where)
 
     def _delay(self, attempt: int, retry_after: str | None) -> float:
         wait = _retry_after(retry_after, self.max_backoff)
-        return wait if wait is not None else min(self.max_backoff, self.backoff * 2 ** attempt)
+        return wait if wait is not None else min(self.max_backoff, self.backoff * 2**attempt)
 
     @staticmethod
     def _decode(resp: requests.Response, *, lenient: bool, where: dict[str, str] | None = None) -> Any:
@@ -136,5 +171,6 @@ class Transport(TokenAuth):
         except ValueError:
             if lenient:
                 return None
-            raise WatcherProtocolError("Watcher sent a body that is not JSON",
-                                       status=resp.status_code, **(where or {})) from None
+            raise WatcherProtocolError(
+                "Watcher sent a body that is not JSON", status=resp.status_code, **(where or {})
+            ) from None

@@ -18,14 +18,34 @@ from .paging import Fields, Page
 from .specs import VISION_ALGS, OrganizationSpec, PresetSpec, UserSpec
 
 __all__ = [
-    "MEMBER_FLAGS", "VISION_ALGS", "Tokens", "Page", "Permissions", "Organization", "OrgMember", "UserOrganization", "User",
-    "Preset", "Stream", "OrganizationSpec", "PresetSpec", "UserSpec", "ms_to_datetime",
+    "MEMBER_FLAGS",
+    "VISION_ALGS",
+    "Tokens",
+    "Page",
+    "Permissions",
+    "Organization",
+    "OrgMember",
+    "UserOrganization",
+    "User",
+    "Preset",
+    "Stream",
+    "OrganizationSpec",
+    "PresetSpec",
+    "UserSpec",
+    "ms_to_datetime",
     "datetime_to_ms",
 ]
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 #: fields of the published model ``C:OrganizationPermissions`` (member rights PUT body)
-MEMBER_FLAGS = ("can_view_streams", "can_edit_streams", "can_edit_users", "can_view_stats",
-                "can_view_persons_lists", "can_edit_persons_lists", "is_member")
+MEMBER_FLAGS = (
+    "can_view_streams",
+    "can_edit_streams",
+    "can_edit_users",
+    "can_view_stats",
+    "can_view_persons_lists",
+    "can_edit_persons_lists",
+    "is_member",
+)
 
 
 def ms_to_datetime(ms: int | None) -> datetime | None:
@@ -88,15 +108,18 @@ class Organization:
         f = Fields(data, where)
         owner, limits, stats = f.obj("owner"), f.obj("limits"), f.obj("stats")
         return cls(
-            id=f.int("id", required=True), title=f.str("title", required=True),
-            created_at=f.ms("created_at"), is_default=f.bool("is_default"),
+            id=f.int("id", required=True),
+            title=f.str("title", required=True),
+            created_at=f.ms("created_at"),
+            is_default=f.bool("is_default"),
             owner_id=owner.int("id") if "owner" in f.data else f.int("owner_id"),
             owner_name=owner.str("name"),
-            stream_limit=limits.int("streams"), user_limit=limits.int("users"),
-            stats_streams=stats.int("streams"), stats_users=stats.int("users"),
+            stream_limit=limits.int("streams"),
+            user_limit=limits.int("users"),
+            stats_streams=stats.int("streams"),
+            stats_users=stats.int("users"),
             stats_mosaics=stats.int("mosaics"),
-            caller_is_member=(f.obj("user_permissions").bool("is_member")
-                              if "user_permissions" in f.data else None),
+            caller_is_member=(f.obj("user_permissions").bool("is_member") if "user_permissions" in f.data else None),
         )
 
 
@@ -123,8 +146,12 @@ class OrgMember:
         perms = f.obj("permissions")
         flat = any(k in perms.data for k in Permissions.__dataclass_fields__)
         rights = perms.obj("organization") if "organization" in perms.data else perms if flat else f
-        return cls(id=f.int("id", required=True), name=f.str("name"), email=f.str("email"),
-                   **Permissions.parse(rights).__dict__)
+        return cls(
+            id=f.int("id", required=True),
+            name=f.str("name"),
+            email=f.str("email"),
+            **Permissions.parse(rights).__dict__,
+        )
 
 
 @dataclass(frozen=True)
@@ -162,14 +189,27 @@ class User:
         for i, item in enumerate(f.list("organizations")):
             o = Fields(item, f"{where}.organizations[{i}]")
             owner = o.obj("owner")
-            orgs.append(UserOrganization(
-                id=o.int("id", required=True), title=o.str("title"), owner_id=owner.int("id"),
-                owner_name=owner.str("name"), permissions=Permissions.parse(o.obj("permissions"))))
+            orgs.append(
+                UserOrganization(
+                    id=o.int("id", required=True),
+                    title=o.str("title"),
+                    owner_id=owner.int("id"),
+                    owner_name=owner.str("name"),
+                    permissions=Permissions.parse(o.obj("permissions")),
+                )
+            )
         return cls(
-            id=f.int("id", required=True), name=f.str("name", required=True),
-            email=f.str("email"), fullname=f.str("fullname"), phone=f.str("phone"),
-            locale=f.str("locale"), note=f.str("note"), access_level=f.str("access_level"),
-            disabled=f.bool("disabled"), created_at=f.ms("created_at"), organizations=tuple(orgs),
+            id=f.int("id", required=True),
+            name=f.str("name", required=True),
+            email=f.str("email"),
+            fullname=f.str("fullname"),
+            phone=f.str("phone"),
+            locale=f.str("locale"),
+            note=f.str("note"),
+            access_level=f.str("access_level"),
+            disabled=f.bool("disabled"),
+            created_at=f.ms("created_at"),
+            organizations=tuple(orgs),
         )
 
 
@@ -193,10 +233,14 @@ class Preset:
         f = Fields(data, where)
         dvr = f.obj("dvr")
         return cls(
-            id=f.int("id", required=True), title=f.str("title", required=True),
-            expiration=dvr.int("expiration"), episodes_expiration=dvr.int("episodes_expiration"),
-            storage_limit=dvr.int("storage_limit"), vision_alg=f.obj("vision").str("alg"),
-            is_adjustable=f.bool("is_adjustable"), is_default=f.bool("is_default"),
+            id=f.int("id", required=True),
+            title=f.str("title", required=True),
+            expiration=dvr.int("expiration"),
+            episodes_expiration=dvr.int("episodes_expiration"),
+            storage_limit=dvr.int("storage_limit"),
+            vision_alg=f.obj("vision").str("alg"),
+            is_adjustable=f.bool("is_adjustable"),
+            is_default=f.bool("is_default"),
             deleted_at=f.ms("deleted_at"),
         )
 
@@ -224,10 +268,14 @@ class Stream:
         org, preset, change = f.obj("organization"), f.obj("preset"), f.obj("last_change")
         org_id, preset_id = org.int("id"), preset.int("id")
         return cls(
-            name=f.str("name", required=True), title=f.str("title"), disabled=f.bool("disabled"),
+            name=f.str("name", required=True),
+            title=f.str("title"),
+            disabled=f.bool("disabled"),
             organization_id=f.int("organization_id") if org_id is None else org_id,
             organization_title=org.str("title"),
             preset_id=f.int("preset_id") if preset_id is None else preset_id,
-            preset_title=preset.str("title"), created_at=f.ms("created_at"),
-            last_change_at=change.ms("created_at"), last_change_user=change.str("user"),
+            preset_title=preset.str("title"),
+            created_at=f.ms("created_at"),
+            last_change_at=change.ms("created_at"),
+            last_change_user=change.str("user"),
         )

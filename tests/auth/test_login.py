@@ -1,4 +1,5 @@
 """Login, logout, roles, next-URL safety, CSRF, rate limiting and security headers."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -70,15 +71,18 @@ def test_subscriber_is_refused_admin_pages(app: Flask, client: FlaskClient) -> N
     assert client.get("/admin/services/").status_code == 403
 
 
-@pytest.mark.parametrize("target, expected", [
-    ("/admin/services/", "/admin/services/"),
-    ("https://evil.example/", "/"),
-    ("//evil.example/", "/"),
-    ("/\\evil.example", "/"),
-    ("/admin/\r\nLocation: https://evil.example/", "/"),
-    ("/admin/\nSet-Cookie: evil=1", "/"),
-    ("/admin/\x00evil", "/"),
-])
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/admin/services/", "/admin/services/"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("/admin/\r\nLocation: https://evil.example/", "/"),
+        ("/admin/\nSet-Cookie: evil=1", "/"),
+        ("/admin/\x00evil", "/"),
+    ],
+)
 def test_next_accepts_only_local_paths(app: Flask, client: FlaskClient, target: str, expected: str) -> None:
     with app.app_context():
         make_admin("boss@example.com")

@@ -1,4 +1,5 @@
 """Small builders for billing tests (plain functions, no fixtures)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -21,18 +22,22 @@ def local(tz: str, *parts: int) -> datetime:
     return datetime(*parts, tzinfo=ZoneInfo(tz))
 
 
-def span(camera: int, start: datetime, end: datetime | None, *, org_id: int = 1,
-         tariff: int = 1) -> UsageSpan:
+def span(camera: int, start: datetime, end: datetime | None, *, org_id: int = 1, tariff: int = 1) -> UsageSpan:
     """A usage interval of camera ``camera``."""
-    return UsageSpan(camera_id=camera, camera_name=f"cam-{camera}", camera_title=f"Camera {camera}",
-                     organization_id=org_id, tariff_id=tariff, started_at=start, ended_at=end)
+    return UsageSpan(
+        camera_id=camera,
+        camera_name=f"cam-{camera}",
+        camera_title=f"Camera {camera}",
+        organization_id=org_id,
+        tariff_id=tariff,
+        started_at=start,
+        ended_at=end,
+    )
 
 
-def price(amount: int, tariff: int = 1, since: date = FAR_PAST, currency: str = "EUR"
-          ) -> PriceVersion:
+def price(amount: int, tariff: int = 1, since: date = FAR_PAST, currency: str = "EUR") -> PriceVersion:
     """A price version of ``amount`` minor units from ``since``."""
-    return PriceVersion(tariff_id=tariff, effective_from=since, amount_minor=amount,
-                        currency=currency)
+    return PriceVersion(tariff_id=tariff, effective_from=since, amount_minor=amount, currency=currency)
 
 
 def tariffs(*ids: int) -> list[TariffInfo]:

@@ -6,6 +6,7 @@ month's length as the sum of its days' lengths, finds prices and trials by
 linear scans over dates, and accumulates exact ``Fraction`` amounts per line
 key ``(organization_id, tariff_id, price_from, is_trial)``.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -27,8 +28,7 @@ def month_length_us(year: int, month: int, tz: str) -> int:
     total = 0
     for number in range(1, calendar.monthrange(year, month)[1] + 1):
         day = date(year, month, number)
-        total += (day_start(day + timedelta(days=1), tz) - day_start(day, tz)) \
-            // timedelta(microseconds=1)
+        total += (day_start(day + timedelta(days=1), tz) - day_start(day, tz)) // timedelta(microseconds=1)
     return total
 
 
@@ -48,8 +48,9 @@ def _in_trial(org, day: date) -> bool:  # noqa: ANN001
     return (org.trial_start is None or org.trial_start <= day) and day <= org.trial_end
 
 
-def reference_lines(orgs: list, spans: list, prices: list, start: date, end: date,
-                    now: datetime, per_day: bool) -> dict[Key, Fraction]:
+def reference_lines(
+    orgs: list, spans: list, prices: list, start: date, end: date, now: datetime, per_day: bool
+) -> dict[Key, Fraction]:
     """Exact amount (minor units) per line key, computed day by day."""
     amounts: dict[Key, Fraction] = defaultdict(Fraction)
     touched: dict[tuple[Key, int, int, int], set[date]] = defaultdict(set)
@@ -57,8 +58,7 @@ def reference_lines(orgs: list, spans: list, prices: list, start: date, end: dat
     for org in orgs:
         day = start
         while day <= end:
-            lower, upper = day_start(day, org.timezone), day_start(day + timedelta(days=1),
-                                                                   org.timezone)
+            lower, upper = day_start(day, org.timezone), day_start(day + timedelta(days=1), org.timezone)
             for span in spans:
                 if span.organization_id != org.id:
                     continue
@@ -76,8 +76,7 @@ def reference_lines(orgs: list, spans: list, prices: list, start: date, end: dat
                 month_key = (day.year, day.month, org.timezone)
                 if month_key not in lengths:
                     lengths[month_key] = month_length_us(*month_key)
-                amounts[key] += Fraction(unit * ((b - a) // timedelta(microseconds=1)),
-                                         lengths[month_key])
+                amounts[key] += Fraction(unit * ((b - a) // timedelta(microseconds=1)), lengths[month_key])
             day += timedelta(days=1)
     for (key, _camera, year, month), days in touched.items():
         version = [p for p in prices if p.tariff_id == key[1] and p.effective_from == key[2]][0]

@@ -1,4 +1,5 @@
 """Three invoices computed by hand; the engine must reproduce every minor unit."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -14,16 +15,19 @@ def test_golden_1_ten_cameras_for_half_of_june_utc() -> None:
     # each used June 1 00:00 -> June 16 00:00 = 15 of 30 days:
     #   10 x 1200 x 15/30 = 10 x 600 = 6000  -> EUR 60.00
     # tax 20 % (2000 bp): 6000 x 0.20 = 1200 -> EUR 12.00;  total 7200 -> EUR 72.00
-    spans = [span(c, datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 6, 16, tzinfo=UTC))
-             for c in range(1, 11)]
-    st = rate_period([org()], spans, [price(1200)], [TariffInfo(1, "Standard")],
-                     month_period(2026, 6), datetime(2026, 7, 1, tzinfo=UTC))
+    spans = [span(c, datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 6, 16, tzinfo=UTC)) for c in range(1, 11)]
+    st = rate_period(
+        [org()],
+        spans,
+        [price(1200)],
+        [TariffInfo(1, "Standard")],
+        month_period(2026, 6),
+        datetime(2026, 7, 1, tzinfo=UTC),
+    )
     draft = build_invoice(st, tax_bp=2000)
     (line,) = draft.lines
-    assert (line.tariff_name, line.cameras, line.camera_days, line.unit_price_minor) == \
-        ("Standard", 10, 150, 1200)
-    assert (line.amount_minor, draft.subtotal_minor, draft.tax_minor, draft.total_minor) == \
-        (6000, 6000, 1200, 7200)
+    assert (line.tariff_name, line.cameras, line.camera_days, line.unit_price_minor) == ("Standard", 10, 150, 1200)
+    assert (line.amount_minor, draft.subtotal_minor, draft.tax_minor, draft.total_minor) == (6000, 6000, 1200, 7200)
     assert len(draft.annex) == 10 and all(c.display_minor == 600 for c in draft.annex)
 
 
@@ -37,20 +41,20 @@ def test_golden_2_rounding_once_per_line_new_york_july() -> None:
     # subtotal 999 + 1129 = 2128;  tax 8.25 % (825 bp): 2128 x 0.0825 = 175.56 -> 176
     # total 2128 + 176 = 2304 -> USD 23.04
     tz = "America/New_York"
-    spans = [span(c, local(tz, 2026, 7, 1), local(tz, 2026, 7, 11, 8), tariff=1)
-             for c in (1, 2, 3)]
-    spans += [span(c, local(tz, 2026, 7, 10), local(tz, 2026, 7, 15), tariff=2)
-              for c in range(4, 11)]
-    st = rate_period([org(tz=tz, currency="USD")], spans,
-                     [price(999, currency="USD"), price(1000, tariff=2, currency="USD")],
-                     [TariffInfo(1, "Basic"), TariffInfo(2, "Pro")], month_period(2026, 7),
-                     datetime(2026, 8, 1, tzinfo=UTC))
+    spans = [span(c, local(tz, 2026, 7, 1), local(tz, 2026, 7, 11, 8), tariff=1) for c in (1, 2, 3)]
+    spans += [span(c, local(tz, 2026, 7, 10), local(tz, 2026, 7, 15), tariff=2) for c in range(4, 11)]
+    st = rate_period(
+        [org(tz=tz, currency="USD")],
+        spans,
+        [price(999, currency="USD"), price(1000, tariff=2, currency="USD")],
+        [TariffInfo(1, "Basic"), TariffInfo(2, "Pro")],
+        month_period(2026, 7),
+        datetime(2026, 8, 1, tzinfo=UTC),
+    )
     draft = build_invoice(st, tax_bp=825)
     basic, pro = draft.lines
-    assert (basic.tariff_name, basic.cameras, basic.exact_minor, basic.amount_minor) == \
-        ("Basic", 3, 999, 999)
-    assert (pro.tariff_name, pro.cameras, pro.exact_minor, pro.amount_minor) == \
-        ("Pro", 7, Fraction(35000, 31), 1129)
+    assert (basic.tariff_name, basic.cameras, basic.exact_minor, basic.amount_minor) == ("Basic", 3, 999, 999)
+    assert (pro.tariff_name, pro.cameras, pro.exact_minor, pro.amount_minor) == ("Pro", 7, Fraction(35000, 31), 1129)
     assert sum(c.display_minor for c in draft.annex if c.tariff_id == 2) == 1127
     assert (draft.subtotal_minor, draft.tax_minor, draft.total_minor) == (2128, 176, 2304)
     assert draft.currency == "USD"
@@ -74,19 +78,29 @@ def test_golden_3_berlin_october_dst_trial_and_price_change() -> None:
     # because these 72 h are 72/745 of a month whose 31 days last 745 h.
     tz = "Europe/Berlin"
     billing = org(tz=tz, trial_start=date(2026, 9, 20), trial_end=date(2026, 10, 3))
-    spans = [span(1, local(tz, 2026, 9, 1), None, tariff=1),
-             span(2, local(tz, 2026, 10, 1), local(tz, 2026, 10, 10, 12), tariff=2),
-             span(3, local(tz, 2026, 10, 20), None, tariff=1)]
-    prices = [price(2000, tariff=1), price(2600, tariff=1, since=date(2026, 10, 16)),
-              price(1500, tariff=2)]
-    st = rate_period([billing], spans, prices, [TariffInfo(1, "A"), TariffInfo(2, "B")],
-                     month_period(2026, 10), datetime(2026, 11, 5, tzinfo=UTC))
+    spans = [
+        span(1, local(tz, 2026, 9, 1), None, tariff=1),
+        span(2, local(tz, 2026, 10, 1), local(tz, 2026, 10, 10, 12), tariff=2),
+        span(3, local(tz, 2026, 10, 20), None, tariff=1),
+    ]
+    prices = [price(2000, tariff=1), price(2600, tariff=1, since=date(2026, 10, 16)), price(1500, tariff=2)]
+    st = rate_period(
+        [billing],
+        spans,
+        prices,
+        [TariffInfo(1, "A"), TariffInfo(2, "B")],
+        month_period(2026, 10),
+        datetime(2026, 11, 5, tzinfo=UTC),
+    )
     draft = build_invoice(st, tax_bp=1900)
-    summary = [(ln.tariff_name, ln.unit_price_minor, ln.is_trial, ln.cameras, ln.amount_minor)
-               for ln in draft.lines]
-    assert summary == [("A", 0, True, 1, 0), ("A", 2000, False, 1, 773),
-                       ("A", 2600, False, 2, 2352), ("B", 0, True, 1, 0),
-                       ("B", 1500, False, 1, 314)]
+    summary = [(ln.tariff_name, ln.unit_price_minor, ln.is_trial, ln.cameras, ln.amount_minor) for ln in draft.lines]
+    assert summary == [
+        ("A", 0, True, 1, 0),
+        ("A", 2000, False, 1, 773),
+        ("A", 2600, False, 2, 2352),
+        ("B", 0, True, 1, 0),
+        ("B", 1500, False, 1, 314),
+    ]
     assert (draft.subtotal_minor, draft.tax_minor, draft.total_minor) == (3439, 653, 4092)
     assert (st.trial.list_amount_minor, st.trial.days) == (338, Fraction(2 * 31 * 72, 745))
     assert st.trial.microseconds == 2 * 72 * 3600 * 10**6
@@ -95,12 +109,16 @@ def test_golden_3_berlin_october_dst_trial_and_price_change() -> None:
 def test_display_views_of_exact_values() -> None:
     # The annex shows exact values as Decimals; totals never come from these views.
     tz = "America/New_York"
-    st = rate_period([org(tz=tz, currency="USD")],
-                     [span(1, local(tz, 2026, 7, 10), local(tz, 2026, 7, 15))],
-                     [price(1000, currency="USD")], [TariffInfo(1, "Pro")],
-                     month_period(2026, 7), datetime(2026, 8, 1, tzinfo=UTC))
+    st = rate_period(
+        [org(tz=tz, currency="USD")],
+        [span(1, local(tz, 2026, 7, 10), local(tz, 2026, 7, 15))],
+        [price(1000, currency="USD")],
+        [TariffInfo(1, "Pro")],
+        month_period(2026, 7),
+        datetime(2026, 8, 1, tzinfo=UTC),
+    )
     (charge,), (line,) = st.charges, st.lines
-    assert str(charge.exact_amount_minor) == "161.2903"   # 5000/31
+    assert str(charge.exact_amount_minor) == "161.2903"  # 5000/31
     assert str(line.exact_amount_minor) == "161.2903" and line.amount_minor == 161
     assert str(charge.camera_days) == "5.0000" and charge.seconds == 5 * 86400
     assert charge.display_minor == 161 and line.seconds == 432000

@@ -1,21 +1,39 @@
 """Tax, invoice drafts and the roll-up of subsidiaries onto a parent's invoice."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 
 import pytest
 
-from portal.billing import (InvalidScope, InvalidTaxRate, MixedCurrency, build_invoice,
-                            invoice_scope, month_period, rate_period, rate_rollup, tax_minor)
+from portal.billing import (
+    InvalidScope,
+    InvalidTaxRate,
+    MixedCurrency,
+    build_invoice,
+    invoice_scope,
+    month_period,
+    rate_period,
+    rate_rollup,
+    tax_minor,
+)
 
 from .helpers import LATER, UTC, local, org, price, span, tariffs
 
 
-@pytest.mark.parametrize(("subtotal", "bp", "tax"), [
-    (6000, 2000, 1200), (1005, 2000, 201), (1, 5000, 1),     # 0.5 -> 1 (half-up)
-    (3, 1650, 0),                                           # 0.495 -> 0
-    (2128, 825, 176), (0, 2000, 0), (12345, 0, 0), (10, 2500, 3),  # 2.5 -> 3
-])
+@pytest.mark.parametrize(
+    ("subtotal", "bp", "tax"),
+    [
+        (6000, 2000, 1200),
+        (1005, 2000, 201),
+        (1, 5000, 1),  # 0.5 -> 1 (half-up)
+        (3, 1650, 0),  # 0.495 -> 0
+        (2128, 825, 176),
+        (0, 2000, 0),
+        (12345, 0, 0),
+        (10, 2500, 3),  # 2.5 -> 3
+    ],
+)
 def test_tax_is_rounded_once_half_up(subtotal: int, bp: int, tax: int) -> None:
     assert tax_minor(subtotal, bp) == tax
 
@@ -43,17 +61,24 @@ def test_invoice_scope_follows_invoice_to_parent_transitively() -> None:
     assert [o.id for o in invoice_scope(parent, everyone)] == [1, 2, 3]
     assert [o.id for o in invoice_scope(pays_itself, everyone)] == [4, 5]
     looped = org(7, parent_id=1, invoice_to_parent=True)
-    assert [o.id for o in invoice_scope(org(1, parent_id=7, invoice_to_parent=True),
-                                        [looped])] == [1, 7]
+    assert [o.id for o in invoice_scope(org(1, parent_id=7, invoice_to_parent=True), [looped])] == [1, 7]
 
 
 def test_rollup_rates_each_subsidiary_in_its_own_timezone_and_trial() -> None:
     parent = org(1, tz="Europe/Berlin")
-    child = org(2, tz="America/New_York", parent_id=1, invoice_to_parent=True,
-                trial_start=date(2026, 6, 1), trial_end=date(2026, 6, 10))
-    spans = [span(1, datetime(2026, 1, 1, tzinfo=UTC), None, org_id=1),
-             span(2, datetime(2026, 1, 1, tzinfo=UTC), None, org_id=2),
-             span(3, datetime(2026, 1, 1, tzinfo=UTC), None, org_id=3)]  # not in scope
+    child = org(
+        2,
+        tz="America/New_York",
+        parent_id=1,
+        invoice_to_parent=True,
+        trial_start=date(2026, 6, 1),
+        trial_end=date(2026, 6, 10),
+    )
+    spans = [
+        span(1, datetime(2026, 1, 1, tzinfo=UTC), None, org_id=1),
+        span(2, datetime(2026, 1, 1, tzinfo=UTC), None, org_id=2),
+        span(3, datetime(2026, 1, 1, tzinfo=UTC), None, org_id=3),
+    ]  # not in scope
     args = (spans, [price(3000)], tariffs(), month_period(2026, 6), LATER)
     st = rate_rollup(parent, [child, parent], *args)
     assert st.bill_to_id == 1 and st.organization_ids == (1, 2) and st.skipped_spans == 1

@@ -1,4 +1,5 @@
 """Money parsing, conversion and the one rounding rule."""
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -8,17 +9,27 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.billing import (ROUNDING, AmountTooLarge, InvalidAmount, NegativeAmount,
-                            TooManyDecimals, UnknownCurrency, exponent, format_plain, from_minor,
-                            parse_amount, round_minor, to_minor)
+from portal.billing import (
+    ROUNDING,
+    AmountTooLarge,
+    InvalidAmount,
+    NegativeAmount,
+    TooManyDecimals,
+    UnknownCurrency,
+    exponent,
+    format_plain,
+    from_minor,
+    parse_amount,
+    round_minor,
+    to_minor,
+)
 
 
 def test_rounding_constant_is_half_up() -> None:
     assert ROUNDING == ROUND_HALF_UP
 
 
-@pytest.mark.parametrize(("currency", "places"), [("EUR", 2), ("USD", 2), ("JPY", 0),
-                                                  ("KWD", 3), ("RUB", 2)])
+@pytest.mark.parametrize(("currency", "places"), [("EUR", 2), ("USD", 2), ("JPY", 0), ("KWD", 3), ("RUB", 2)])
 def test_exponents(currency: str, places: int) -> None:
     assert exponent(currency) == places
 
@@ -30,17 +41,26 @@ def test_unknown_currency() -> None:
         parse_amount("1", "eur")  # ISO codes are upper-case
 
 
-@pytest.mark.parametrize(("text", "currency", "minor"), [
-    ("12.50", "EUR", 1250), ("12.5", "EUR", 1250), ("12", "EUR", 1200), (" 0.01 ", "EUR", 1),
-    ("0", "EUR", 0), ("007.00", "EUR", 700), ("1500", "JPY", 1500), ("1.234", "KWD", 1234),
-])
+@pytest.mark.parametrize(
+    ("text", "currency", "minor"),
+    [
+        ("12.50", "EUR", 1250),
+        ("12.5", "EUR", 1250),
+        ("12", "EUR", 1200),
+        (" 0.01 ", "EUR", 1),
+        ("0", "EUR", 0),
+        ("007.00", "EUR", 700),
+        ("1500", "JPY", 1500),
+        ("1.234", "KWD", 1234),
+    ],
+)
 def test_parse_accepts(text: str, currency: str, minor: int) -> None:
     assert parse_amount(text, currency) == minor
 
 
-@pytest.mark.parametrize(("text", "currency"), [("1.005", "EUR"), ("1.000", "EUR"),
-                                                ("1.0", "JPY"), ("5.1", "JPY"),
-                                                ("1.2345", "KWD")])
+@pytest.mark.parametrize(
+    ("text", "currency"), [("1.005", "EUR"), ("1.000", "EUR"), ("1.0", "JPY"), ("5.1", "JPY"), ("1.2345", "KWD")]
+)
 def test_parse_rejects_more_decimals_than_the_currency_has(text: str, currency: str) -> None:
     with pytest.raises(TooManyDecimals) as caught:
         parse_amount(text, currency)
@@ -53,8 +73,10 @@ def test_parse_rejects_negatives(text: str) -> None:
         parse_amount(text, "EUR")
 
 
-@pytest.mark.parametrize("text", ["", "  ", "abc", "1e3", "1,50", "1.2.3", ".5", "5.", "+5",
-                                  "NaN", "Infinity", "1_000", "١٢", "12 EUR", "--1", "-"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "  ", "abc", "1e3", "1,50", "1.2.3", ".5", "5.", "+5", "NaN", "Infinity", "1_000", "١٢", "12 EUR", "--1", "-"],
+)
 def test_parse_rejects_non_numbers(text: str) -> None:
     with pytest.raises(InvalidAmount):
         parse_amount(text, "EUR")
@@ -70,19 +92,30 @@ def test_parse_rejects_non_strings_and_huge_amounts() -> None:
         parse_amount("1" * 40, "EUR")
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (Fraction(1, 2), 1), (Fraction(3, 2), 2), (Fraction(5, 2), 3), (Fraction(249, 100), 2),
-    (Fraction(251, 100), 3), (Fraction(-1, 2), -1), (Fraction(-3, 4), -1), (Fraction(-1, 4), 0),
-    (Decimal("2.5"), 3), (Decimal("2.4999"), 2), (7, 7), (Fraction(0), 0),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Fraction(1, 2), 1),
+        (Fraction(3, 2), 2),
+        (Fraction(5, 2), 3),
+        (Fraction(249, 100), 2),
+        (Fraction(251, 100), 3),
+        (Fraction(-1, 2), -1),
+        (Fraction(-3, 4), -1),
+        (Fraction(-1, 4), 0),
+        (Decimal("2.5"), 3),
+        (Decimal("2.4999"), 2),
+        (7, 7),
+        (Fraction(0), 0),
+    ],
+)
 def test_round_minor_half_up(value: Fraction | Decimal | int, expected: int) -> None:
     assert round_minor(value) == expected
 
 
 @given(st.fractions(max_denominator=10**7))
 def test_round_minor_matches_exact_half_up(value: Fraction) -> None:
-    expected = (value + Fraction(1, 2)).__floor__() if value >= 0 else \
-        -((-value + Fraction(1, 2)).__floor__())
+    expected = (value + Fraction(1, 2)).__floor__() if value >= 0 else -((-value + Fraction(1, 2)).__floor__())
     assert round_minor(value) == expected
     assert abs(round_minor(value) - value) <= Fraction(1, 2)
 

@@ -1,12 +1,23 @@
 """Periods and months in an organization's timezone."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
 import pytest
 
-from portal.billing import (InvalidPeriod, NaiveDatetime, Period, UnknownTimezone, last_month,
-                            month_bounds, month_period, month_seconds, split_by_month, this_month)
+from portal.billing import (
+    InvalidPeriod,
+    NaiveDatetime,
+    Period,
+    UnknownTimezone,
+    last_month,
+    month_bounds,
+    month_period,
+    month_seconds,
+    split_by_month,
+    this_month,
+)
 from portal.billing.periods import local_midnight
 
 from .helpers import UTC, local
@@ -14,12 +25,20 @@ from .helpers import UTC, local
 HOUR = 3600
 
 
-@pytest.mark.parametrize(("tz", "year", "month", "hours"), [
-    ("Europe/Berlin", 2026, 3, 743), ("Europe/Berlin", 2026, 10, 745),
-    ("Europe/Berlin", 2026, 6, 720), ("America/New_York", 2026, 3, 743),
-    ("America/New_York", 2026, 11, 721), ("UTC", 2024, 2, 696), ("UTC", 2026, 2, 672),
-    ("Asia/Kolkata", 2026, 1, 744), ("Australia/Lord_Howe", 2026, 4, 720),  # 30 min back
-])
+@pytest.mark.parametrize(
+    ("tz", "year", "month", "hours"),
+    [
+        ("Europe/Berlin", 2026, 3, 743),
+        ("Europe/Berlin", 2026, 10, 745),
+        ("Europe/Berlin", 2026, 6, 720),
+        ("America/New_York", 2026, 3, 743),
+        ("America/New_York", 2026, 11, 721),
+        ("UTC", 2024, 2, 696),
+        ("UTC", 2026, 2, 672),
+        ("Asia/Kolkata", 2026, 1, 744),
+        ("Australia/Lord_Howe", 2026, 4, 720),  # 30 min back
+    ],
+)
 def test_month_length_in_real_hours(tz: str, year: int, month: int, hours: int) -> None:
     extra = 1800 if tz == "Australia/Lord_Howe" else 0  # DST there is half an hour
     assert month_seconds(year, month, tz) == hours * HOUR + extra
@@ -31,11 +50,10 @@ def test_period_bounds_are_local_midnights_in_utc() -> None:
     assert period.days == 31
     start, end = period.bounds("Europe/Berlin")
     assert start == datetime(2026, 9, 30, 22, tzinfo=UTC)  # CEST, +02:00
-    assert end == datetime(2026, 10, 31, 23, tzinfo=UTC)   # CET, +01:00
+    assert end == datetime(2026, 10, 31, 23, tzinfo=UTC)  # CET, +01:00
     assert start.tzinfo is UTC
     start, end = Period(date(2026, 1, 1), date(2026, 1, 1)).bounds("Asia/Kolkata")
-    assert (start, end) == (datetime(2025, 12, 31, 18, 30, tzinfo=UTC),
-                            datetime(2026, 1, 1, 18, 30, tzinfo=UTC))
+    assert (start, end) == (datetime(2025, 12, 31, 18, 30, tzinfo=UTC), datetime(2026, 1, 1, 18, 30, tzinfo=UTC))
 
 
 def test_period_rejects_end_before_start_and_non_dates() -> None:
@@ -77,8 +95,7 @@ def test_split_by_month_cuts_at_local_boundaries() -> None:
     assert slices[0].start == start and slices[-1].end == end
     assert (slices[1].start, slices[1].end) == month_bounds(2026, 3, tz)
     # subtract in UTC: two datetimes sharing a ZoneInfo subtract as wall clocks
-    assert sum(((s.end - s.start) for s in slices), timedelta()) == \
-        end.astimezone(UTC) - start.astimezone(UTC)
+    assert sum(((s.end - s.start) for s in slices), timedelta()) == end.astimezone(UTC) - start.astimezone(UTC)
     assert split_by_month(start, start, tz) == []
 
 

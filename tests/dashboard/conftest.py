@@ -1,9 +1,11 @@
 """Fixtures for the dashboard tests: a frozen clock (admin_client comes from tests/conftest.py)."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
 import pytest
+
 from tests.dashboard.data import NOW
 
 

@@ -1,4 +1,5 @@
 """Admin dashboard figures computed from hand-made data, checked as numbers and as rendered text."""
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,8 @@ def _text(html: bytes) -> str:
 def _fleet() -> None:
     """Three organizations (one in trial today), three tariffs, eight current cameras."""
     basic = make_tariff("Basic", price=1000)
-    add_price(basic, date(2026, 3, 1), 1250)      # in force today
-    add_price(basic, date(2026, 4, 1), 2000)      # not yet
+    add_price(basic, date(2026, 3, 1), 1250)  # in force today
+    add_price(basic, date(2026, 4, 1), 2000)  # not yet
     pro = make_tariff("Pro", price=2999)
     usd = make_tariff("Dollar", price=700, currency="USD")
     owner = make_user("owner@example.com")
@@ -34,7 +35,7 @@ def _fleet() -> None:
         make_camera(paying, basic)
     make_camera(paying, pro)
     make_camera(paying, basic, missing_since=datetime(2026, 3, 1, tzinfo=timezone.utc))  # gone from Watcher
-    make_camera(paying, basic, interval=False)                                            # no open interval
+    make_camera(paying, basic, interval=False)  # no open interval
     make_camera(trial, basic)
     make_camera(trial, basic)
     make_camera(ended, pro)
@@ -82,24 +83,23 @@ def test_tariff_without_a_price_today_is_reported_not_summed(app: Flask) -> None
 def test_invoices_issued_unpaid_and_overdue(app: Flask, admin_client: FlaskClient) -> None:
     with app.app_context():
         acme, other = make_org("Acme"), make_org("Other")
-        make_invoice(acme, 12100, issue_date=date(2026, 3, 2), due_date=date(2026, 3, 10))   # overdue
-        make_invoice(other, 5000, "paid", issue_date=date(2026, 3, 5))                        # issued, paid
-        make_invoice(acme, 3000, issue_date=date(2026, 2, 20), due_date=date(2026, 3, 20))   # unpaid, Feb
-        make_invoice(other, 999, "void", issue_date=date(2026, 3, 3))                         # not counted
-        make_invoice(acme, 777, "draft")                                                      # not counted
+        make_invoice(acme, 12100, issue_date=date(2026, 3, 2), due_date=date(2026, 3, 10))  # overdue
+        make_invoice(other, 5000, "paid", issue_date=date(2026, 3, 5))  # issued, paid
+        make_invoice(acme, 3000, issue_date=date(2026, 2, 20), due_date=date(2026, 3, 20))  # unpaid, Feb
+        make_invoice(other, 999, "void", issue_date=date(2026, 3, 3))  # not counted
+        make_invoice(acme, 777, "draft")  # not counted
         make_invoice(other, 700, currency="USD", issue_date=date(2026, 3, 7), due_date=date(2026, 4, 1))
-        make_invoice(other, 4000, "paid", issue_date=date(2026, 2, 27))                       # last month
+        make_invoice(other, 4000, "paid", issue_date=date(2026, 2, 27))  # last month
         db.session.commit()
         o = admin_overview(NOW, "UTC")
-    assert [(t.currency, t.count, t.total_minor) for t in o.issued_this_month] == [
-        ("EUR", 2, 17100), ("USD", 1, 700)]
+    assert [(t.currency, t.count, t.total_minor) for t in o.issued_this_month] == [("EUR", 2, 17100), ("USD", 1, 700)]
     assert [(t.currency, t.count, t.total_minor) for t in o.unpaid] == [("EUR", 2, 15100), ("USD", 1, 700)]
     assert [(t.currency, t.count, t.total_minor) for t in o.overdue] == [("EUR", 1, 12100)]
     assert [(i.organization_title, i.total_minor) for i in o.overdue_invoices] == [("Acme", 12100)]
     page = admin_client.get("/")
     text = _text(page.data)
-    assert "2 · €171.00" in text and "1 · $7.00" in text     # issued this month
-    assert "2 · €151.00" in text                               # unpaid
+    assert "2 · €171.00" in text and "1 · $7.00" in text  # issued this month
+    assert "2 · €151.00" in text  # unpaid
     assert "Overdue: 1 · €121.00" in text
     html = page.data.decode()
     assert 'class="table-danger"' in html and "Mar 10, 2026" in html
@@ -115,6 +115,7 @@ def test_empty_dashboard_renders(admin_client: FlaskClient) -> None:
 
 def test_subscriber_does_not_get_the_admin_figures(app: Flask, client: FlaskClient) -> None:
     from tests.factories import login
+
     with app.app_context():
         make_user("sub@example.com")
         db.session.commit()

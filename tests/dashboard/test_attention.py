@@ -1,4 +1,5 @@
 """Each kind of attention item appears on the admin dashboard, links to its fix, and goes away when fixed."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -15,8 +16,18 @@ from tests.factories import make_org, make_tariff, make_user
 
 def _kinds(client: FlaskClient) -> set[str]:
     html = client.get("/").data.decode()
-    return {kind for kind in ("tariff_not_allowed", "unmapped_preset", "unmanaged_organization", "sync_failed",
-                              "pull_failed", "no_owner") if f'id="attention-{kind}"' in html}
+    return {
+        kind
+        for kind in (
+            "tariff_not_allowed",
+            "unmapped_preset",
+            "unmanaged_organization",
+            "sync_failed",
+            "pull_failed",
+            "no_owner",
+        )
+        if f'id="attention-{kind}"' in html
+    }
 
 
 def _owned_org(title: str, *allowed: Tariff) -> Organization:
@@ -51,8 +62,14 @@ def test_preset_mapping_to_no_tariff(app: Flask, admin_client: FlaskClient) -> N
         basic = make_tariff("Basic")
         org = _owned_org("Acme", basic)
         camera = make_camera(org, None, "gate", watcher_preset_id=77)
-        make_camera(None, None, "no-org-no-preset", watcher_preset_id=None, watcher_organization_id=None,
-                    missing_since=datetime(2026, 1, 1, tzinfo=timezone.utc))  # vanished: ignored
+        make_camera(
+            None,
+            None,
+            "no-org-no-preset",
+            watcher_preset_id=None,
+            watcher_organization_id=None,
+            missing_since=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        )  # vanished: ignored
         db.session.commit()
         camera_id, basic_id = camera.id, basic.id
     assert _kinds(admin_client) == {"unmapped_preset"}
@@ -82,8 +99,14 @@ def test_camera_in_an_unmanaged_watcher_organization(app: Flask, admin_client: F
 
 def test_failed_and_stuck_outbox_rows(app: Flask, admin_client: FlaskClient) -> None:
     with app.app_context():
-        failed = OutboxItem(kind="org.upsert", object_type="organization", object_id=1, state="failed",
-                            attempts=8, last_error="Watcher said 422: title taken")
+        failed = OutboxItem(
+            kind="org.upsert",
+            object_type="organization",
+            object_id=1,
+            state="failed",
+            attempts=8,
+            last_error="Watcher said 422: title taken",
+        )
         stuck = OutboxItem(kind="user.upsert", object_type="user", object_id=2, state="pending", attempts=3)
         retrying = OutboxItem(kind="user.upsert", object_type="user", object_id=3, state="pending", attempts=2)
         db.session.add_all([failed, stuck, retrying])
@@ -103,11 +126,13 @@ def test_failed_and_stuck_outbox_rows(app: Flask, admin_client: FlaskClient) -> 
 def test_last_pull_failed(app: Flask, admin_client: FlaskClient) -> None:
     start = datetime(2026, 3, 15, 9, 0, tzinfo=timezone.utc)
     with app.app_context():
-        db.session.add_all([
-            SyncRun(direction="pull", ok=True, started_at=start - timedelta(hours=2)),
-            SyncRun(direction="pull", ok=False, started_at=start, error="Watcher unavailable: timed out"),
-            SyncRun(direction="push", ok=True, started_at=start + timedelta(hours=1)),
-        ])
+        db.session.add_all(
+            [
+                SyncRun(direction="pull", ok=True, started_at=start - timedelta(hours=2)),
+                SyncRun(direction="pull", ok=False, started_at=start, error="Watcher unavailable: timed out"),
+                SyncRun(direction="push", ok=True, started_at=start + timedelta(hours=1)),
+            ]
+        )
         db.session.commit()
     assert _kinds(admin_client) == {"pull_failed"}
     assert "Watcher unavailable: timed out" in admin_client.get("/").data.decode()

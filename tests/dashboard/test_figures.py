@@ -1,15 +1,16 @@
 """The small pure pieces behind both dashboards: local today, price in force, cost lines, totals."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
 from portal.billing import PriceVersion
 from portal.billing_read import TariffPrices
-from portal.dashboard.figures import (CameraCount, MoneyAmount, cost_lines,
-                                      in_trial, local_today, totals_by_currency)
+from portal.dashboard.figures import CameraCount, MoneyAmount, cost_lines, in_trial, local_today, totals_by_currency
 
-BASIC = TariffPrices(1, "Basic", "EUR", (PriceVersion(1, date(2026, 1, 1), 1000, "EUR"),
-                                         PriceVersion(1, date(2026, 3, 16), 1500, "EUR")))
+BASIC = TariffPrices(
+    1, "Basic", "EUR", (PriceVersion(1, date(2026, 1, 1), 1000, "EUR"), PriceVersion(1, date(2026, 3, 16), 1500, "EUR"))
+)
 LATER = TariffPrices(2, "Later", "EUR", (PriceVersion(2, date(2026, 6, 1), 900, "EUR"),))
 
 
@@ -39,8 +40,12 @@ def test_cost_lines_price_in_force_trial_and_missing_price() -> None:
 
 def test_totals_sum_priced_lines_per_currency_in_integers() -> None:
     usd = TariffPrices(3, "Dollar", "USD", (PriceVersion(3, date(2020, 1, 1), 333, "USD"),))
-    lines = cost_lines([CameraCount(1, 1, 3), CameraCount(1, 2, 1), CameraCount(1, 3, 3)],
-                       {1: BASIC, 2: LATER, 3: usd}, date(2026, 3, 1), trial=False)
+    lines = cost_lines(
+        [CameraCount(1, 1, 3), CameraCount(1, 2, 1), CameraCount(1, 3, 3)],
+        {1: BASIC, 2: LATER, 3: usd},
+        date(2026, 3, 1),
+        trial=False,
+    )
     totals = totals_by_currency(lines)
     assert totals == [MoneyAmount("EUR", 3000), MoneyAmount("USD", 999)]
     assert all(isinstance(t.amount_minor, int) for t in totals)

@@ -1,4 +1,5 @@
 """Links to other features appear only when their endpoints exist, and pages render either way."""
+
 from __future__ import annotations
 
 import pytest
@@ -52,20 +53,25 @@ def test_links_when_the_pages_exist(app: Flask, client: FlaskClient) -> None:
     org_id, invoice_id = _subscriber_with_invoice(app)
     login(client, "sub@example.com")
     with app.test_request_context():
-        expected = [url_for("usages.show", organization_id=org_id), url_for("invoices.pdf", invoice_id=invoice_id),
-                    url_for("invoices.detail", invoice_id=invoice_id),
-                    url_for("invoices.index", organization=org_id)]
+        expected = [
+            url_for("usages.show", organization_id=org_id),
+            url_for("invoices.pdf", invoice_id=invoice_id),
+            url_for("invoices.detail", invoice_id=invoice_id),
+            url_for("invoices.index", organization=org_id),
+        ]
     for path in ("/", f"/my/organizations/{org_id}"):
         html = client.get(path).data.decode().replace("&amp;", "&")
         for href in expected:
             assert f'href="{href}"' in html, href
 
 
-def test_pages_render_without_those_pages(app: Flask, client: FlaskClient,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pages_render_without_those_pages(app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """Hide the usages and invoices endpoints (landed or not): no link, no crash, same figures."""
-    monkeypatch.setattr(app, "view_functions", {name: view for name, view in app.view_functions.items()
-                                                if not name.startswith(("usages.", "invoices."))})
+    monkeypatch.setattr(
+        app,
+        "view_functions",
+        {name: view for name, view in app.view_functions.items() if not name.startswith(("usages.", "invoices."))},
+    )
     org_id, _ = _subscriber_with_invoice(app)
     login(client, "sub@example.com")
     for path in ("/", f"/my/organizations/{org_id}"):

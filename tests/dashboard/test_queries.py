@@ -1,4 +1,5 @@
 """The dashboards run a fixed number of SQL statements, however much data there is."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -43,8 +44,11 @@ def _grow(app: Flask, scale: int, owner_email: str = "sub@example.com") -> None:
         for n in range(scale):
             tariff = make_tariff(price=1000 + n)
             other = make_tariff(price=500 + n, currency="USD")
-            parent = make_org(owner=owner, trial_start=date(2026, 3, 1) if n % 2 else None,
-                              trial_end=date(2026, 3, 31) if n % 2 else None)
+            parent = make_org(
+                owner=owner,
+                trial_start=date(2026, 3, 1) if n % 2 else None,
+                trial_end=date(2026, 3, 31) if n % 2 else None,
+            )
             parent.allowed_tariffs.append(tariff)
             child = make_org(parent=parent, owner=make_user())
             member = make_org(owner=make_user())
@@ -58,8 +62,11 @@ def _grow(app: Flask, scale: int, owner_email: str = "sub@example.com") -> None:
                 make_invoice(org, 2000 + n, "paid")
                 make_invoice(org, 3000 + n, "draft")
             make_camera(None, None, watcher_organization_id=900 + n)
-            db.session.add(OutboxItem(kind="org.upsert", object_type="organization", object_id=parent.id,
-                                      state="failed", attempts=5))
+            db.session.add(
+                OutboxItem(
+                    kind="org.upsert", object_type="organization", object_id=parent.id, state="failed", attempts=5
+                )
+            )
         db.session.add(SyncRun(direction="pull", ok=False, error="down"))
         db.session.commit()
 
@@ -82,8 +89,14 @@ def test_admin_dashboard_statements_do_not_grow(app: Flask, admin_client: FlaskC
     print(f"admin dashboard: {small} statements with 1x data, {large} with 13x")
     assert small == large <= ADMIN_MAX
     text = admin_client.get("/").data.decode()
-    for kind in ("tariff_not_allowed", "unmapped_preset", "unmanaged_organization", "sync_failed",
-                 "pull_failed", "no_owner"):
+    for kind in (
+        "tariff_not_allowed",
+        "unmapped_preset",
+        "unmanaged_organization",
+        "sync_failed",
+        "pull_failed",
+        "no_owner",
+    ):
         assert f'id="attention-{kind}"' in text  # the large data set really exercised every query
 
 

@@ -1,4 +1,5 @@
 """The subscriber's area: only their organizations, expected cost, trials, and the invoices they may see."""
+
 from __future__ import annotations
 
 import re
@@ -96,18 +97,17 @@ def test_free_during_trial(sub_client: FlaskClient, world: World) -> None:
 
 def test_invoices_drafts_hidden_and_rights_respected(sub_client: FlaskClient) -> None:
     text = _text(sub_client.get("/").data)
-    assert "€43.21" in text and "€11.11" in text and "€22.22" in text   # issued, paid, void
-    assert "€33.33" in text                                             # child of an owned organization
-    assert "€98.76" not in text                                         # draft
-    assert "€55.55" not in text                                         # member without can_view_invoices
+    assert "€43.21" in text and "€11.11" in text and "€22.22" in text  # issued, paid, void
+    assert "€33.33" in text  # child of an owned organization
+    assert "€98.76" not in text  # draft
+    assert "€55.55" not in text  # member without can_view_invoices
     assert "Overdue" in text
 
 
 def test_invoices_appear_with_can_view_invoices(app: Flask, sub_client: FlaskClient, world: World) -> None:
     assert "Invoices" not in _text(sub_client.get(f"/my/organizations/{world.member_org}").data)
     with app.app_context():
-        user_id = db.session.scalar(db.select(Membership.user_id).where(
-            Membership.organization_id == world.member_org))
+        user_id = db.session.scalar(db.select(Membership.user_id).where(Membership.organization_id == world.member_org))
         db.session.get(Membership, (user_id, world.member_org)).can_view_invoices = True
         db.session.commit()
     assert "€55.55" in _text(sub_client.get(f"/my/organizations/{world.member_org}").data)
@@ -117,6 +117,7 @@ def test_invoices_appear_with_can_view_invoices(app: Flask, sub_client: FlaskCli
 def test_member_without_rights_sees_no_invoice_section(app: Flask, client: FlaskClient, world: World) -> None:
     with app.app_context():
         from portal.models import Organization
+
         viewer = make_user("viewer@example.com")
         add_member(viewer, db.session.get(Organization, world.member_org))
         db.session.commit()
@@ -131,10 +132,10 @@ def test_another_organization_is_404(sub_client: FlaskClient, world: World) -> N
     assert sub_client.get("/my/organizations/999999").status_code == 404
 
 
-def test_plain_member_of_a_parent_does_not_see_its_subsidiary(app: Flask, client: FlaskClient,
-                                                              world: World) -> None:
+def test_plain_member_of_a_parent_does_not_see_its_subsidiary(app: Flask, client: FlaskClient, world: World) -> None:
     with app.app_context():
         from portal.models import Organization
+
         viewer = make_user("viewer@example.com")
         add_member(viewer, db.session.get(Organization, world.parent), can_view_invoices=True)
         db.session.commit()
@@ -173,11 +174,11 @@ def test_no_money_where_the_user_may_not_see_invoices(sub_client: FlaskClient, w
     assert f'href="/organizations/{world.parent}/usages"' in parent_card
 
 
-def test_money_appears_with_can_view_invoices_on_the_dashboard(app: Flask, sub_client: FlaskClient,
-                                                               world: World) -> None:
+def test_money_appears_with_can_view_invoices_on_the_dashboard(
+    app: Flask, sub_client: FlaskClient, world: World
+) -> None:
     with app.app_context():
-        user_id = db.session.scalar(db.select(Membership.user_id).where(
-            Membership.organization_id == world.member_org))
+        user_id = db.session.scalar(db.select(Membership.user_id).where(Membership.organization_id == world.member_org))
         db.session.get(Membership, (user_id, world.member_org)).can_view_invoices = True
         db.session.commit()
     card = _card(sub_client.get("/").data.decode(), world.member_org)
@@ -203,6 +204,7 @@ def test_plain_member_sees_cameras_but_no_money(app: Flask, client: FlaskClient,
     """A member with the cameras right only (the default): tariffs and counts, no amounts, Usages 404."""
     with app.app_context():
         from portal.models import Organization
+
         viewer = make_user("viewer@example.com")
         add_member(viewer, db.session.get(Organization, world.parent), can_view_streams=True)
         db.session.commit()

@@ -3,6 +3,7 @@
 Never ``playwright install``: the browser is /usr/bin/chromium (``make test`` installs it).
 Screenshots land in tests/e2e/screenshots/ for a person to look at.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,16 @@ SHOTS = Path(__file__).resolve().parent / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 expect.set_options(timeout=30_000)  # generous: the machine may be busy
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
@@ -41,9 +50,16 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture()
 def app_config(watcher: SimHandle) -> dict[str, Any]:  # noqa: F811
     """CSRF on, as in production, and the portal wired to the Watcher-compatible server."""
-    return {"WTF_CSRF_ENABLED": True, "SERVER_NAME": None, "WATCHER_URL": watcher.url,
-            "WATCHER_LOGIN": watcher.admin_login, "WATCHER_PASSWORD": watcher.admin_password,
-            "WATCHER_TIMEOUT": 30, "WATCHER_QUICK_TIMEOUT": 15, "MAIL_PORT": free_port()}
+    return {
+        "WTF_CSRF_ENABLED": True,
+        "SERVER_NAME": None,
+        "WATCHER_URL": watcher.url,
+        "WATCHER_LOGIN": watcher.admin_login,
+        "WATCHER_PASSWORD": watcher.admin_password,
+        "WATCHER_TIMEOUT": 30,
+        "WATCHER_QUICK_TIMEOUT": 15,
+        "MAIL_PORT": free_port(),
+    }
 
 
 @pytest.fixture()

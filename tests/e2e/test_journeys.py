@@ -1,4 +1,5 @@
 """The main journeys a person makes, in a real browser."""
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,7 @@ from tests.factories import make_admin
 from watcher_sim.testing import SimHandle
 
 
-def test_admin_builds_catalog_and_organization(app: Flask, live_url: str, page: Page,
-                                              watcher: SimHandle) -> None:
+def test_admin_builds_catalog_and_organization(app: Flask, live_url: str, page: Page, watcher: SimHandle) -> None:
     with app.app_context():
         make_admin("boss@operator.example", password="boss-password-1")
         db.session.commit()
@@ -59,8 +59,7 @@ def test_admin_builds_catalog_and_organization(app: Flask, live_url: str, page: 
     assert "Lakeside Mall" in [o.title for o in client.iter_organizations()]
 
 
-def test_subscriber_sees_own_usage_and_nothing_else(app: Flask, live_url: str, page: Page,
-                                                    watcher: SimHandle) -> None:
+def test_subscriber_sees_own_usage_and_nothing_else(app: Flask, live_url: str, page: Page, watcher: SimHandle) -> None:
     watcher.control("POST", "/demo")
     with app.app_context():
         load_demo()

@@ -1,4 +1,5 @@
 """Fixtures for the Usages and invoice tests: a private PDF cache per test (admin_client is shared)."""
+
 from __future__ import annotations
 
 from pathlib import Path

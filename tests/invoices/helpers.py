@@ -1,4 +1,5 @@
 """Shared set-up for invoice tests."""
+
 from __future__ import annotations
 
 from flask import Flask

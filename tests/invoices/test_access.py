@@ -1,4 +1,5 @@
 """Subscribers: only their organizations' non-draft invoices, and only with the right to."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -8,8 +9,8 @@ from portal.extensions import db
 from portal.invoices.service import create_invoice
 from portal.models import Organization
 from tests.factories import add_member, login, make_user
-from tests.invoices.test_lifecycle import NOW, SEP
 from tests.invoices.helpers import golden_org
+from tests.invoices.test_lifecycle import NOW, SEP
 
 
 def _setup(app: Flask) -> tuple[int, int]:

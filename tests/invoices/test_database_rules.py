@@ -4,6 +4,7 @@ Every forbidden change is tried with plain SQL / ORM statements and must raise
 IntegrityError carrying the trigger's message (not some other constraint); the
 allowed transitions (issue, pay, void, deleting or editing a draft) still work.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -19,8 +20,7 @@ from portal.billing import month_period
 from portal.extensions import db
 from portal.invoices.service import create_invoice, delete_draft, mark_paid, void_invoice
 from portal.models import Invoice, InvoiceCameraLine, InvoiceLine, Organization
-from portal.models.invoice_rules import (DELETE_MESSAGE, FROZEN_MESSAGE, OVERLAP_MESSAGE,
-                                         TRANSITION_MESSAGE)
+from portal.models.invoice_rules import DELETE_MESSAGE, FROZEN_MESSAGE, OVERLAP_MESSAGE, TRANSITION_MESSAGE
 from tests.factories import make_org
 from tests.invoices.helpers import golden_org
 from tests.usages.helpers import utc
@@ -59,11 +59,21 @@ def _set(invoice_id: int, **values: Any) -> Callable[[], Any]:
 
 def _snapshot(invoice_id: int) -> tuple[Any, ...]:
     invoice = db.session.get(Invoice, invoice_id, populate_existing=True)
-    lines = db.session.execute(select(InvoiceLine.amount_minor, InvoiceLine.description)
-                               .where(InvoiceLine.invoice_id == invoice_id).order_by(InvoiceLine.id)).all()
+    lines = db.session.execute(
+        select(InvoiceLine.amount_minor, InvoiceLine.description)
+        .where(InvoiceLine.invoice_id == invoice_id)
+        .order_by(InvoiceLine.id)
+    ).all()
     cameras = db.session.scalar(select(func.count()).where(InvoiceCameraLine.invoice_id == invoice_id))
-    return (invoice.status, invoice.number, invoice.total_minor, invoice.paid_on, invoice.void_reason,
-            tuple(lines), cameras)
+    return (
+        invoice.status,
+        invoice.number,
+        invoice.total_minor,
+        invoice.paid_on,
+        invoice.void_reason,
+        tuple(lines),
+        cameras,
+    )
 
 
 #: Column changes refused on an issued invoice (each alone, status unchanged).
@@ -111,8 +121,7 @@ TRANSITIONS: dict[str, tuple[str, dict[str, Any], str]] = {
     "issued->draft": ("issued", {"status": "draft"}, TRANSITION_MESSAGE),
     "paid->issued": ("paid", {"status": "issued"}, TRANSITION_MESSAGE),
     "paid->draft": ("paid", {"status": "draft"}, TRANSITION_MESSAGE),
-    "paid: new payment": ("paid", {"paid_on": date(2026, 12, 1), "payment_reference": "again"},
-                          FROZEN_MESSAGE),
+    "paid: new payment": ("paid", {"paid_on": date(2026, 12, 1), "payment_reference": "again"}, FROZEN_MESSAGE),
     "void->issued": ("void", {"status": "issued"}, TRANSITION_MESSAGE),
     "void->paid": ("void", {"status": "paid"}, TRANSITION_MESSAGE),
     "void->draft": ("void", {"status": "draft"}, TRANSITION_MESSAGE),
@@ -124,8 +133,9 @@ TRANSITIONS: dict[str, tuple[str, dict[str, Any], str]] = {
 
 
 @pytest.mark.parametrize("status, values, message", TRANSITIONS.values(), ids=TRANSITIONS.keys())
-def test_only_the_lifecycle_transitions_are_allowed(app: Flask, status: str, values: dict[str, Any],
-                                                    message: str) -> None:
+def test_only_the_lifecycle_transitions_are_allowed(
+    app: Flask, status: str, values: dict[str, Any], message: str
+) -> None:
     invoice_id = _invoice(app, status)
     with app.app_context():
         before = _snapshot(invoice_id)
@@ -143,22 +153,47 @@ def test_non_draft_invoice_and_its_lines_cannot_be_deleted_or_changed(app: Flask
         before = _snapshot(invoice_id)
         of_it = {"invoice_id": invoice_id}
         _refused(DELETE_MESSAGE, lambda: db.session.execute(delete(Invoice).where(Invoice.id == invoice_id)))
-        _refused(DELETE_MESSAGE, lambda: db.session.execute(text("DELETE FROM invoices WHERE id = :invoice_id"),
-                                                            of_it))
-        _refused(FROZEN_MESSAGE, lambda: db.session.execute(
-            text("DELETE FROM invoice_lines WHERE invoice_id = :invoice_id"), of_it))
-        _refused(FROZEN_MESSAGE, lambda: db.session.execute(
-            delete(InvoiceCameraLine).where(InvoiceCameraLine.invoice_id == invoice_id)))
-        _refused(FROZEN_MESSAGE, lambda: db.session.execute(
-            update(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id).values(amount_minor=1)))
-        _refused(FROZEN_MESSAGE, lambda: db.session.execute(  # moving a line out to a draft
-            update(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id).values(invoice_id=draft.id)))
-        _refused(FROZEN_MESSAGE, lambda: db.session.execute(  # or from a draft into it
-            update(InvoiceCameraLine).where(InvoiceCameraLine.invoice_id == draft.id)
-            .values(invoice_id=invoice_id)))
-        _refused(FROZEN_MESSAGE, lambda: db.session.execute(insert(InvoiceLine).values(
-            invoice_id=invoice_id, position=99, description="extra", unit_price_minor=1, cameras=1,
-            camera_days="1", amount_minor=1)))
+        _refused(DELETE_MESSAGE, lambda: db.session.execute(text("DELETE FROM invoices WHERE id = :invoice_id"), of_it))
+        _refused(
+            FROZEN_MESSAGE,
+            lambda: db.session.execute(text("DELETE FROM invoice_lines WHERE invoice_id = :invoice_id"), of_it),
+        )
+        _refused(
+            FROZEN_MESSAGE,
+            lambda: db.session.execute(delete(InvoiceCameraLine).where(InvoiceCameraLine.invoice_id == invoice_id)),
+        )
+        _refused(
+            FROZEN_MESSAGE,
+            lambda: db.session.execute(
+                update(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id).values(amount_minor=1)
+            ),
+        )
+        _refused(
+            FROZEN_MESSAGE,
+            lambda: db.session.execute(  # moving a line out to a draft
+                update(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id).values(invoice_id=draft.id)
+            ),
+        )
+        _refused(
+            FROZEN_MESSAGE,
+            lambda: db.session.execute(  # or from a draft into it
+                update(InvoiceCameraLine).where(InvoiceCameraLine.invoice_id == draft.id).values(invoice_id=invoice_id)
+            ),
+        )
+        _refused(
+            FROZEN_MESSAGE,
+            lambda: db.session.execute(
+                insert(InvoiceLine).values(
+                    invoice_id=invoice_id,
+                    position=99,
+                    description="extra",
+                    unit_price_minor=1,
+                    cameras=1,
+                    camera_days="1",
+                    amount_minor=1,
+                )
+            ),
+        )
 
         invoice = db.session.get(Invoice, invoice_id)  # the ORM is refused the same way
         _refused(f"{FROZEN_MESSAGE}|{DELETE_MESSAGE}", lambda: db.session.delete(invoice))
@@ -174,8 +209,7 @@ def test_allowed_transitions_and_drafts_stay_editable(app: Flask) -> None:
     with app.app_context():
         # A draft: edit its amounts and lines, then delete it with plain SQL.
         db.session.execute(update(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id).values(amount_minor=7))
-        _set(invoice_id, subtotal_minor=7, total_minor=7, bill_to="x",
-                                period_end=date(2026, 9, 29))()
+        _set(invoice_id, subtotal_minor=7, total_minor=7, bill_to="x", period_end=date(2026, 9, 29))()
         db.session.execute(delete(InvoiceCameraLine).where(InvoiceCameraLine.invoice_id == invoice_id))
         db.session.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id))
         db.session.execute(delete(Invoice).where(Invoice.id == invoice_id))
@@ -193,8 +227,15 @@ def test_allowed_transitions_and_drafts_stay_editable(app: Flask) -> None:
         # draft -> issued -> paid -> void with plain statements; each sets its own fields.
         draft = create_invoice(org, SEP, NOW)
         db.session.commit()
-        _set(draft.id, status="issued", number="INV-T-1", issue_date=date(2026, 11, 2),
-                                due_date=date(2026, 11, 16), issued_at=NOW, bill_to="Acme")()
+        _set(
+            draft.id,
+            status="issued",
+            number="INV-T-1",
+            issue_date=date(2026, 11, 2),
+            due_date=date(2026, 11, 16),
+            issued_at=NOW,
+            bill_to="Acme",
+        )()
         _set(draft.id, status="issued")()  # an unchanged value is no change
         _set(draft.id, **PAID)()
         _set(draft.id, **VOID)()
@@ -212,8 +253,9 @@ def test_allowed_transitions_and_drafts_stay_editable(app: Flask) -> None:
 def test_overlap_rule_still_holds_on_update(app: Flask) -> None:
     invoice_id = _invoice(app, "issued")
     with app.app_context():
-        draft = create_invoice(db.session.get(Organization, db.session.get(Invoice, invoice_id).organization_id),
-                               OCT, NOW)
+        draft = create_invoice(
+            db.session.get(Organization, db.session.get(Invoice, invoice_id).organization_id), OCT, NOW
+        )
         db.session.commit()
         # On PostgreSQL the EXCLUDE constraint refuses it (its own message), on SQLite the trigger.
         message = OVERLAP_MESSAGE if db.engine.dialect.name == "sqlite" else "ex_invoices_no_overlap"

@@ -1,4 +1,5 @@
 """PDF (text parsed with pypdf, cached once issued), printable HTML and CSV of an invoice."""
+
 from __future__ import annotations
 
 import csv

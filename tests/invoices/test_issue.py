@@ -1,4 +1,5 @@
 """Preview -> draft -> issued: same numbers as the Usages page, one invoice per period, roll-up."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,10 @@ from tests.factories import make_org, make_tariff
 from tests.invoices.helpers import SEP, golden_org
 from tests.usages.helpers import use, utc
 
-LINE = re.compile(r"<td class=\"num\">(€[\d.,]+)</td>\s*<td class=\"num\">(\d+)</td>\s*"
-                  r"<td class=\"num\">([\d.]+)</td>\s*<td class=\"num\">(€[\d.,]+)</td>")
+LINE = re.compile(
+    r"<td class=\"num\">(€[\d.,]+)</td>\s*<td class=\"num\">(\d+)</td>\s*"
+    r"<td class=\"num\">([\d.]+)</td>\s*<td class=\"num\">(€[\d.,]+)</td>"
+)
 
 
 def _numbers(html: str) -> list[tuple[str, ...]]:
@@ -22,8 +25,9 @@ def _numbers(html: str) -> list[tuple[str, ...]]:
 
 
 def _issue(client: FlaskClient, org_id: int, action: str = "issue") -> object:
-    return client.post(f"/organizations/{org_id}/invoices",
-                       data={"start": SEP["start"], "end": SEP["end"], action: "x"})
+    return client.post(
+        f"/organizations/{org_id}/invoices", data={"start": SEP["start"], "end": SEP["end"], action: "x"}
+    )
 
 
 def test_page_preview_and_invoice_agree(app: Flask, admin_client: FlaskClient) -> None:
@@ -87,8 +91,9 @@ def test_subsidiary_billed_to_parent_is_refused(app: Flask, admin_client: FlaskC
     preview = admin_client.get(f"/organizations/{child_id}/invoices/preview", query_string=SEP)
     assert "on the invoice of “Holding”" in preview.get_data(as_text=True)
     refused = _issue(admin_client, child_id)
-    assert "Issue the invoice for “Holding” instead." in admin_client.get(
-        refused.headers["Location"]).get_data(as_text=True)
+    assert "Issue the invoice for “Holding” instead." in admin_client.get(refused.headers["Location"]).get_data(
+        as_text=True
+    )
     done = _issue(admin_client, parent_id)
     detail = admin_client.get(done.headers["Location"]).get_data(as_text=True)
     assert "Branch: Basic" in detail and "€9.00" in detail
@@ -113,8 +118,9 @@ def test_current_period_can_be_drafted_but_not_issued(app: Flask, admin_client: 
         db.session.commit()
         org_id = org.id
     page = admin_client.get(f"/organizations/{org_id}/usages", query_string={"period": "this"})
-    args = re.search(r"invoices/preview\?period=custom&amp;start=([\d-]+)&amp;end=([\d-]+)",
-                     page.get_data(as_text=True))
+    args = re.search(
+        r"invoices/preview\?period=custom&amp;start=([\d-]+)&amp;end=([\d-]+)", page.get_data(as_text=True)
+    )
     data = {"start": args.group(1), "end": args.group(2), "issue": "x"}
     refused = admin_client.post(f"/organizations/{org_id}/invoices", data=data, follow_redirects=True)
     assert "is not over yet" in refused.get_data(as_text=True)

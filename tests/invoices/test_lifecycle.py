@@ -1,4 +1,5 @@
 """Immutability, the database's no-overlap rule, pay/void rules and gapless numbering."""
+
 from __future__ import annotations
 
 import re
@@ -60,22 +61,31 @@ def test_database_refuses_changing_an_issued_invoice(app: Flask) -> None:
     invoice_id = _issued(app)
     with app.app_context():
         with pytest.raises(IntegrityError):
-            db.session.execute(update(Invoice).where(Invoice.id == invoice_id)
-                               .values(subtotal_minor=1, total_minor=1))
+            db.session.execute(update(Invoice).where(Invoice.id == invoice_id).values(subtotal_minor=1, total_minor=1))
             db.session.flush()
         db.session.rollback()
         with pytest.raises(IntegrityError):
             db.session.execute(update(InvoiceLine).values(amount_minor=1))
             db.session.flush()
         db.session.rollback()
-        db.session.execute(update(Invoice).where(Invoice.id == invoice_id)
-                           .values(status="paid", paid_on=date(2026, 11, 3), payment_reference="x"))
+        db.session.execute(
+            update(Invoice)
+            .where(Invoice.id == invoice_id)
+            .values(status="paid", paid_on=date(2026, 11, 3), payment_reference="x")
+        )
         db.session.commit()  # the lifecycle fields may change
 
 
 def _raw(org_id: int, start: date, end: date, status: str = "issued", number: str | None = None) -> Invoice:
-    invoice = Invoice(organization_id=org_id, period_start=start, period_end=end, status=status,
-                      currency="EUR", number=number, void_reason="typo" if status == "void" else None)
+    invoice = Invoice(
+        organization_id=org_id,
+        period_start=start,
+        period_end=end,
+        status=status,
+        currency="EUR",
+        number=number,
+        void_reason="typo" if status == "void" else None,
+    )
     db.session.add(invoice)
     db.session.flush()
     return invoice
@@ -96,8 +106,7 @@ def test_database_refuses_overlapping_non_void_invoices(ctx: None) -> None:
     _raw(org.id, date(2026, 10, 1), date(2026, 10, 31), number="X-4")  # adjacent: fine
     _raw(org.id, date(2026, 9, 5), date(2026, 9, 6), status="void", number="X-5")  # void: fine
     db.session.commit()
-    db.session.execute(update(Invoice).where(Invoice.id == first.id)
-                       .values(status="void", void_reason="wrong"))
+    db.session.execute(update(Invoice).where(Invoice.id == first.id).values(status="void", void_reason="wrong"))
     db.session.commit()
     _raw(org.id, date(2026, 9, 1), date(2026, 9, 30), number="X-6")  # the void one no longer blocks
     db.session.commit()
@@ -115,8 +124,9 @@ def test_paid_needs_date_and_reference_void_needs_reason(app: Flask, admin_clien
         assert invoice.status == "issued"
         with pytest.raises(DomainError, match="payment reference"):
             mark_paid(invoice, date(2026, 11, 5), "  ")
-    ok = admin_client.post(f"/invoices/{invoice_id}/pay",
-                           data={"paid_on": "2026-11-05", "reference": "SEPA-42"}, follow_redirects=True)
+    ok = admin_client.post(
+        f"/invoices/{invoice_id}/pay", data={"paid_on": "2026-11-05", "reference": "SEPA-42"}, follow_redirects=True
+    )
     assert "marked paid" in ok.get_data(as_text=True) and "SEPA-42" in ok.get_data(as_text=True)
 
 

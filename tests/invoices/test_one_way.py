@@ -1,4 +1,5 @@
 """Data flows one way: read model -> engine (once) -> writer; one rule for price in force and payer."""
+
 from __future__ import annotations
 
 import ast
@@ -39,8 +40,13 @@ def engine_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def _audit(invoice_id: int) -> list[str]:
-    return list(db.session.scalars(select(AuditEvent.action).where(
-        AuditEvent.object_type == "invoice", AuditEvent.object_id == invoice_id).order_by(AuditEvent.id)))
+    return list(
+        db.session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.object_type == "invoice", AuditEvent.object_id == invoice_id)
+            .order_by(AuditEvent.id)
+        )
+    )
 
 
 def test_issuing_at_once_rates_once_and_writes_one_audit_row(app: Flask, engine_runs: list[int]) -> None:
@@ -72,8 +78,11 @@ def _functions_comparing_effective_from(path: Path) -> list[str]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for inner in ast.walk(node):
-                if isinstance(inner, ast.Compare) and "effective_from" in ast.unparse(inner) \
-                        and not any(isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)) for op in inner.ops):
+                if (
+                    isinstance(inner, ast.Compare)
+                    and "effective_from" in ast.unparse(inner)
+                    and not any(isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)) for op in inner.ops)
+                ):
                     found.append(f"{path.relative_to(PORTAL.parent)}:{node.name}")
                     break
     return found
@@ -84,9 +93,12 @@ def test_one_definition_of_the_price_in_force() -> None:
     assert found == []  # the rule compares dates through _last_at_or_before only
     pricing = (PORTAL / "billing" / "pricing.py").read_text(encoding="utf-8")
     assert "def price_in_force(" in pricing and "def _last_at_or_before(" in pricing
-    classes = [node.name for path in PORTAL.rglob("*.py")
-               for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-               if isinstance(node, ast.ClassDef) and node.name == "PriceVersion"]
+    classes = [
+        node.name
+        for path in PORTAL.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ClassDef) and node.name == "PriceVersion"
+    ]
     assert classes == ["PriceVersion"]  # one price version type, the engine's
 
 
@@ -109,8 +121,13 @@ def test_payer_and_scope_agree(app: Flask) -> None:
         below = make_org("Below", parent=independent, invoice_to_parent=True)
         db.session.commit()
         payers = {org.title: read_model.payer_of(org).title for org in (parent, child, grandchild, independent, below)}
-        assert payers == {"Parent": "Parent", "Child": "Parent", "Grandchild": "Parent",
-                          "Independent": "Independent", "Below": "Independent"}
+        assert payers == {
+            "Parent": "Parent",
+            "Child": "Parent",
+            "Grandchild": "Parent",
+            "Independent": "Independent",
+            "Below": "Independent",
+        }
         scope = read_model.billing_scope(parent)
         assert set(scope.titles.values()) == {"Parent", "Child", "Grandchild"}
         assert read_model.billed_to(parent) is None and read_model.billed_to(grandchild) == parent

@@ -1,4 +1,5 @@
 """``flask billing run``: idempotent, one run at a time, safe when two start at once."""
+
 from __future__ import annotations
 
 import threading
@@ -30,8 +31,10 @@ def _ledger(app: Flask) -> None:
 
 def _invoices(app: Flask) -> list[tuple[str, str | None, int]]:
     with app.app_context():
-        return [(i.organization.title, i.number, i.total_minor)
-                for i in db.session.scalars(select(Invoice).order_by(Invoice.id))]
+        return [
+            (i.organization.title, i.number, i.total_minor)
+            for i in db.session.scalars(select(Invoice).order_by(Invoice.id))
+        ]
 
 
 def test_run_issues_once_and_second_run_creates_nothing(app: Flask, runner: FlaskCliRunner) -> None:
@@ -41,8 +44,11 @@ def test_run_issues_once_and_second_run_creates_nothing(app: Flask, runner: Flas
     assert "3 issued, 0 drafted, 0 skipped (no billable usage), 0 already invoiced, 0 errors" in first.output
     assert "total EUR: 75.00" in first.output
     issued = _invoices(app)
-    assert sorted((t, n) for t, n, _ in issued) == [("Alpha", "INV-2026-000001"), ("Beta", "INV-2026-000002"),
-                                                   ("Gamma", "INV-2026-000003")]
+    assert sorted((t, n) for t, n, _ in issued) == [
+        ("Alpha", "INV-2026-000001"),
+        ("Beta", "INV-2026-000002"),
+        ("Gamma", "INV-2026-000003"),
+    ]
     second = runner.invoke(args=["billing", "run", "--period", "2026-09"])
     assert second.exit_code == 0 and "3 already invoiced" in second.output
     assert "Nothing new to invoice." in second.output

@@ -1,4 +1,5 @@
 """Organization create/edit forms: success paths, every validation error, owner by e-mail."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,9 +16,19 @@ from tests.factories import make_org, make_tariff, make_user, row_counts
 
 def valid(**overrides: Any) -> dict[str, Any]:
     """Form data that passes validation (owner must be set by the caller or by owner_email)."""
-    data = {"title": "Acme Security", "owner_id": "", "owner_email": "", "parent_id": "",
-            "trial_start": "", "trial_end": "", "timezone": "Europe/Berlin", "currency": "EUR",
-            "camera_limit": "", "user_limit": "", "billing_contact": "accounts@acme.example"}
+    data = {
+        "title": "Acme Security",
+        "owner_id": "",
+        "owner_email": "",
+        "parent_id": "",
+        "trial_start": "",
+        "trial_end": "",
+        "timezone": "Europe/Berlin",
+        "currency": "EUR",
+        "camera_limit": "",
+        "user_limit": "",
+        "billing_contact": "accounts@acme.example",
+    }
     data.update(overrides)
     return data
 
@@ -28,9 +39,17 @@ def test_create_with_existing_owner(app: Flask, admin_client: FlaskClient) -> No
         basic, _other = make_tariff("Basic"), make_tariff("Other")
         db.session.commit()
         owner_id, basic_id = owner.id, basic.id
-    response = admin_client.post("/admin/organizations/new", data=valid(
-        owner_id=owner_id, allowed_tariffs=[basic_id], trial_start="2026-01-01", trial_end="2026-01-31",
-        camera_limit="10", user_limit="5"))
+    response = admin_client.post(
+        "/admin/organizations/new",
+        data=valid(
+            owner_id=owner_id,
+            allowed_tariffs=[basic_id],
+            trial_start="2026-01-01",
+            trial_end="2026-01-31",
+            camera_limit="10",
+            user_limit="5",
+        ),
+    )
     assert response.status_code == 302
     with app.app_context():
         org = db.session.scalar(select(Organization))
@@ -80,29 +99,39 @@ CASES = [
     ("owner", {"owner_id": ""}, "Choose an owner or enter a new owner&#39;s e-mail."),
     ("owner both", {"owner_email": "x@example.com"}, "Choose an existing owner or type a new e-mail, not both."),
     ("owner email invalid", {"owner_id": "", "owner_email": "not-an-email"}, "Invalid email address."),
-    ("owner email taken", {"owner_id": "", "owner_email": "OWNER@example.com"},
-     "A user with this e-mail already exists; choose them in the Owner list."),
+    (
+        "owner email taken",
+        {"owner_id": "", "owner_email": "OWNER@example.com"},
+        "A user with this e-mail already exists; choose them in the Owner list.",
+    ),
     ("trial half", {"trial_start": "2026-02-01"}, "Give both trial dates or neither."),
     ("trial order", {"trial_start": "2026-02-10", "trial_end": "2026-02-01"}, "The trial cannot end before it starts."),
     ("trial date", {"trial_start": "2026-13-45", "trial_end": "2026-02-01"}, "Not a valid date value."),
     ("camera limit", {"camera_limit": "-1"}, "Number must be between 0 and 1000000."),
     ("user limit", {"user_limit": "many"}, "Not a valid integer value."),
-    ("invoice to parent", {"invoice_to_parent": "y"},
-     "Only a subsidiary can be invoiced to its parent: choose a parent first."),
+    (
+        "invoice to parent",
+        {"invoice_to_parent": "y"},
+        "Only a subsidiary can be invoiced to its parent: choose a parent first.",
+    ),
     ("timezone", {"timezone": "Mars/Olympus"}, "Not a valid choice."),
     ("currency", {"currency": "XXX"}, "Not a valid choice."),
     ("duplicate title", {"title": "taken inc"}, "An organization with this title already exists."),
     ("tariff currency", {"currency": "USD", "allowed_tariffs": "TARIFF"}, "Not priced in USD: Basic."),
-    ("parent currency", {"parent_id": "PARENT", "invoice_to_parent": "y", "currency": "USD"},
-     "Invoiced to its parent, it must use the parent&#39;s currency (EUR)."),
+    (
+        "parent currency",
+        {"parent_id": "PARENT", "invoice_to_parent": "y", "currency": "USD"},
+        "Invoiced to its parent, it must use the parent&#39;s currency (EUR).",
+    ),
     ("parent too deep", {"parent_id": "DEEP"}, "The hierarchy is at most 3 levels deep; this parent is too deep."),
     ("parent missing", {"parent_id": "999999"}, "This organization does not exist."),
 ]
 
 
 @pytest.mark.parametrize("case, overrides, message", CASES, ids=[c[0] for c in CASES])
-def test_create_refuses_bad_input_and_saves_nothing(app: Flask, admin_client: FlaskClient, case: str,
-                                                   overrides: dict[str, str], message: str) -> None:
+def test_create_refuses_bad_input_and_saves_nothing(
+    app: Flask, admin_client: FlaskClient, case: str, overrides: dict[str, str], message: str
+) -> None:
     with app.app_context():
         owner = make_user("owner@example.com")
         top = make_org("Taken Inc")
@@ -139,6 +168,7 @@ def test_list_queries_do_not_grow_with_rows(app: Flask, admin_client: FlaskClien
         def counter(*_args: object) -> None:
             nonlocal count
             count += 1
+
         with app.app_context():
             event.listen(db.engine, "before_cursor_execute", counter)
             try:

@@ -1,4 +1,5 @@
 """The hierarchy: depth limit and cycles refused by the service and by the schema; subtree moves."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,9 +19,19 @@ from tests.factories import make_org, make_user, row_counts
 
 def edit_data(org: Organization, **overrides: Any) -> dict[str, Any]:
     """The edit form as the page would post it back unchanged."""
-    data = {"title": org.title, "owner_id": org.owner_id or "", "owner_email": "",
-            "parent_id": org.parent_id or "", "trial_start": "", "trial_end": "", "timezone": org.timezone,
-            "currency": org.currency, "camera_limit": "", "user_limit": "", "billing_contact": ""}
+    data = {
+        "title": org.title,
+        "owner_id": org.owner_id or "",
+        "owner_email": "",
+        "parent_id": org.parent_id or "",
+        "trial_start": "",
+        "trial_end": "",
+        "timezone": org.timezone,
+        "currency": org.currency,
+        "camera_limit": "",
+        "user_limit": "",
+        "billing_contact": "",
+    }
     data.update(overrides)
     return data
 
@@ -75,8 +86,11 @@ def test_move_subtree_updates_every_descendant(app: Flask, admin_client: FlaskCl
     state = depths(app)
     assert state["X"] == (chain["B"], 1, 0) and state["Y"] == (chain["X"], 2, 1)
     with app.app_context():
-        moves = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "organization.move")
-                                        .order_by(AuditEvent.id)))
+        moves = list(
+            db.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "organization.move").order_by(AuditEvent.id)
+            )
+        )
         assert [m.object_id for m in moves] == [chain["B"], chain["X"]]
         assert moves[1].before == {"parent_id": None, "depth": 0}
         assert moves[1].after == {"parent_id": chain["B"], "depth": 1}
@@ -89,8 +103,9 @@ def test_cycle_refused_by_form(app: Flask, admin_client: FlaskClient, chain: dic
         data = edit_data(a, parent_id=chain["C"])
     response = admin_client.post(f"/admin/organizations/{chain['A']}/edit", data=data)
     assert response.status_code == 200
-    assert ("An organization cannot be placed under itself or one of its subsidiaries."
-            in response.get_data(as_text=True))
+    assert "An organization cannot be placed under itself or one of its subsidiaries." in response.get_data(
+        as_text=True
+    )
     with app.app_context():
         assert row_counts() == before
     with app.app_context():
@@ -112,6 +127,7 @@ def test_depth_refused_by_service(app: Flask, chain: dict[str, int]) -> None:
 
 
 # --- the schema refuses the same things when the service is bypassed -------------------------------
+
 
 def _commit_fails() -> None:
     with pytest.raises(IntegrityError):
@@ -145,40 +161,58 @@ def _refused(*statements: tuple[str, dict[str, int]]) -> None:
 def test_schema_refuses_cycle(app: Flask, chain: dict[str, int]) -> None:
     with app.app_context():
         # a under its own child b, with consistent numbers for a itself: b's key no longer matches a
-        _refused(("UPDATE organizations SET parent_id = :b, parent_depth = 1, depth = 2 WHERE id = :a",
-                  {"a": chain["A"], "b": chain["B"]}))
+        _refused(
+            (
+                "UPDATE organizations SET parent_id = :b, parent_depth = 1, depth = 2 WHERE id = :a",
+                {"a": chain["A"], "b": chain["B"]},
+            )
+        )
         # x <-> y where each row claims to be the other's child: depth must grow along links, so it cannot
-        _refused(("UPDATE organizations SET parent_id = :y, parent_depth = 1, depth = 2 WHERE id = :x",
-                  {"x": chain["X"], "y": chain["Y"]}),
-                 ("UPDATE organizations SET parent_depth = 2, depth = 3 WHERE id = :y", {"y": chain["Y"]}))
+        _refused(
+            (
+                "UPDATE organizations SET parent_id = :y, parent_depth = 1, depth = 2 WHERE id = :x",
+                {"x": chain["X"], "y": chain["Y"]},
+            ),
+            ("UPDATE organizations SET parent_depth = 2, depth = 3 WHERE id = :y", {"y": chain["Y"]}),
+        )
         # the same loop with depths that fit the limit still breaks one of the keys
-        _refused(("UPDATE organizations SET parent_id = :y, parent_depth = 0, depth = 1 WHERE id = :x",
-                  {"x": chain["X"], "y": chain["Y"]}),
-                 ("UPDATE organizations SET parent_depth = 1, depth = 0 WHERE id = :y", {"y": chain["Y"]}))
+        _refused(
+            (
+                "UPDATE organizations SET parent_id = :y, parent_depth = 0, depth = 1 WHERE id = :x",
+                {"x": chain["X"], "y": chain["Y"]},
+            ),
+            ("UPDATE organizations SET parent_depth = 1, depth = 0 WHERE id = :y", {"y": chain["Y"]}),
+        )
         assert depths(app)["X"] == (None, 0, None)
 
 
 def test_schema_refuses_own_parent(app: Flask, chain: dict[str, int]) -> None:
     with app.app_context():
-        _refused(("UPDATE organizations SET parent_id = id, parent_depth = 0, depth = 1 WHERE id = :x",
-                  {"x": chain["X"]}))
+        _refused(
+            ("UPDATE organizations SET parent_id = id, parent_depth = 0, depth = 1 WHERE id = :x", {"x": chain["X"]})
+        )
 
 
 def test_schema_refuses_moving_a_parent_alone(app: Flask, chain: dict[str, int]) -> None:
     with app.app_context():
         # b moves to the top level but its child c is left claiming b is at depth 1
-        db.session.execute(text("UPDATE organizations SET parent_id = NULL, parent_depth = NULL, depth = 0 "
-                                "WHERE id = :b"), {"b": chain["B"]})
+        db.session.execute(
+            text("UPDATE organizations SET parent_id = NULL, parent_depth = NULL, depth = 0 WHERE id = :b"),
+            {"b": chain["B"]},
+        )
         _commit_fails()
         assert depths(app)["B"] == (chain["A"], 1, 0)
 
 
 def test_schema_accepts_a_consistent_subtree_move(app: Flask, chain: dict[str, int]) -> None:
     with app.app_context():
-        db.session.execute(text("UPDATE organizations SET parent_id = NULL, parent_depth = NULL, depth = 0 "
-                                "WHERE id = :b"), {"b": chain["B"]})
-        db.session.execute(text("UPDATE organizations SET parent_depth = 0, depth = 1 WHERE id = :c"),
-                           {"c": chain["C"]})
+        db.session.execute(
+            text("UPDATE organizations SET parent_id = NULL, parent_depth = NULL, depth = 0 WHERE id = :b"),
+            {"b": chain["B"]},
+        )
+        db.session.execute(
+            text("UPDATE organizations SET parent_depth = 0, depth = 1 WHERE id = :c"), {"c": chain["C"]}
+        )
         db.session.commit()
     assert depths(app)["C"] == (chain["B"], 1, 0)
 
@@ -195,8 +229,14 @@ def test_tree_view(app: Flask, admin_client: FlaskClient, chain: dict[str, int])
 def test_create_subsidiary_at_depth_two(app: Flask, admin_client: FlaskClient, chain: dict[str, int]) -> None:
     with app.app_context():
         owner_id = db.session.scalar(select(Organization.owner_id).where(Organization.id == chain["A"]))
-    data = {"title": "Y child", "owner_id": owner_id, "parent_id": chain["Y"], "timezone": "UTC",
-            "currency": "EUR", "invoice_to_parent": "y"}
+    data = {
+        "title": "Y child",
+        "owner_id": owner_id,
+        "parent_id": chain["Y"],
+        "timezone": "UTC",
+        "currency": "EUR",
+        "invoice_to_parent": "y",
+    }
     response = admin_client.post("/admin/organizations/new", data=data)
     assert response.status_code == 302
     with app.app_context():

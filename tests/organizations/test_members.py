@@ -1,4 +1,5 @@
 """Owner change, members (add, edit rights, remove), update audit, detail page, search and paging."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,8 +19,15 @@ def org_id(app: Flask) -> int:
     with app.app_context():
         owner = make_user("owner@example.com")
         org = make_org("Acme", owner=owner)
-        add_member(owner, org, can_view_streams=True, can_edit_streams=True, can_edit_users=True,
-                   can_view_stats=True, can_view_invoices=True)
+        add_member(
+            owner,
+            org,
+            can_view_streams=True,
+            can_edit_streams=True,
+            can_edit_users=True,
+            can_view_stats=True,
+            can_view_invoices=True,
+        )
         make_user("second@example.com")
         db.session.commit()
         return org.id
@@ -30,8 +38,15 @@ def audit(action: str) -> list[AuditEvent]:
 
 
 def edit_data(org: Organization, **overrides: Any) -> dict[str, Any]:
-    data = {"title": org.title, "owner_id": org.owner_id or "", "owner_email": "", "parent_id": "",
-            "timezone": org.timezone, "currency": org.currency, "billing_contact": org.billing_contact}
+    data = {
+        "title": org.title,
+        "owner_id": org.owner_id or "",
+        "owner_email": "",
+        "parent_id": "",
+        "timezone": org.timezone,
+        "currency": org.currency,
+        "billing_contact": org.billing_contact,
+    }
     data.update(overrides)
     return data
 
@@ -40,8 +55,9 @@ def test_edit_records_before_and_after(app: Flask, admin_client: FlaskClient, or
     with app.app_context():
         tariff = make_tariff("Pro")
         db.session.commit()
-        data = edit_data(db.session.get(Organization, org_id), title="Acme Group", timezone="Asia/Tokyo",
-                         allowed_tariffs=[tariff.id])
+        data = edit_data(
+            db.session.get(Organization, org_id), title="Acme Group", timezone="Asia/Tokyo", allowed_tariffs=[tariff.id]
+        )
     assert admin_client.post(f"/admin/organizations/{org_id}/edit", data=data).status_code == 302
     with app.app_context():
         [event] = audit("organization.update")
@@ -87,16 +103,22 @@ def test_members_add_edit_remove(app: Flask, admin_client: FlaskClient, org_id: 
         db.session.commit()
     page = admin_client.get(f"/admin/organizations/{org_id}").get_data(as_text=True)
     assert "third@example.com</option>" in page and "Add a member" in page
-    response = admin_client.post(f"/admin/organizations/{org_id}/members",
-                                 data={"user_id": second_id, "can_view_streams": "y", "can_view_invoices": "y"})
+    response = admin_client.post(
+        f"/admin/organizations/{org_id}/members",
+        data={"user_id": second_id, "can_view_streams": "y", "can_view_invoices": "y"},
+    )
     assert response.status_code == 302
     with app.app_context():
         m = db.session.get(Membership, (second_id, org_id))
-        assert m.rights() == {"can_view_streams": True, "can_edit_streams": False, "can_edit_users": False,
-                              "can_view_stats": False, "can_view_invoices": True}
+        assert m.rights() == {
+            "can_view_streams": True,
+            "can_edit_streams": False,
+            "can_edit_users": False,
+            "can_view_stats": False,
+            "can_view_invoices": True,
+        }
         assert audit("membership.add")[-1].after["user"] == "third@example.com"
-    response = admin_client.post(f"/admin/organizations/{org_id}/members/{second_id}",
-                                 data={"can_edit_streams": "y"})
+    response = admin_client.post(f"/admin/organizations/{org_id}/members/{second_id}", data={"can_edit_streams": "y"})
     assert response.status_code == 302
     with app.app_context():
         m = db.session.get(Membership, (second_id, org_id))
@@ -122,23 +144,32 @@ def test_owner_cannot_be_removed(app: Flask, admin_client: FlaskClient, org_id: 
         assert row_counts() == before
 
 
-@pytest.mark.parametrize("choice, limit, message", [
-    ("", None, "Choose a user."),
-    ("owner", None, "Not a valid choice."),  # already a member: not offered
-    ("admin", None, "Not a valid choice."),  # admins are not members: not offered
-    ("fourth", 1, "The organization&#39;s user limit (1) is reached."),
-])
-def test_add_member_refusals(app: Flask, admin_client: FlaskClient, org_id: int, choice: str, limit: int | None,
-                             message: str) -> None:
+@pytest.mark.parametrize(
+    "choice, limit, message",
+    [
+        ("", None, "Choose a user."),
+        ("owner", None, "Not a valid choice."),  # already a member: not offered
+        ("admin", None, "Not a valid choice."),  # admins are not members: not offered
+        ("fourth", 1, "The organization&#39;s user limit (1) is reached."),
+    ],
+)
+def test_add_member_refusals(
+    app: Flask, admin_client: FlaskClient, org_id: int, choice: str, limit: int | None, message: str
+) -> None:
     with app.app_context():
         org = db.session.get(Organization, org_id)
         org.user_limit = limit
-        ids = {"": "", "owner": str(org.owner_id), "admin": str(make_admin("boss2@example.com").id),
-               "fourth": str(make_user("fourth@example.com").id)}
+        ids = {
+            "": "",
+            "owner": str(org.owner_id),
+            "admin": str(make_admin("boss2@example.com").id),
+            "fourth": str(make_user("fourth@example.com").id),
+        }
         db.session.commit()
         before = row_counts()
-    response = admin_client.post(f"/admin/organizations/{org_id}/members",
-                                 data={"user_id": ids[choice], "can_edit_users": "y"})
+    response = admin_client.post(
+        f"/admin/organizations/{org_id}/members", data={"user_id": ids[choice], "can_edit_users": "y"}
+    )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert message in html
@@ -155,8 +186,16 @@ def test_detail_shows_fields_members_subsidiaries_cameras(app: Flask, admin_clie
         db.session.add_all([Camera(name="cam-1", organization_id=org_id), Camera(name="cam-2", organization_id=org_id)])
         db.session.commit()
     html = admin_client.get(f"/admin/organizations/{org_id}").get_data(as_text=True)
-    for text in ("Acme", "owner@example.com", "owner</span>", "Acme North", "invoiced to parent",
-                 "Watcher: pending sync", "<dd class=\"col-sm-9\">2</dd>", "View invoices"):
+    for text in (
+        "Acme",
+        "owner@example.com",
+        "owner</span>",
+        "Acme North",
+        "invoiced to parent",
+        "Watcher: pending sync",
+        '<dd class="col-sm-9">2</dd>',
+        "View invoices",
+    ):
         assert text in html, text
 
 

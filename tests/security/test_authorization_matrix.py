@@ -5,6 +5,7 @@ Identities: anonymous; the owner of A (A has a subsidiary A-sub); the owner of B
 A-sub (must not see its parent A); a member of A without "view invoices"; the billing admin.
 Expectations are written out here (not derived from the portal's own scoping code).
 """
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,15 @@ from tests.factories import PASSWORD, add_member, make_admin, make_org, make_ser
 from tests.invoices.test_lifecycle import NOW, SEP
 from tests.usages.helpers import golden_september
 
-PUBLIC = {"auth.login", "account.forgot", "account.activate", "account.reset", "extauth.check", "static",
-          "bootstrap.static"}
+PUBLIC = {
+    "auth.login",
+    "account.forgot",
+    "account.activate",
+    "account.reset",
+    "extauth.check",
+    "static",
+    "bootstrap.static",
+}
 ANY_USER = {"dashboard.index", "invoices.index", "account.change_password"}
 #: Ending the session: checked last, and in tests/security/test_sessions.py.
 SESSION_ENDERS = {"auth.logout", "account.sign_out_everywhere"}
@@ -39,8 +47,13 @@ ADMIN_ONLY = {"invoices.preview", "invoices.create", "invoices.act"}
 
 @pytest.fixture()
 def app_config(tmp_path: Path) -> dict[str, Any]:
-    return {"WTF_CSRF_ENABLED": True, "INVOICE_CACHE_DIR": str(tmp_path / "cache"), "WATCHER_URL": "",
-            "LOGIN_RATE_LIMIT": "1000 per minute", "MAIL_PORT": 9}
+    return {
+        "WTF_CSRF_ENABLED": True,
+        "INVOICE_CACHE_DIR": str(tmp_path / "cache"),
+        "WATCHER_URL": "",
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+        "MAIL_PORT": 9,
+    }
 
 
 @dataclass
@@ -65,19 +78,40 @@ def _world(app: Flask) -> World:
             add_member(user, org, can_view_invoices=True)
             golden_september(org, tariff, prefix=f"{org.title.lower()}-")
         add_member(plain, a, can_view_streams=True, can_view_invoices=False)
-        invoices = {key: create_invoice(org, SEP, NOW, issue=True).id for key, org in
-                    (("A", a), ("A-sub", sub), ("B", b))}
+        invoices = {
+            key: create_invoice(org, SEP, NOW, issue=True).id for key, org in (("A", a), ("A-sub", sub), ("B", b))
+        }
         db.session.add(OutboxItem(kind="upsert", object_type="organization", object_id=a.id))
         db.session.flush()
         item_id = db.session.scalar(select(OutboxItem.id))
         db.session.commit()
-        world = World(orgs={"A": a.id, "A-sub": sub.id, "B": b.id}, invoices=invoices,
-                      ids={"user_id": plain.id, "tariff_id": tariff.id, "service_id": tariff.services[0].id,
-                           "item_id": item_id, "admin": admin.id})
-    world.visible = {"owner-a": {"A", "A-sub"}, "owner-b": {"B"}, "owner-sub": {"A-sub"}, "plain-a": {"A"},
-                     "admin": {"A", "A-sub", "B"}, "anonymous": set()}
-    world.billing = {"owner-a": {"A", "A-sub"}, "owner-b": {"B"}, "owner-sub": {"A-sub"}, "plain-a": set(),
-                     "admin": {"A", "A-sub", "B"}, "anonymous": set()}
+        world = World(
+            orgs={"A": a.id, "A-sub": sub.id, "B": b.id},
+            invoices=invoices,
+            ids={
+                "user_id": plain.id,
+                "tariff_id": tariff.id,
+                "service_id": tariff.services[0].id,
+                "item_id": item_id,
+                "admin": admin.id,
+            },
+        )
+    world.visible = {
+        "owner-a": {"A", "A-sub"},
+        "owner-b": {"B"},
+        "owner-sub": {"A-sub"},
+        "plain-a": {"A"},
+        "admin": {"A", "A-sub", "B"},
+        "anonymous": set(),
+    }
+    world.billing = {
+        "owner-a": {"A", "A-sub"},
+        "owner-b": {"B"},
+        "owner-sub": {"A-sub"},
+        "plain-a": set(),
+        "admin": {"A", "A-sub", "B"},
+        "anonymous": set(),
+    }
     return world
 
 
@@ -90,15 +124,24 @@ def _urls(rule: Rule, world: World) -> list[tuple[str, str | None]]:
         return [(_build(rule, world, organization_id=oid), key) for key, oid in world.orgs.items()]
     if "invoice_id" in args:
         actions = ["issue", "refresh", "delete", "pay", "void"] if "action" in args else [None]
-        return [(_build(rule, world, invoice_id=iid, action=action), key)
-                for key, iid in world.invoices.items() for action in actions]
+        return [
+            (_build(rule, world, invoice_id=iid, action=action), key)
+            for key, iid in world.invoices.items()
+            for action in actions
+        ]
     return [(_build(rule, world), None)]
 
 
 def _build(rule: Rule, world: World, **values: Any) -> str:
-    defaults = {"organization_id": world.orgs["A"], "user_id": world.ids["user_id"], "token": "not-a-token",
-                "tariff_id": world.ids["tariff_id"], "service_id": world.ids["service_id"],
-                "item_id": world.ids["item_id"], "secret": "not-the-secret"}
+    defaults = {
+        "organization_id": world.orgs["A"],
+        "user_id": world.ids["user_id"],
+        "token": "not-a-token",
+        "tariff_id": world.ids["tariff_id"],
+        "service_id": world.ids["service_id"],
+        "item_id": world.ids["item_id"],
+        "secret": "not-the-secret",
+    }
     defaults.update({k: v for k, v in values.items() if v is not None})
     _, path = rule.build({k: v for k, v in defaults.items() if k in rule.arguments}, append_unknown=False)
     return path
@@ -125,8 +168,10 @@ def _expected(identity: str, endpoint: str, org: str | None, world: World) -> st
 
 def snapshot() -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table (the test database is small)."""
-    return {t.name: sorted(map(tuple, db.session.execute(text(f'SELECT * FROM "{t.name}"')).all()), key=repr)
-            for t in Base.metadata.sorted_tables}
+    return {
+        t.name: sorted(map(tuple, db.session.execute(text(f'SELECT * FROM "{t.name}"')).all()), key=repr)
+        for t in Base.metadata.sorted_tables
+    }
 
 
 def _client(app: Flask, identity: str) -> tuple[FlaskClient, str]:
@@ -135,8 +180,9 @@ def _client(app: Flask, identity: str) -> tuple[FlaskClient, str]:
         email = "admin@example.com" if identity == "admin" else f"{identity}@example.com"
         page = client.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-        assert client.post("/login", data={"email": email, "password": PASSWORD,
-                                           "csrf_token": token}).status_code == 302
+        assert (
+            client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token}).status_code == 302
+        )
     page = client.get("/login" if identity == "anonymous" else "/account/password").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     return client, token

@@ -8,6 +8,7 @@ the same OperationalError a lost connection raises.
 
 Depends on the unit of work of issue #9 (error handlers that roll back before rendering).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -83,8 +84,11 @@ def _organizations(app: Flask) -> int:
         return db.session.scalar(select(func.count()).select_from(Organization)) or 0
 
 
-@pytest.mark.xfail(strict=True, reason="needs #9: error handlers that roll back the failed session before "
-                                        "rendering (today: PendingRollbackError, a bare 500)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs #9: error handlers that roll back the failed session before "
+    "rendering (today: PendingRollbackError, a bare 500)",
+)
 def test_connection_killed_at_each_statement(app: Flask, admin_client: FlaskClient, killer: Killer) -> None:
     with app.app_context():
         owner_id = make_user("owner@example.com").id

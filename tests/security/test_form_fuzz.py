@@ -4,6 +4,7 @@ error, and a request carrying a value that must be refused saves nothing.
 Bounded for speed (FUZZ_EXAMPLES per form, 10 by default); raise it for a longer hunt:
 ``FUZZ_EXAMPLES=500 pytest tests/security/test_form_fuzz.py``.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,17 +26,64 @@ from tests.security.test_authorization_matrix import snapshot
 from tests.usages.helpers import golden_september
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
-NUMERIC = {"owner_id", "parent_id", "camera_limit", "user_limit", "archive_days", "archive_gb", "organization_id",
-           "user_id", "services", "allowed_tariffs"}
+NUMERIC = {
+    "owner_id",
+    "parent_id",
+    "camera_limit",
+    "user_limit",
+    "archive_days",
+    "archive_gb",
+    "organization_id",
+    "user_id",
+    "services",
+    "allowed_tariffs",
+}
 MULTILINE = {"billing_contact", "description", "note", "reason"}
 
-HOSTILE = ["\x00", "a\x00b", "\x1b[2J", "x\x7f", "line\nbreak", "tab\there", "\r\n", "1_000", "\u0661\u0662",
-           "\u00b2", "2147483648", "-2147483649", "99999999999999999999", "1e3", "0x10", "NaN", "-1", " 12 ",
-           "A" * 5000, "'; DROP TABLE users; --", "<script>alert(1)</script>", "=HYPERLINK(\"x\")",
-           "\u202eevil", "\ufeff", "\U0001f600", "%00", "../../etc/passwd", "", " ", "None", "0", "12.50",
-           "2026-02-30", "0001-01-01", "9999-12-31", "Europe/Berlin", "EUR", "admin", "sum"]
-values = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=40),
-                   st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=12))
+HOSTILE = [
+    "\x00",
+    "a\x00b",
+    "\x1b[2J",
+    "x\x7f",
+    "line\nbreak",
+    "tab\there",
+    "\r\n",
+    "1_000",
+    "\u0661\u0662",
+    "\u00b2",
+    "2147483648",
+    "-2147483649",
+    "99999999999999999999",
+    "1e3",
+    "0x10",
+    "NaN",
+    "-1",
+    " 12 ",
+    "A" * 5000,
+    "'; DROP TABLE users; --",
+    "<script>alert(1)</script>",
+    '=HYPERLINK("x")',
+    "\u202eevil",
+    "\ufeff",
+    "\U0001f600",
+    "%00",
+    "../../etc/passwd",
+    "",
+    " ",
+    "None",
+    "0",
+    "12.50",
+    "2026-02-30",
+    "0001-01-01",
+    "9999-12-31",
+    "Europe/Berlin",
+    "EUR",
+    "admin",
+    "sum",
+]
+values = st.one_of(
+    st.sampled_from(HOSTILE), st.text(max_size=40), st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=12)
+)
 
 
 def must_refuse(name: str, value: str) -> bool:
@@ -65,15 +113,35 @@ def _world(app: Flask) -> dict[str, int]:
 
 
 FORMS: dict[str, Callable[[dict[str, int]], tuple[str, list[str]]]] = {
-    "organization": lambda w: ("/admin/organizations/new", [
-        "title", "owner_id", "owner_email", "parent_id", "trial_start", "trial_end", "timezone", "currency",
-        "camera_limit", "user_limit", "billing_contact", "allowed_tariffs"]),
-    "organization_edit": lambda w: (f"/admin/organizations/{w['org']}/edit", [
-        "title", "owner_id", "parent_id", "timezone", "currency", "camera_limit", "billing_contact"]),
-    "service": lambda w: ("/admin/services/new", [
-        "name", "kind", "archive_days", "archive_gb", "analytics", "monthly_price", "currency", "description"]),
-    "tariff": lambda w: ("/admin/tariffs/new", [
-        "name", "note", "services", "price_mode", "currency", "override_price", "effective_from"]),
+    "organization": lambda w: (
+        "/admin/organizations/new",
+        [
+            "title",
+            "owner_id",
+            "owner_email",
+            "parent_id",
+            "trial_start",
+            "trial_end",
+            "timezone",
+            "currency",
+            "camera_limit",
+            "user_limit",
+            "billing_contact",
+            "allowed_tariffs",
+        ],
+    ),
+    "organization_edit": lambda w: (
+        f"/admin/organizations/{w['org']}/edit",
+        ["title", "owner_id", "parent_id", "timezone", "currency", "camera_limit", "billing_contact"],
+    ),
+    "service": lambda w: (
+        "/admin/services/new",
+        ["name", "kind", "archive_days", "archive_gb", "analytics", "monthly_price", "currency", "description"],
+    ),
+    "tariff": lambda w: (
+        "/admin/tariffs/new",
+        ["name", "note", "services", "price_mode", "currency", "override_price", "effective_from"],
+    ),
     "price": lambda w: (f"/admin/tariffs/{w['tariff']}/prices", ["amount", "effective_from"]),
     "user": lambda w: ("/admin/users/new", ["email", "name", "role"]),
     "membership": lambda w: (f"/admin/users/{w['owner']}/memberships", ["organization_id", "can_view_invoices"]),
@@ -93,8 +161,13 @@ def test_form_fuzz(app: Flask, form: str) -> None:
     assert login(client, "admin@example.com").status_code == 302
     path, fields = FORMS[form](world)
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(st.fixed_dictionaries({name: values for name in fields}))
     def probe(data: dict[str, Any]) -> None:
         with app.app_context():

@@ -1,6 +1,7 @@
 """No secret in any access log the project configures, after a full journey over real HTTP:
 activation and reset links (valid, used and bogus), Watcher's external authentication,
 forgot-password with mail failing, login and logout."""
+
 from __future__ import annotations
 
 import os
@@ -22,12 +23,23 @@ PASSWORDS = ("journey-password-1", "journey-password-2", "hunter2-query-pass")
 
 
 def _prepare(tmp_path: Path) -> tuple[dict[str, str], dict[str, str]]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'journey.sqlite'}",
-           "SECRET_KEY": "journey-secret-key-0123456789abcdef0123", "EXTERNAL_AUTH_SECRET": EXT_SECRET,
-           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(free_port()), "WATCHER_URL": "",
-           "PUBLIC_URL": "http://127.0.0.1"}
-    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=env,
-                   check=True, capture_output=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'journey.sqlite'}",
+        "SECRET_KEY": "journey-secret-key-0123456789abcdef0123",
+        "EXTERNAL_AUTH_SECRET": EXT_SECRET,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(free_port()),
+        "WATCHER_URL": "",
+        "PUBLIC_URL": "http://127.0.0.1",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     script = (
         "from app import app\n"
         "from portal.extensions import db\n"
@@ -36,9 +48,11 @@ def _prepare(tmp_path: Path) -> tuple[dict[str, str], dict[str, str]]:
         "with app.app_context():\n"
         "    a = User(email='new@example.com', role='subscriber'); b = User(email='old@example.com', role='subscriber')\n"
         "    b.set_password('journey-password-0'); db.session.add_all([a, b]); db.session.flush()\n"
-        "    print(issue_link(a, 'activate')); print(issue_link(b, 'reset')); db.session.commit()\n")
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True,
-                         text=True).stdout.split()
+        "    print(issue_link(a, 'activate')); print(issue_link(b, 'reset')); db.session.commit()\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout.split()
     links = [line for line in out if line.startswith("http://127.0.0.1/account/")]
     tokens = {"activate": links[0].rsplit("/", 1)[1], "reset": links[1].rsplit("/", 1)[1]}
     return env, tokens
@@ -59,25 +73,40 @@ def _journey(base: str, tokens: dict[str, str]) -> None:
             time.sleep(0.1)
     s = requests.Session()
     url = f"{base}/account/activate/{tokens['activate']}"
-    r = s.post(url, data={"csrf_token": _csrf(s, url), "password": PASSWORDS[0], "confirm": PASSWORDS[0]},
-               allow_redirects=False, timeout=15)
+    r = s.post(
+        url,
+        data={"csrf_token": _csrf(s, url), "password": PASSWORDS[0], "confirm": PASSWORDS[0]},
+        allow_redirects=False,
+        timeout=15,
+    )
     assert r.status_code == 302, r.text[:500]
     s.post(f"{base}/logout", data={"csrf_token": _csrf(s, f"{base}/")}, timeout=15)
     s.get(url, timeout=15)  # the used link again: 404, path still secret
     s.get(f"{base}/account/reset/bogus-token-abcdef123456", timeout=15)
     other = requests.Session()
     url = f"{base}/account/reset/{tokens['reset']}"
-    r = other.post(url, data={"csrf_token": _csrf(other, url), "password": PASSWORDS[1],
-                              "confirm": PASSWORDS[1]}, allow_redirects=False, timeout=15)
+    r = other.post(
+        url,
+        data={"csrf_token": _csrf(other, url), "password": PASSWORDS[1], "confirm": PASSWORDS[1]},
+        allow_redirects=False,
+        timeout=15,
+    )
     assert r.status_code == 302
-    requests.get(f"{base}/watcher/auth/{EXT_SECRET}", params={"login": "new@example.com",
-                                                               "password": PASSWORDS[2]}, timeout=15)
+    requests.get(
+        f"{base}/watcher/auth/{EXT_SECRET}", params={"login": "new@example.com", "password": PASSWORDS[2]}, timeout=15
+    )
     anon = requests.Session()
-    anon.post(f"{base}/account/forgot", data={"csrf_token": _csrf(anon, f"{base}/account/forgot"),
-                                              "email": "new@example.com"}, timeout=15)
+    anon.post(
+        f"{base}/account/forgot",
+        data={"csrf_token": _csrf(anon, f"{base}/account/forgot"), "email": "new@example.com"},
+        timeout=15,
+    )
     login = requests.Session()
-    login.post(f"{base}/login", data={"csrf_token": _csrf(login, f"{base}/login"), "email": "new@example.com",
-                                      "password": PASSWORDS[0]}, timeout=15)
+    login.post(
+        f"{base}/login",
+        data={"csrf_token": _csrf(login, f"{base}/login"), "email": "new@example.com", "password": PASSWORDS[0]},
+        timeout=15,
+    )
     time.sleep(0.8)  # the mail thread tries (and fails) after the response
 
 

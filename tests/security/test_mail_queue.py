@@ -1,6 +1,7 @@
 """Forgot-password says nothing about who has an account: the same answer, the same work,
 whether the address exists or not and whether mail works or not; mail goes out after the
 response from the queue, with retries, through a real SMTP server."""
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,12 @@ from tests.mailbox import Mailbox, free_port, mailbox  # noqa: F401
 
 @pytest.fixture()
 def app_config(mailbox: Mailbox) -> dict[str, Any]:  # noqa: F811
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": mailbox.port, "PUBLIC_URL": "http://portal.test",
-            "MAIL_BACKOFF_SECONDS": 0}
+    return {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": mailbox.port,
+        "PUBLIC_URL": "http://portal.test",
+        "MAIL_BACKOFF_SECONDS": 0,
+    }
 
 
 @pytest.fixture()
@@ -46,10 +51,12 @@ def _states(app: Flask) -> list[str]:
         return list(db.session.scalars(select(MailItem.state).order_by(MailItem.id)))
 
 
-def test_the_answer_is_the_same_for_every_address(app: Flask, client: FlaskClient, known: None,
-                                                  mailbox: Mailbox) -> None:  # noqa: F811
-    answers = {email: _forgot(client, email) for email in
-               ("sam@acme.example", "nobody@acme.example", "off@acme.example")}
+def test_the_answer_is_the_same_for_every_address(
+    app: Flask, client: FlaskClient, known: None, mailbox: Mailbox
+) -> None:  # noqa: F811
+    answers = {
+        email: _forgot(client, email) for email in ("sam@acme.example", "nobody@acme.example", "off@acme.example")
+    }
     assert len(set(answers.values())) == 1
     status, location, page = answers["nobody@acme.example"]
     assert status == 302 and location.endswith("/login")
@@ -65,11 +72,17 @@ def test_the_answer_is_the_same_for_every_address(app: Flask, client: FlaskClien
 class TestMailDown:
     @pytest.fixture()
     def app_config(self) -> dict[str, Any]:
-        return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": free_port(), "PUBLIC_URL": "http://portal.test",
-                "MAIL_BACKOFF_SECONDS": 0, "MAIL_MAX_ATTEMPTS": 3}
+        return {
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": free_port(),
+            "PUBLIC_URL": "http://portal.test",
+            "MAIL_BACKOFF_SECONDS": 0,
+            "MAIL_MAX_ATTEMPTS": 3,
+        }
 
-    def test_smtp_down_changes_nothing_in_the_answer_and_is_retried(self, app: Flask, client: FlaskClient,
-                                                                    known: None) -> None:
+    def test_smtp_down_changes_nothing_in_the_answer_and_is_retried(
+        self, app: Flask, client: FlaskClient, known: None
+    ) -> None:
         down = _forgot(client, "sam@acme.example")
         assert down == _forgot(client, "nobody@acme.example")
         mailqueue.wait_for_deliveries()
@@ -85,8 +98,7 @@ class TestMailDown:
         assert _states(app) == [MAIL_FAILED, MAIL_DROPPED]
 
 
-def test_the_worker_sends_what_the_request_left(app: Flask, client: FlaskClient, known: None,
-                                                mailbox: Mailbox) -> None:  # noqa: F811
+def test_the_worker_sends_what_the_request_left(app: Flask, client: FlaskClient, known: None, mailbox: Mailbox) -> None:  # noqa: F811
     app.config["MAIL_SEND_AFTER_RESPONSE"] = False
     _forgot(client, "SAM@acme.example")
     assert _states(app) == [MAIL_PENDING] and mailbox.messages == []

@@ -1,4 +1,5 @@
 """The Sync page is honest about failures, and the worker logs them with tracebacks."""
+
 from __future__ import annotations
 
 import logging
@@ -13,19 +14,34 @@ from portal.models import MAIL_FAILED, MailItem, OutboxItem, SyncRun, utcnow
 from tests.factories import make_org
 
 
-def test_sync_page_shows_failing_items_with_the_last_error_and_its_time(app: Flask,
-                                                                       admin_client: FlaskClient) -> None:
+def test_sync_page_shows_failing_items_with_the_last_error_and_its_time(app: Flask, admin_client: FlaskClient) -> None:
     with app.app_context():
         org = make_org("Acme")
         now = utcnow()
-        db.session.add(SyncRun(direction="push", started_at=now, finished_at=now, ok=True,
-                               counts={"delivered": 0, "failed": 0}))
-        db.session.add(OutboxItem(kind="upsert", object_type="organization", object_id=org.id, attempts=3,
-                                  last_error="Watcher answered 503 Service Unavailable",
-                                  last_error_at=now - timedelta(minutes=2),
-                                  next_attempt_at=now + timedelta(minutes=5)))
-        db.session.add(MailItem(kind="message", recipient="a@example.com", state=MAIL_FAILED, attempts=10,
-                                last_error="SMTP refused: 554", last_error_at=now))
+        db.session.add(
+            SyncRun(direction="push", started_at=now, finished_at=now, ok=True, counts={"delivered": 0, "failed": 0})
+        )
+        db.session.add(
+            OutboxItem(
+                kind="upsert",
+                object_type="organization",
+                object_id=org.id,
+                attempts=3,
+                last_error="Watcher answered 503 Service Unavailable",
+                last_error_at=now - timedelta(minutes=2),
+                next_attempt_at=now + timedelta(minutes=5),
+            )
+        )
+        db.session.add(
+            MailItem(
+                kind="message",
+                recipient="a@example.com",
+                state=MAIL_FAILED,
+                attempts=10,
+                last_error="SMTP refused: 554",
+                last_error_at=now,
+            )
+        )
         db.session.commit()
     page = admin_client.get("/admin/sync/").get_data(as_text=True)
     assert "1 failing" in page and "Failing: 1 change(s)" in page

@@ -1,5 +1,6 @@
 """Revocable sessions: a stolen session or remember cookie dies at logout, password change,
 reset, disabling, role change and "sign out everywhere"."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -68,8 +69,10 @@ def _logout(app: Flask, client: FlaskClient, user_id: int) -> None:
 
 
 def _change_password(app: Flask, client: FlaskClient, user_id: int) -> None:
-    response = client.post("/account/password", data={"current": PASSWORD, "password": "a brand new secret",
-                                                       "confirm": "a brand new secret"})
+    response = client.post(
+        "/account/password",
+        data={"current": PASSWORD, "password": "a brand new secret", "confirm": "a brand new secret"},
+    )
     assert response.status_code == 302
     assert client.get("/").status_code == 200  # the session that changed it goes on
 
@@ -98,8 +101,9 @@ def _disable(app: Flask, client: FlaskClient, user_id: int) -> None:
 def _role_change(app: Flask, client: FlaskClient, user_id: int) -> None:
     admin = app.test_client()
     assert login(admin, "boss@example.com").status_code == 302
-    response = admin.post(f"/admin/users/{user_id}/edit", data={"email": "sub@example.com", "name": "",
-                                                                "role": "admin"})
+    response = admin.post(
+        f"/admin/users/{user_id}/edit", data={"email": "sub@example.com", "name": "", "role": "admin"}
+    )
     assert response.status_code == 302
 
 
@@ -133,9 +137,19 @@ def test_reset_link_dies_when_the_password_changes(app: Flask, subscriber: int) 
 
 def test_forged_or_old_style_ids_are_refused(app: Flask, subscriber: int) -> None:
     from portal import load_session_user
+
     with app.app_context():
         assert load_session_user(f"{subscriber}:1") is not None
-        for bad in (str(subscriber), f"{subscriber}:2", f"{subscriber}:", ":1", "x:1", "9" * 40 + ":1", "\u00b2:1",
-                    "2147483648:1", f"{subscriber}:\u0661",
-                    f"{subscriber}:1:1"):
+        for bad in (
+            str(subscriber),
+            f"{subscriber}:2",
+            f"{subscriber}:",
+            ":1",
+            "x:1",
+            "9" * 40 + ":1",
+            "\u00b2:1",
+            "2147483648:1",
+            f"{subscriber}:\u0661",
+            f"{subscriber}:1:1",
+        ):
             assert load_session_user(bad) is None, bad

@@ -1,5 +1,6 @@
 """Login throttling: growing delays per (account, address), a looser ceiling per address, no
 lockout that a stranger can trigger, and a refused attempt keeps what was typed."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -17,8 +18,7 @@ from tests.factories import PASSWORD, make_admin, make_user
 
 
 def _post(client: FlaskClient, email: str, password: str, address: str) -> Any:
-    return client.post("/login", data={"email": email, "password": password},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post("/login", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": address})
 
 
 @pytest.fixture()
@@ -60,8 +60,7 @@ class TestPerAddressCeiling:
     def app_config(self) -> dict[str, Any]:
         return {"LOGIN_RATE_LIMIT": "4 per minute"}
 
-    def test_only_failures_count_and_the_form_is_kept(self, app: Flask, client: FlaskClient,
-                                                      accounts: None) -> None:
+    def test_only_failures_count_and_the_form_is_kept(self, app: Flask, client: FlaskClient, accounts: None) -> None:
         for _ in range(6):  # an office behind one NAT signing in all day
             assert _post(app.test_client(), "user0@example.com", PASSWORD, "192.0.2.1").status_code == 302
         for n in range(4):

@@ -1,4 +1,5 @@
 """Admin pages for services: list, search, create, edit, detail, validation."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,8 +19,14 @@ def _count(app: Flask) -> int:
         return db.session.scalar(select(func.count()).select_from(Service)) or 0
 
 
-VALID: dict[str, Any] = {"name": "Archive 30 days", "kind": "continuous_archive", "archive_days": "30",
-                         "monthly_price": "9.90", "currency": "EUR", "description": "Thirty days"}
+VALID: dict[str, Any] = {
+    "name": "Archive 30 days",
+    "kind": "continuous_archive",
+    "archive_days": "30",
+    "monthly_price": "9.90",
+    "currency": "EUR",
+    "description": "Thirty days",
+}
 
 
 def test_create_service(app: Flask, admin_client: FlaskClient) -> None:
@@ -36,21 +43,28 @@ def test_create_service(app: Flask, admin_client: FlaskClient) -> None:
         assert event.actor_label == "admin@example.com"
 
 
-@pytest.mark.parametrize("change, field_message", [
-    ({"name": ""}, "This field is required."),
-    ({"monthly_price": "9.999"}, "EUR amounts take at most 2 decimals."),
-    ({"monthly_price": "-1"}, "The amount cannot be negative."),
-    ({"monthly_price": "ten"}, "Enter a number, e.g. 12.50."),
-    ({"monthly_price": ""}, "Enter an amount."),
-    ({"archive_days": ""}, "A continuous archive needs its depth in days."),
-    ({"archive_days": "0"}, "Number must be between 1 and 3650."),
-    ({"kind": "analytics", "analytics": ""}, "Choose which analytics this service provides."),
-    ({"kind": "event_archive", "archive_days": "", "archive_gb": "20"}, "An event archive needs the days its episodes are kept."),
-    ({"kind": "archive_space", "archive_days": "", "archive_gb": ""}, "An archive space cap needs its size in GB."),
-    ({"currency": "JPY", "monthly_price": "100.5"}, "JPY amounts take no decimals."),
-])
-def test_invalid_service_saves_nothing(app: Flask, admin_client: FlaskClient, change: dict[str, str],
-                                       field_message: str) -> None:
+@pytest.mark.parametrize(
+    "change, field_message",
+    [
+        ({"name": ""}, "This field is required."),
+        ({"monthly_price": "9.999"}, "EUR amounts take at most 2 decimals."),
+        ({"monthly_price": "-1"}, "The amount cannot be negative."),
+        ({"monthly_price": "ten"}, "Enter a number, e.g. 12.50."),
+        ({"monthly_price": ""}, "Enter an amount."),
+        ({"archive_days": ""}, "A continuous archive needs its depth in days."),
+        ({"archive_days": "0"}, "Number must be between 1 and 3650."),
+        ({"kind": "analytics", "analytics": ""}, "Choose which analytics this service provides."),
+        (
+            {"kind": "event_archive", "archive_days": "", "archive_gb": "20"},
+            "An event archive needs the days its episodes are kept.",
+        ),
+        ({"kind": "archive_space", "archive_days": "", "archive_gb": ""}, "An archive space cap needs its size in GB."),
+        ({"currency": "JPY", "monthly_price": "100.5"}, "JPY amounts take no decimals."),
+    ],
+)
+def test_invalid_service_saves_nothing(
+    app: Flask, admin_client: FlaskClient, change: dict[str, str], field_message: str
+) -> None:
     data = {**VALID, **change}
     response = admin_client.post("/admin/services/new", data=data)
     assert response.status_code == 200
@@ -77,16 +91,16 @@ def test_edit_service_records_before_and_after(app: Flask, admin_client: FlaskCl
         db.session.commit()
     page = admin_client.get(f"/admin/services/{service_id}/edit").get_data(as_text=True)
     assert 'value="5.00"' in page
-    response = admin_client.post(f"/admin/services/{service_id}/edit",
-                                 data={**VALID, "name": "New name", "monthly_price": "6,50"})
+    response = admin_client.post(
+        f"/admin/services/{service_id}/edit", data={**VALID, "name": "New name", "monthly_price": "6,50"}
+    )
     assert response.status_code == 302
     with app.app_context():
         service = db.session.get(Service, service_id)
         assert service is not None and service.name == "New name" and service.monthly_price_minor == 650
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "service.update"))
         assert event is not None
-        assert event.before == {"name": "Old name", "monthly_price_minor": 500, "archive_days": 7,
-                                "description": ""}
+        assert event.before == {"name": "Old name", "monthly_price_minor": 500, "archive_days": 7, "description": ""}
         assert event.after["name"] == "New name" and event.after["monthly_price_minor"] == 650
 
 
@@ -122,6 +136,7 @@ def test_price_larger_than_the_column_is_refused(app: Flask, admin_client: Flask
 
 def test_form_explains_each_kind_in_a_sentence(admin_client: FlaskClient) -> None:
     from portal.models.tariff import KIND_HELP
+
     text = admin_client.get("/admin/services/new").get_data(as_text=True)
     for sentence in KIND_HELP.values():
         assert sentence in text

@@ -1,4 +1,5 @@
 """Portal <-> Watcher tests: the portal talks to a real Watcher-compatible server over HTTP."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,9 +13,16 @@ from watcher_sim.testing import SimHandle, watcher, watcher_server  # noqa: F401
 @pytest.fixture()
 def app_config(watcher: SimHandle) -> dict[str, Any]:  # noqa: F811
     """Point the portal at the simulator with short timeouts."""
-    return {"WATCHER_URL": watcher.url, "WATCHER_LOGIN": watcher.admin_login,
-            "WATCHER_PASSWORD": watcher.admin_password, "WATCHER_TIMEOUT": 30, "WATCHER_QUICK_TIMEOUT": 15,
-            "WATCHER_RETRIES": 1, "WATCHER_BACKOFF": 0.01, "WATCHER_DISPATCH_ON_COMMIT": True}
+    return {
+        "WATCHER_URL": watcher.url,
+        "WATCHER_LOGIN": watcher.admin_login,
+        "WATCHER_PASSWORD": watcher.admin_password,
+        "WATCHER_TIMEOUT": 30,
+        "WATCHER_QUICK_TIMEOUT": 15,
+        "WATCHER_RETRIES": 1,
+        "WATCHER_BACKOFF": 0.01,
+        "WATCHER_DISPATCH_ON_COMMIT": True,
+    }
 
 
 @pytest.fixture()

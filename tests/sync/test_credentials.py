@@ -1,4 +1,5 @@
 """One login in both systems: activation and reset by e-mail, password changes, external authentication."""
+
 from __future__ import annotations
 
 import re
@@ -26,11 +27,19 @@ SECRET = "ext-auth-shared-secret-for-tests"
 
 @pytest.fixture()
 def app_config(watcher: SimHandle, mailbox: Mailbox) -> dict[str, Any]:  # noqa: F811
-    return {"WATCHER_URL": watcher.url, "WATCHER_LOGIN": watcher.admin_login,
-            "WATCHER_PASSWORD": watcher.admin_password, "WATCHER_TIMEOUT": 30, "WATCHER_QUICK_TIMEOUT": 15,
-            "WATCHER_RETRIES": 1, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": mailbox.port,
-            "PUBLIC_URL": "http://portal.test", "EXTERNAL_AUTH_SECRET": SECRET,
-            "EXTERNAL_AUTH_FALLBACK_DELAY": 0.6}
+    return {
+        "WATCHER_URL": watcher.url,
+        "WATCHER_LOGIN": watcher.admin_login,
+        "WATCHER_PASSWORD": watcher.admin_password,
+        "WATCHER_TIMEOUT": 30,
+        "WATCHER_QUICK_TIMEOUT": 15,
+        "WATCHER_RETRIES": 1,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": mailbox.port,
+        "PUBLIC_URL": "http://portal.test",
+        "EXTERNAL_AUTH_SECRET": SECRET,
+        "EXTERNAL_AUTH_FALLBACK_DELAY": 0.6,
+    }
 
 
 def can_login_to_watcher(watcher: SimHandle, login_name: str, password: str) -> bool:
@@ -57,8 +66,9 @@ def _link(mailbox: Mailbox, address: str) -> str:  # noqa: F811
     return match.group(1)
 
 
-def test_activation_link_sets_the_same_password_in_watcher(app: Flask, client: FlaskClient, watcher: SimHandle,
-                                                           mailbox: Mailbox) -> None:  # noqa: F811
+def test_activation_link_sets_the_same_password_in_watcher(
+    app: Flask, client: FlaskClient, watcher: SimHandle, mailbox: Mailbox
+) -> None:  # noqa: F811
     user_id = _subscriber(app)
     with app.app_context(), app.test_request_context():
         send_link(db.session.get(User, user_id), "activate")
@@ -92,18 +102,22 @@ def test_expired_link_is_refused(app: Flask, client: FlaskClient, mailbox: Mailb
     assert response.status_code == 404 and "expired" in response.get_data(as_text=True)
 
 
-def test_password_change_propagates_and_old_one_stops_working(app: Flask, client: FlaskClient,
-                                                              watcher: SimHandle, mailbox: Mailbox) -> None:  # noqa: F811
+def test_password_change_propagates_and_old_one_stops_working(
+    app: Flask, client: FlaskClient, watcher: SimHandle, mailbox: Mailbox
+) -> None:  # noqa: F811
     _subscriber(app)
     client.post("/account/forgot", data={"email": "SAM@acme.example"})
     path = _link(mailbox, "sam@acme.example")
     client.post(path, data={"password": "old-password-11", "confirm": "old-password-11"})
     assert can_login_to_watcher(watcher, "sam@acme.example", "old-password-11")
-    wrong = client.post("/account/password", data={"current": "nope", "password": "new-password-22",
-                                                   "confirm": "new-password-22"})
+    wrong = client.post(
+        "/account/password", data={"current": "nope", "password": "new-password-22", "confirm": "new-password-22"}
+    )
     assert "The current password is wrong." in wrong.get_data(as_text=True)
-    client.post("/account/password", data={"current": "old-password-11", "password": "new-password-22",
-                                           "confirm": "new-password-22"})
+    client.post(
+        "/account/password",
+        data={"current": "old-password-11", "password": "new-password-22", "confirm": "new-password-22"},
+    )
     assert can_login_to_watcher(watcher, "sam@acme.example", "new-password-22")
     assert not can_login_to_watcher(watcher, "sam@acme.example", "old-password-11")
     client.post("/logout")
@@ -143,21 +157,36 @@ def test_external_auth_contract(app: Flask, client: FlaskClient, watcher: SimHan
     assert status("lonely@acme.example") == 503  # no organization (issue #13 item 5)
     assert status("boss@billing.example") == 503  # billing staff are not Watcher users
     assert status("") == 503
-    assert client.get("/watcher/auth/wrong-secret", query_string={"login": "ext@acme.example",
-                                                                  "password": "ext-password-1"}).status_code == 401
+    assert (
+        client.get(
+            "/watcher/auth/wrong-secret", query_string={"login": "ext@acme.example", "password": "ext-password-1"}
+        ).status_code
+        == 401
+    )
     assert client.post(url, data={"login": "ext@acme.example", "password": "ext-password-1"}).status_code == 200
     with app.app_context():
-        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "watcher.external_auth")
-                                    .order_by(AuditEvent.id)).all()
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "watcher.external_auth").order_by(AuditEvent.id)
+        ).all()
         assert [e.summary.split(":")[0] for e in events] == [
-            "allow", "decline", "fallback", "fallback", "fallback", "fallback", "fallback", "fallback",
-            "fallback", "allow"]
+            "allow",
+            "decline",
+            "fallback",
+            "fallback",
+            "fallback",
+            "fallback",
+            "fallback",
+            "fallback",
+            "fallback",
+            "allow",
+        ]
         assert all("ext-password-1" not in (e.summary + str(e.after)) for e in events)
 
 
 def test_fallback_answer_comes_after_watchers_two_seconds(app: Flask, client: FlaskClient) -> None:
     """The documented fallback is "no answer within 2 s": the default delay is past it."""
     from portal.config import load_config
+
     assert load_config({})["EXTERNAL_AUTH_FALLBACK_DELAY"] > 2.0
     started = time.monotonic()
     assert client.get(f"/watcher/auth/{SECRET}", query_string={"login": "x@y.z", "password": "p"}).status_code == 503
@@ -175,13 +204,18 @@ def test_failing_check_is_never_a_decline(app: Flask, client: FlaskClient, monke
 class TestExternalAuthRateLimit:
     @pytest.fixture()
     def app_config(self, watcher: SimHandle) -> dict[str, Any]:  # noqa: F811
-        return {"EXTERNAL_AUTH_SECRET": SECRET, "EXTERNAL_AUTH_RATE_LIMIT": "3 per minute",
-                "EXTERNAL_AUTH_FALLBACK_DELAY": 0}
+        return {
+            "EXTERNAL_AUTH_SECRET": SECRET,
+            "EXTERNAL_AUTH_RATE_LIMIT": "3 per minute",
+            "EXTERNAL_AUTH_FALLBACK_DELAY": 0,
+        }
 
     def test_rate_limited_is_not_a_decline(self, client: FlaskClient) -> None:
         for _ in range(3):
             client.get(f"/watcher/auth/{SECRET}", query_string={"login": "a@b.c", "password": "x"})
-        assert client.get(f"/watcher/auth/{SECRET}", query_string={"login": "a@b.c", "password": "x"}).status_code == 503
+        assert (
+            client.get(f"/watcher/auth/{SECRET}", query_string={"login": "a@b.c", "password": "x"}).status_code == 503
+        )
 
 
 @pytest.fixture()
@@ -197,6 +231,7 @@ def test_watcher_asks_the_portal_to_check_passwords(app: Flask, watcher: SimHand
         user = make_user("both@acme.example", password="portal-pass-123")
         add_member(user, make_org("Both Co", owner=user), can_view_streams=True)
         from portal.sync import outbox
+
         outbox.enqueue(user)
         db.session.commit()
         assert outbox.dispatch().delivered == 1  # the user exists in Watcher, with a random password
@@ -207,14 +242,16 @@ def test_watcher_asks_the_portal_to_check_passwords(app: Flask, watcher: SimHand
     assert not can_login_to_watcher(watcher, "both@acme.example", "wrong-password")
 
 
-def test_watcher_decides_for_logins_the_portal_does_not_manage(app: Flask, watcher: SimHandle,
-                                                               live_portal: str) -> None:
+def test_watcher_decides_for_logins_the_portal_does_not_manage(
+    app: Flask, watcher: SimHandle, live_portal: str
+) -> None:
     """Watcher's own admin (also the portal's service account here) and a disabled subscriber:
     the portal's late answer makes Watcher use its own store, so no password is ever wiped."""
     with app.app_context():
         user = make_user("dora@acme.example", password="dora-pass-123")
         add_member(user, make_org("Dora Co", owner=user), can_view_streams=True)
         from portal.sync import outbox
+
         outbox.enqueue(user, password="dora-pass-123")
         db.session.commit()
         assert outbox.dispatch().failed == 0
@@ -224,6 +261,7 @@ def test_watcher_decides_for_logins_the_portal_does_not_manage(app: Flask, watch
     assert can_login_to_watcher(watcher, "dora@acme.example", "dora-pass-123")
     with app.app_context():
         from portal.sync import outbox
+
         user = db.session.get(User, user_id)
         user.is_enabled = False
         outbox.enqueue(user)
@@ -232,6 +270,7 @@ def test_watcher_decides_for_logins_the_portal_does_not_manage(app: Flask, watch
     assert not can_login_to_watcher(watcher, "dora@acme.example", "dora-pass-123")  # Watcher refuses itself
     with app.app_context():
         from portal.sync import outbox
+
         user = db.session.get(User, user_id)
         user.is_enabled = True
         outbox.enqueue(user)

@@ -1,4 +1,5 @@
 """The demo of `make run`: portal demo data pushed to the Watcher-compatible server's demo, then pulled."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -12,8 +13,9 @@ from portal.watcher import WatcherClient
 from watcher_sim.testing import SimHandle
 
 
-def test_demo_lines_up_with_watcher_and_usage_appears(app: Flask, runner: FlaskCliRunner, watcher: SimHandle,
-                                                      wclient: WatcherClient) -> None:
+def test_demo_lines_up_with_watcher_and_usage_appears(
+    app: Flask, runner: FlaskCliRunner, watcher: SimHandle, wclient: WatcherClient
+) -> None:
     watcher.control("POST", "/demo")
     presets_before = len(list(wclient.iter_presets()))
     orgs_before = len(list(wclient.iter_organizations()))
@@ -28,12 +30,14 @@ def test_demo_lines_up_with_watcher_and_usage_appears(app: Flask, runner: FlaskC
     assert "maps to no tariff" not in result.output and "not managed" not in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Camera)) == 15
-        open_intervals = db.session.scalar(select(func.count()).select_from(UsageInterval)
-                                           .where(UsageInterval.ended_at.is_(None)))
+        open_intervals = db.session.scalar(
+            select(func.count()).select_from(UsageInterval).where(UsageInterval.ended_at.is_(None))
+        )
         assert open_intervals == 13  # two demo cameras are disabled
         lobby = db.session.scalar(select(Camera).where(Camera.name == "nw-sec-lobby"))
-        history = db.session.scalars(select(UsageInterval).where(UsageInterval.camera_id == lobby.id)
-                                     .order_by(UsageInterval.started_at)).all()
+        history = db.session.scalars(
+            select(UsageInterval).where(UsageInterval.camera_id == lobby.id).order_by(UsageInterval.started_at)
+        ).all()
         # Watcher keeps no history: a camera first seen now opens at its created_at with its current preset
         assert [(i.tariff.name, i.started_at) for i in history] == [("Archive 30 days", lobby.watcher_created_at)]
         assert all(o.watcher_id for o in db.session.scalars(select(Organization)))

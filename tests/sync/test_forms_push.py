@@ -1,4 +1,5 @@
 """Admin forms push to Watcher right after commit; Watcher being down never breaks the form."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,10 +20,17 @@ from watcher_sim.testing import SimHandle
 @pytest.fixture()
 def app_config(watcher: SimHandle, mailbox: Mailbox) -> dict[str, Any]:  # noqa: F811
     """The simulator plus a real SMTP server."""
-    return {"WATCHER_URL": watcher.url, "WATCHER_LOGIN": watcher.admin_login,
-            "WATCHER_PASSWORD": watcher.admin_password, "WATCHER_TIMEOUT": 30, "WATCHER_QUICK_TIMEOUT": 15,
-            "WATCHER_RETRIES": 1, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": mailbox.port,
-            "PUBLIC_URL": "http://portal.test"}
+    return {
+        "WATCHER_URL": watcher.url,
+        "WATCHER_LOGIN": watcher.admin_login,
+        "WATCHER_PASSWORD": watcher.admin_password,
+        "WATCHER_TIMEOUT": 30,
+        "WATCHER_QUICK_TIMEOUT": 15,
+        "WATCHER_RETRIES": 1,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": mailbox.port,
+        "PUBLIC_URL": "http://portal.test",
+    }
 
 
 def _admin(app: Flask, client: FlaskClient) -> int:
@@ -35,8 +43,15 @@ def _admin(app: Flask, client: FlaskClient) -> int:
 
 
 def _new_tariff(client: FlaskClient, service_id: int, name: str = "Silver") -> str:
-    data = {"name": name, "note": "", "currency": "EUR", "price_mode": "sum", "services": [str(service_id)],
-            "effective_from": "2026-01-01", "override_price": ""}
+    data = {
+        "name": name,
+        "note": "",
+        "currency": "EUR",
+        "price_mode": "sum",
+        "services": [str(service_id)],
+        "effective_from": "2026-01-01",
+        "override_price": "",
+    }
     return client.post("/admin/tariffs/new", data=data, follow_redirects=True).get_data(as_text=True)
 
 
@@ -47,14 +62,23 @@ def test_tariff_form_pushes_preset_right_after_commit(app: Flask, client: FlaskC
     preset = next(p for p in wclient.iter_presets() if p.title == "Silver")
     assert preset.expiration == 14 * 86400 and preset.is_adjustable is False
     # changing the service re-pushes the presets built from it
-    client.post(f"/admin/services/{service_id}/edit", data={"name": "Archive 21", "kind": "continuous_archive",
-                                                           "archive_days": "21", "monthly_price": "5.00",
-                                                           "currency": "EUR", "description": ""})
+    client.post(
+        f"/admin/services/{service_id}/edit",
+        data={
+            "name": "Archive 21",
+            "kind": "continuous_archive",
+            "archive_days": "21",
+            "monthly_price": "5.00",
+            "currency": "EUR",
+            "description": "",
+        },
+    )
     assert wclient.get_preset(preset.id).expiration == 21 * 86400
 
 
-def test_watcher_down_the_form_saves_and_says_pending(app: Flask, client: FlaskClient, watcher: SimHandle,
-                                                      wclient: WatcherClient) -> None:
+def test_watcher_down_the_form_saves_and_says_pending(
+    app: Flask, client: FlaskClient, watcher: SimHandle, wclient: WatcherClient
+) -> None:
     service_id = _admin(app, client)
     watcher.fault("error", count=100, status=503)
     page = _new_tariff(client, service_id, "Bronze")
@@ -77,18 +101,23 @@ def test_watcher_down_the_form_saves_and_says_pending(app: Flask, client: FlaskC
 
 
 def test_organization_with_new_owner_is_pushed_and_owner_activates_by_email(
-        app: Flask, client: FlaskClient, wclient: WatcherClient, watcher: SimHandle, mailbox: Mailbox) -> None:  # noqa: F811
+    app: Flask, client: FlaskClient, wclient: WatcherClient, watcher: SimHandle, mailbox: Mailbox
+) -> None:  # noqa: F811
     import re
 
     from tests.organizations.test_forms import valid
+
     _admin(app, client)
     with app.app_context():
         from tests.factories import make_tariff
+
         tariff_id = make_tariff("Starter", is_default_offer=True).id
         db.session.commit()
-    page = client.post("/admin/organizations/new",
-                       data=valid(owner_email="Boss@NewCo.example", title="NewCo", allowed_tariffs=[str(tariff_id)]),
-                       follow_redirects=True).get_data(as_text=True)
+    page = client.post(
+        "/admin/organizations/new",
+        data=valid(owner_email="Boss@NewCo.example", title="NewCo", allowed_tariffs=[str(tariff_id)]),
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "An activation e-mail was sent to boss@newco.example." in page
     assert "Watcher: synced" in page
     remote = next(o for o in wclient.iter_organizations() if o.title == "NewCo")
@@ -100,5 +129,6 @@ def test_organization_with_new_owner_is_pushed_and_owner_activates_by_email(
     path = re.search(r"http://portal\.test(/account/activate/\S+)", body).group(1)  # type: ignore[union-attr]
     client.post("/logout")
     client.post(path, data={"password": "boss-password-1", "confirm": "boss-password-1"})
-    WatcherClient(watcher.url, "boss@newco.example", "boss-password-1", api="client", timeout=30,
-                  retries=0).login_now("client")
+    WatcherClient(watcher.url, "boss@newco.example", "boss-password-1", api="client", timeout=30, retries=0).login_now(
+        "client"
+    )

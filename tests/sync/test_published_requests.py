@@ -6,6 +6,7 @@ every HTTP request is recorded; each one must match a published method + path, u
 operation's published query parameters, and a body whose field names belong to the
 operation's published request model (tests/data/watcher, from Flussonic's SDK).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -69,8 +70,9 @@ def test_published_helpers_catch_what_they_should() -> None:
     assert published.find("GET", "/watcher/admin-api/v3/organizations") is None
 
 
-def test_every_request_the_portal_sends_is_published(app: Flask, watcher: SimHandle, wclient: WatcherClient,
-                                                     recorded: list[Call]) -> None:
+def test_every_request_the_portal_sends_is_published(
+    app: Flask, watcher: SimHandle, wclient: WatcherClient, recorded: list[Call]
+) -> None:
     with app.app_context():
         archive = make_service("Archive 30", kind="continuous_archive", archive_days=30)
         events = make_service("Events 7d", kind="event_archive", archive_days=7)
@@ -81,8 +83,7 @@ def test_every_request_the_portal_sends_is_published(app: Flask, watcher: SimHan
         make_user("disabled@pub.example", is_enabled=False)
         org = make_org("Published Co", owner=owner, camera_limit=4, user_limit=3)
         org.allowed_tariffs = [pro, live]
-        add_member(owner, org, can_view_streams=True, can_edit_streams=True, can_edit_users=True,
-                   can_view_stats=True)
+        add_member(owner, org, can_view_streams=True, can_edit_streams=True, can_edit_users=True, can_view_stats=True)
         add_member(viewer, org, can_view_streams=True)
         service.enqueue_everything()
         db.session.commit()
@@ -103,6 +104,14 @@ def test_every_request_the_portal_sends_is_published(app: Flask, watcher: SimHan
     report = contract.run(watcher.url, watcher.admin_login, watcher.admin_password, out=lambda _l: None)
     assert report.ok, report.text()
     ops = {published.find(m, p).name for m, p, _, _ in recorded if published.find(m, p)}  # type: ignore[union-attr]
-    assert {"OrganizationUserSave", "OrganizationCreate", "OrganizationSave", "PresetsCreate", "UserCreate",
-            "OrganizationPresetSave", "AdminStreamsList", "UsersList"} <= ops, ops
+    assert {
+        "OrganizationUserSave",
+        "OrganizationCreate",
+        "OrganizationSave",
+        "PresetsCreate",
+        "UserCreate",
+        "OrganizationPresetSave",
+        "AdminStreamsList",
+        "UsersList",
+    } <= ops, ops
     assert _problems(recorded) == []

@@ -1,4 +1,5 @@
 """Pull (Watcher -> portal): cameras and usage intervals from the streams Watcher lists."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -37,16 +38,24 @@ def world(app: Flask) -> dict[str, int]:
             outbox.enqueue(obj)
         db.session.commit()
         assert outbox.dispatch().failed == 0
-        return {"basic": basic.id, "pro": pro.id, "a": org_a.id, "b": org_b.id,
-                "w_basic": basic.watcher_id, "w_pro": pro.watcher_id, "w_a": org_a.watcher_id,
-                "w_b": org_b.watcher_id}
+        return {
+            "basic": basic.id,
+            "pro": pro.id,
+            "a": org_a.id,
+            "b": org_b.id,
+            "w_basic": basic.watcher_id,
+            "w_pro": pro.watcher_id,
+            "w_a": org_a.watcher_id,
+            "w_b": org_b.watcher_id,
+        }
 
 
 def _intervals(name: str) -> list[tuple[int, int, datetime, datetime | None]]:
     camera = db.session.scalar(select(Camera).where(Camera.name == name))
     assert camera is not None
-    rows = db.session.scalars(select(UsageInterval).where(UsageInterval.camera_id == camera.id)
-                              .order_by(UsageInterval.started_at))
+    rows = db.session.scalars(
+        select(UsageInterval).where(UsageInterval.camera_id == camera.id).order_by(UsageInterval.started_at)
+    )
     return [(i.organization_id, i.tariff_id, i.started_at, i.ended_at) for i in rows]
 
 
@@ -109,20 +118,23 @@ def test_change_without_last_change_is_dated_when_observed(app: Flask, world: di
     """A change whose last_change is old news (before the last observation) is dated at observation."""
     from portal.sync.pull import apply_streams
     from portal.watcher import Stream
+
     w = world
     with app.app_context():
-        apply_streams([Stream(name="x", organization_id=w["w_a"], preset_id=w["w_basic"], created_at=ms(T0))],
-                      now=T0 + timedelta(days=1))
+        apply_streams(
+            [Stream(name="x", organization_id=w["w_a"], preset_id=w["w_basic"], created_at=ms(T0))],
+            now=T0 + timedelta(days=1),
+        )
         seen = T0 + timedelta(days=2)
-        apply_streams([Stream(name="x", organization_id=w["w_a"], preset_id=w["w_pro"], created_at=ms(T0))],
-                      now=seen)
+        apply_streams([Stream(name="x", organization_id=w["w_a"], preset_id=w["w_pro"], created_at=ms(T0))], now=seen)
         assert _intervals("x") == [(w["a"], w["basic"], T0, seen), (w["a"], w["pro"], seen, None)]
 
 
-def test_unknown_preset_and_unmanaged_org_are_reported_not_guessed(app: Flask, watcher: SimHandle,
-                                                                   wclient: WatcherClient,
-                                                                   world: dict[str, int]) -> None:
+def test_unknown_preset_and_unmanaged_org_are_reported_not_guessed(
+    app: Flask, watcher: SimHandle, wclient: WatcherClient, world: dict[str, int]
+) -> None:
     from portal.watcher import OrganizationSpec, PresetSpec
+
     foreign_preset = wclient.create_preset(PresetSpec(title="Somebody else's", expiration=3600))
     foreign_org = wclient.create_organization(OrganizationSpec(title="Not ours"))
     wclient.allow_preset(world["w_a"], foreign_preset.id)
@@ -142,16 +154,20 @@ def test_pull_is_set_based(app: Flask, world: dict[str, int]) -> None:
     """The number of SQL statements does not grow with the number of cameras."""
     from portal.sync.pull import apply_streams
     from portal.watcher import Stream
+
     w = world
 
     def statements(n: int, start: int, preset: int) -> int:
-        streams = [Stream(name=f"s{i}", organization_id=w["w_a"], preset_id=preset, created_at=ms(T0))
-                   for i in range(start, start + n)]
+        streams = [
+            Stream(name=f"s{i}", organization_id=w["w_a"], preset_id=preset, created_at=ms(T0))
+            for i in range(start, start + n)
+        ]
         count = 0
 
         def counter(*_args: object) -> None:
             nonlocal count
             count += 1
+
         event.listen(db.engine, "before_cursor_execute", counter)
         try:
             apply_streams(streams, now=utcnow())

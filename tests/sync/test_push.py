@@ -1,4 +1,5 @@
 """Push (portal -> Watcher) through the outbox, over real HTTP against the Watcher-compatible server."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -22,8 +23,15 @@ def _catalog() -> tuple[Tariff, Organization, User]:
     owner = make_user("owner@acme.example", name="Olga Owner")
     org = make_org("Acme", owner=owner, camera_limit=10, user_limit=5)
     org.allowed_tariffs = [tariff]
-    add_member(owner, org, can_view_streams=True, can_edit_streams=True, can_edit_users=True,
-               can_view_stats=True, can_view_invoices=True)
+    add_member(
+        owner,
+        org,
+        can_view_streams=True,
+        can_edit_streams=True,
+        can_edit_users=True,
+        can_view_stats=True,
+        can_view_invoices=True,
+    )
     return tariff, org, owner
 
 
@@ -48,20 +56,29 @@ def test_each_push_kind_lands_with_the_right_fields(app: Flask, wclient: Watcher
     assert (preset.expiration, preset.storage_limit, preset.vision_alg) == (30 * DAY, 50 * GB, "faces")
     remote_org = wclient.get_organization(org_wid)
     # Watcher's user limit holds the portal's 5 plus the service account's seat (portal.sync.push)
-    assert (remote_org.title, remote_org.owner_id, remote_org.stream_limit, remote_org.user_limit) == \
-        ("Acme", owner_wid, 10, 5 + SERVICE_SEATS)
+    assert (remote_org.title, remote_org.owner_id, remote_org.stream_limit, remote_org.user_limit) == (
+        "Acme",
+        owner_wid,
+        10,
+        5 + SERVICE_SEATS,
+    )
     assert remote_org.caller_is_member
     assert [p.id for p in wclient.iter_presets(organization_id=org_wid)] == [preset_wid]
     members = {m.id: m for m in wclient.list_org_members(org_wid)}
     assert members[viewer_wid].can_view_streams and members[viewer_wid].can_view_stats
     assert not members[viewer_wid].can_edit_streams
     user = wclient.get_user(owner_wid)
-    assert (user.name, user.email, user.fullname, user.disabled) == \
-        ("owner@acme.example", "owner@acme.example", "Olga Owner", False)
+    assert (user.name, user.email, user.fullname, user.disabled) == (
+        "owner@acme.example",
+        "owner@acme.example",
+        "Olga Owner",
+        False,
+    )
 
 
-def test_watcher_down_during_create_then_back_makes_exactly_one(app: Flask, watcher: SimHandle,
-                                                                wclient: WatcherClient) -> None:
+def test_watcher_down_during_create_then_back_makes_exactly_one(
+    app: Flask, watcher: SimHandle, wclient: WatcherClient
+) -> None:
     with app.app_context():
         tariff, org, owner = _catalog()
         outbox.enqueue(org)
@@ -86,8 +103,9 @@ def test_watcher_down_during_create_then_back_makes_exactly_one(app: Flask, watc
     assert [p.title for p in wclient.iter_presets()].count("Pro") == 1
 
 
-def test_dropped_response_after_apply_makes_no_duplicate(app: Flask, watcher: SimHandle,
-                                                         wclient: WatcherClient) -> None:
+def test_dropped_response_after_apply_makes_no_duplicate(
+    app: Flask, watcher: SimHandle, wclient: WatcherClient
+) -> None:
     with app.app_context():
         tariff, org, owner = _catalog()
         outbox.enqueue(tariff)
@@ -103,8 +121,9 @@ def test_dropped_response_after_apply_makes_no_duplicate(app: Flask, watcher: Si
     assert len(presets) == 1 and presets[0].id == wid
 
 
-def test_pending_credential_is_encrypted_and_wiped_after_delivery(app: Flask, watcher: SimHandle,
-                                                                  wclient: WatcherClient) -> None:
+def test_pending_credential_is_encrypted_and_wiped_after_delivery(
+    app: Flask, watcher: SimHandle, wclient: WatcherClient
+) -> None:
     password = "Sup3r secret pass"
     with app.app_context():
         user = make_user("cred@acme.example")
@@ -140,9 +159,11 @@ def test_order_per_object_and_coalescing(app: Flask) -> None:
 
 
 def test_archiving_a_tariff_withdraws_its_preset_and_disabling_a_user_disables_them(
-        app: Flask, wclient: WatcherClient) -> None:
+    app: Flask, wclient: WatcherClient
+) -> None:
     from portal.tariffs.service import archive_tariff
     from portal.users.service import set_enabled
+
     with app.app_context():
         tariff, org, owner = _catalog()
         viewer = make_user("viewer@acme.example")

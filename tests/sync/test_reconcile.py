@@ -1,4 +1,5 @@
 """Reconciliation finds drift made behind the portal's back, and repair converges Watcher."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -16,8 +17,9 @@ def _pushed(app: Flask) -> dict[str, int]:
     with app.app_context():
         # a continuous archive, so the preset has an expiration the repair can restore (a setting
         # the tariff lacks is left out of the preset body: see portal.sync.presets)
-        tariff = make_tariff("Gold", services=[make_service("Gold archive", kind="continuous_archive",
-                                                            archive_days=14)])
+        tariff = make_tariff(
+            "Gold", services=[make_service("Gold archive", kind="continuous_archive", archive_days=14)]
+        )
         owner = make_user("own@gold.example")
         member = make_user("mem@gold.example")
         org = make_org("Gold Co", owner=owner, camera_limit=7)
@@ -29,8 +31,12 @@ def _pushed(app: Flask) -> dict[str, int]:
         db.session.commit()
         assert outbox.dispatch().failed == 0
         assert service.run_reconcile() == []
-        return {"org": org.watcher_id, "preset": tariff.watcher_id, "member": member.watcher_id,
-                "owner": owner.watcher_id}
+        return {
+            "org": org.watcher_id,
+            "preset": tariff.watcher_id,
+            "member": member.watcher_id,
+            "owner": owner.watcher_id,
+        }
 
 
 def test_drift_is_found_and_repaired(app: Flask, wclient: WatcherClient) -> None:
@@ -43,9 +49,15 @@ def test_drift_is_found_and_repaired(app: Flask, wclient: WatcherClient) -> None
     with app.app_context():
         drifts = service.run_reconcile()
         found = {(d.object_type, d.field) for d in drifts}
-        assert {("organization", "title"), ("organization", "camera limit"), ("tariff", "expiration"),
-                ("tariff", "is_adjustable"), ("organization", "allowed preset"),
-                ("organization", "mem@gold.example: can_edit_streams"), ("user", "disabled")} <= found, found
+        assert {
+            ("organization", "title"),
+            ("organization", "camera limit"),
+            ("tariff", "expiration"),
+            ("tariff", "is_adjustable"),
+            ("organization", "allowed preset"),
+            ("organization", "mem@gold.example: can_edit_streams"),
+            ("user", "disabled"),
+        } <= found, found
         service.repair_all(drifts)
         db.session.commit()
         assert service.run_dispatch().failed == 0
@@ -80,8 +92,9 @@ def test_reconcile_page_lists_and_repairs(app: Flask, client: FlaskClient, wclie
     wclient.update_organization(w["org"], OrganizationSpec(title="Renamed behind our back"))
     page = client.post("/admin/sync/reconcile/run", follow_redirects=True).get_data(as_text=True)
     assert "1 difference(s) found." in page and "Renamed behind our back" in page
-    page = client.post("/admin/sync/reconcile/repair", data={"object_type": "organization", "object_id": org_id},
-                       follow_redirects=True).get_data(as_text=True)
+    page = client.post(
+        "/admin/sync/reconcile/repair", data={"object_type": "organization", "object_id": org_id}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "Portal and Watcher are in step." in page
     assert wclient.get_organization(w["org"]).title == "Gold Co"
 
@@ -109,8 +122,9 @@ def test_sync_page_shows_backlog_and_retries(app: Flask, client: FlaskClient, wa
     assert "pulled 0 cameras" in page
 
 
-def test_removed_service_account_and_its_seat_are_found_and_repaired(app: Flask, wclient: WatcherClient,
-                                                                     watcher) -> None:  # type: ignore[no-untyped-def]
+def test_removed_service_account_and_its_seat_are_found_and_repaired(
+    app: Flask, wclient: WatcherClient, watcher
+) -> None:  # type: ignore[no-untyped-def]
     """A subscriber who can "edit users" removes the portal's service account and takes its seat."""
     w = _pushed(app)
     with app.app_context():

@@ -1,9 +1,10 @@
 """Helpers for the tariff tests (kept here rather than in the shared factories)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -30,16 +31,17 @@ def as_admin(app: Flask, client: FlaskClient) -> None:
 def counts(app: Flask) -> tuple[int, int, int]:
     """(tariffs, price versions, audit events) now in the database."""
     with app.app_context():
-        return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in  # type: ignore[return-value]
-                     (Tariff, TariffPrice, AuditEvent))
+        return tuple(
+            db.session.scalar(select(func.count()).select_from(m))
+            for m in (Tariff, TariffPrice, AuditEvent)  # type: ignore[return-value]
+        )
 
 
 def events(app: Flask, action: str) -> list[dict[str, Any]]:
     """Audit events of one action as plain dicts."""
     with app.app_context():
         rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))
-        return [{"object_id": e.object_id, "before": e.before, "after": e.after, "actor": e.actor_label}
-                for e in rows]
+        return [{"object_id": e.object_id, "before": e.before, "after": e.after, "actor": e.actor_label} for e in rows]
 
 
 def make_usage(org: Organization, tariff: Tariff, name: str = "cam-1") -> UsageInterval:
@@ -47,8 +49,12 @@ def make_usage(org: Organization, tariff: Tariff, name: str = "cam-1") -> UsageI
     camera = Camera(name=name, title=name, organization_id=org.id)
     db.session.add(camera)
     db.session.flush()
-    interval = UsageInterval(camera_id=camera.id, organization_id=org.id, tariff_id=tariff.id,
-                             started_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    interval = UsageInterval(
+        camera_id=camera.id,
+        organization_id=org.id,
+        tariff_id=tariff.id,
+        started_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    )
     db.session.add(interval)
     db.session.flush()
     return interval

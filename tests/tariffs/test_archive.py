@@ -1,4 +1,5 @@
 """Archive, un-archive and delete: a tariff in use is archived, never deleted."""
+
 from __future__ import annotations
 
 import re
@@ -29,16 +30,27 @@ def _camera_on_it(org: Organization, tariff: Tariff) -> None:
 
 
 def _on_invoice(org: Organization, tariff: Tariff) -> None:
-    invoice = Invoice(organization_id=org.id, period_start=date(2026, 1, 1),
-                      period_end=date(2026, 1, 31), currency="EUR")
-    invoice.lines.append(InvoiceLine(position=1, tariff_id=tariff.id, description="x", unit_price_minor=0,
-                                     cameras=0, camera_days="0", amount_minor=0))
+    invoice = Invoice(
+        organization_id=org.id, period_start=date(2026, 1, 1), period_end=date(2026, 1, 31), currency="EUR"
+    )
+    invoice.lines.append(
+        InvoiceLine(
+            position=1,
+            tariff_id=tariff.id,
+            description="x",
+            unit_price_minor=0,
+            cameras=0,
+            camera_days="0",
+            amount_minor=0,
+        )
+    )
     db.session.add(invoice)
 
 
 @pytest.mark.parametrize("use", [_allowed, _used_by_interval, _camera_on_it, _on_invoice])
-def test_used_tariff_cannot_be_deleted_but_can_be_archived(app: Flask, client: FlaskClient,
-                                                           use: Callable[[Organization, Tariff], None]) -> None:
+def test_used_tariff_cannot_be_deleted_but_can_be_archived(
+    app: Flask, client: FlaskClient, use: Callable[[Organization, Tariff], None]
+) -> None:
     as_admin(app, client)
     with app.app_context():
         tariff = make_tariff("Busy", is_default_offer=True)
@@ -168,6 +180,7 @@ class TestWithCsrf:
         form = client.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
         assert token is not None
-        response = client.post("/login", data={"email": "boss@example.com", "password": PASSWORD,
-                                               "csrf_token": token.group(1)})
+        response = client.post(
+            "/login", data={"email": "boss@example.com", "password": PASSWORD, "csrf_token": token.group(1)}
+        )
         assert response.status_code == 302

@@ -1,4 +1,5 @@
 """The tariff list (search, paging, archived filter) and who may see tariff pages."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -32,7 +33,7 @@ def test_search_and_archived_filter(app: Flask, client: FlaskClient) -> None:
     assert "Home basic" in html and "Shop" in html  # name or note
     assert "Office" not in html and "Home archive" not in html
     html = client.get("/admin/tariffs/?q=home&archived=1").get_data(as_text=True)
-    assert "Home archive" in html and "Archived" in html and 'checked' in html
+    assert "Home archive" in html and "Archived" in html and "checked" in html
     html = client.get("/admin/tariffs/?q=nothing-like-this").get_data(as_text=True)
     assert "No tariffs match “nothing-like-this”." in html
 
@@ -56,12 +57,21 @@ def test_paging(app: Flask, client: FlaskClient) -> None:
     assert client.get("/admin/tariffs/?page=99").status_code == 200
 
 
-@pytest.mark.parametrize("method, url", [
-    ("get", "/admin/tariffs/"), ("get", "/admin/tariffs/new"), ("post", "/admin/tariffs/new"),
-    ("get", "/admin/tariffs/{id}"), ("get", "/admin/tariffs/{id}/edit"), ("post", "/admin/tariffs/{id}/edit"),
-    ("post", "/admin/tariffs/{id}/prices"), ("post", "/admin/tariffs/{id}/archive"),
-    ("post", "/admin/tariffs/{id}/unarchive"), ("post", "/admin/tariffs/{id}/delete"),
-])
+@pytest.mark.parametrize(
+    "method, url",
+    [
+        ("get", "/admin/tariffs/"),
+        ("get", "/admin/tariffs/new"),
+        ("post", "/admin/tariffs/new"),
+        ("get", "/admin/tariffs/{id}"),
+        ("get", "/admin/tariffs/{id}/edit"),
+        ("post", "/admin/tariffs/{id}/edit"),
+        ("post", "/admin/tariffs/{id}/prices"),
+        ("post", "/admin/tariffs/{id}/archive"),
+        ("post", "/admin/tariffs/{id}/unarchive"),
+        ("post", "/admin/tariffs/{id}/delete"),
+    ],
+)
 def test_subscriber_gets_403(app: Flask, client: FlaskClient, method: str, url: str) -> None:
     with app.app_context():
         make_user("sub@example.com")

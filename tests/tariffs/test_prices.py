@@ -1,4 +1,5 @@
 """Effective-dated prices: "Set a new price from DATE" and the price history."""
+
 from __future__ import annotations
 
 import re
@@ -38,20 +39,29 @@ def test_detail_prefills_the_current_price_in_override_mode(client: FlaskClient,
     assert "Set a new price from a date" in html
 
 
-def test_new_version_is_added_and_history_marks_the_one_in_force(app: Flask, client: FlaskClient,
-                                                                 tariff_id: int) -> None:
+def test_new_version_is_added_and_history_marks_the_one_in_force(
+    app: Flask, client: FlaskClient, tariff_id: int
+) -> None:
     yesterday = today() - timedelta(days=1)
-    response = client.post(f"/admin/tariffs/{tariff_id}/prices",
-                           data={"amount": "12.50", "effective_from": yesterday.isoformat()})
+    response = client.post(
+        f"/admin/tariffs/{tariff_id}/prices", data={"amount": "12.50", "effective_from": yesterday.isoformat()}
+    )
     assert response.status_code == 302
     future = today() + timedelta(days=30)
-    assert client.post(f"/admin/tariffs/{tariff_id}/prices",
-                       data={"amount": "15", "effective_from": future.isoformat()}).status_code == 302
+    assert (
+        client.post(
+            f"/admin/tariffs/{tariff_id}/prices", data={"amount": "15", "effective_from": future.isoformat()}
+        ).status_code
+        == 302
+    )
     with app.app_context():
         tariff = db.session.get(Tariff, tariff_id)
         assert tariff is not None
         assert [(p.effective_from, p.amount_minor) for p in tariff.prices] == [
-            (date(2020, 1, 1), 1000), (yesterday, 1250), (future, 1500)]
+            (date(2020, 1, 1), 1000),
+            (yesterday, 1250),
+            (future, 1500),
+        ]
         assert tariff.price_on(today()).amount_minor == 1250  # type: ignore[union-attr]
     html = client.get(f"/admin/tariffs/{tariff_id}").get_data(as_text=True)
     rows = _rows(html)
@@ -69,8 +79,12 @@ def test_new_version_is_added_and_history_marks_the_one_in_force(app: Flask, cli
 
 
 def test_a_date_before_the_first_version_is_accepted(app: Flask, client: FlaskClient, tariff_id: int) -> None:
-    assert client.post(f"/admin/tariffs/{tariff_id}/prices",
-                       data={"amount": "9", "effective_from": "2019-06-01"}).status_code == 302
+    assert (
+        client.post(
+            f"/admin/tariffs/{tariff_id}/prices", data={"amount": "9", "effective_from": "2019-06-01"}
+        ).status_code
+        == 302
+    )
     with app.app_context():
         tariff = db.session.get(Tariff, tariff_id)
         assert tariff is not None
@@ -79,19 +93,26 @@ def test_a_date_before_the_first_version_is_accepted(app: Flask, client: FlaskCl
     assert event["before"] is None
 
 
-@pytest.mark.parametrize("data, kept, message", [
-    ({"amount": "11", "effective_from": "2020-01-01"}, 'value="11"',
-     "A price from 2020-01-01 already exists; choose another date."),
-    ({"amount": "1.234", "effective_from": "2026-05-01"}, 'value="1.234"', "EUR amounts take at most 2 decimals."),
-    ({"amount": "-1", "effective_from": "2026-05-01"}, 'value="-1"', "The amount cannot be negative."),
-    ({"amount": "abc", "effective_from": "2026-05-01"}, 'value="abc"', "Enter a number, e.g. 12.50."),
-    ({"amount": "", "effective_from": "2026-05-01"}, 'value="2026-05-01"', "Enter an amount."),
-    ({"amount": "11", "effective_from": "May 1st"}, 'value="May 1st"', "Not a valid date value."),
-    ({"amount": "11", "effective_from": ""}, 'value="11"', "Enter a date, e.g. 2026-01-01."),
-    ({"amount": "11", "effective_from": "2100-01-01"}, 'value="2100-01-01"', "Enter a date between 2000 and 2099."),
-])
-def test_price_form_errors_save_nothing_and_keep_input(app: Flask, client: FlaskClient, tariff_id: int,
-                                                       data: dict[str, Any], kept: str, message: str) -> None:
+@pytest.mark.parametrize(
+    "data, kept, message",
+    [
+        (
+            {"amount": "11", "effective_from": "2020-01-01"},
+            'value="11"',
+            "A price from 2020-01-01 already exists; choose another date.",
+        ),
+        ({"amount": "1.234", "effective_from": "2026-05-01"}, 'value="1.234"', "EUR amounts take at most 2 decimals."),
+        ({"amount": "-1", "effective_from": "2026-05-01"}, 'value="-1"', "The amount cannot be negative."),
+        ({"amount": "abc", "effective_from": "2026-05-01"}, 'value="abc"', "Enter a number, e.g. 12.50."),
+        ({"amount": "", "effective_from": "2026-05-01"}, 'value="2026-05-01"', "Enter an amount."),
+        ({"amount": "11", "effective_from": "May 1st"}, 'value="May 1st"', "Not a valid date value."),
+        ({"amount": "11", "effective_from": ""}, 'value="11"', "Enter a date, e.g. 2026-01-01."),
+        ({"amount": "11", "effective_from": "2100-01-01"}, 'value="2100-01-01"', "Enter a date between 2000 and 2099."),
+    ],
+)
+def test_price_form_errors_save_nothing_and_keep_input(
+    app: Flask, client: FlaskClient, tariff_id: int, data: dict[str, Any], kept: str, message: str
+) -> None:
     before = counts(app)
     response = client.post(f"/admin/tariffs/{tariff_id}/prices", data=data)
     html = response.get_data(as_text=True)
@@ -106,11 +127,16 @@ def test_jpy_tariff_takes_whole_amounts(app: Flask, client: FlaskClient, tariff_
     with app.app_context():
         yen_id = make_tariff("Yen", price=1000, currency="JPY", price_mode="override").id
         db.session.commit()
-    html = client.post(f"/admin/tariffs/{yen_id}/prices",
-                       data={"amount": "1200.5", "effective_from": "2026-05-01"}).get_data(as_text=True)
+    html = client.post(
+        f"/admin/tariffs/{yen_id}/prices", data={"amount": "1200.5", "effective_from": "2026-05-01"}
+    ).get_data(as_text=True)
     assert "JPY amounts take no decimals." in html
-    assert client.post(f"/admin/tariffs/{yen_id}/prices",
-                       data={"amount": "1200", "effective_from": "2026-05-01"}).status_code == 302
+    assert (
+        client.post(
+            f"/admin/tariffs/{yen_id}/prices", data={"amount": "1200", "effective_from": "2026-05-01"}
+        ).status_code
+        == 302
+    )
     with app.app_context():
         tariff = db.session.get(Tariff, yen_id)
         assert tariff is not None and tariff.prices[-1].amount_minor == 1200

@@ -1,4 +1,5 @@
 """Ledger builders for usage and invoice tests (add and flush, like tests/factories.py)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -16,15 +17,18 @@ def utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
 
 
-def use(org: Organization, tariff: Tariff, start: datetime, end: datetime | None,
-        name: str | None = None, title: str = "") -> Camera:
+def use(
+    org: Organization, tariff: Tariff, start: datetime, end: datetime | None, name: str | None = None, title: str = ""
+) -> Camera:
     """A camera of ``org`` that used ``tariff`` from ``start`` to ``end`` (None = still running)."""
-    camera = Camera(name=name or f"cam-{next(_seq):04d}", title=title or "", organization_id=org.id,
-                    tariff_id=tariff.id)
+    camera = Camera(
+        name=name or f"cam-{next(_seq):04d}", title=title or "", organization_id=org.id, tariff_id=tariff.id
+    )
     db.session.add(camera)
     db.session.flush()
-    db.session.add(UsageInterval(camera_id=camera.id, organization_id=org.id, tariff_id=tariff.id,
-                                 started_at=start, ended_at=end))
+    db.session.add(
+        UsageInterval(camera_id=camera.id, organization_id=org.id, tariff_id=tariff.id, started_at=start, ended_at=end)
+    )
     db.session.flush()
     return camera
 

@@ -1,4 +1,5 @@
 """The Usages page and its CSV: numbers, periods, timeline, errors and tenant isolation."""
+
 from __future__ import annotations
 
 import csv
@@ -48,24 +49,40 @@ def test_csv_has_camera_rows_and_lines(app: Flask, admin_client: FlaskClient) ->
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     cameras = [r for r in rows if r and r[0] == "camera"]
     assert len(cameras) == 5
-    assert ["camera", "Acme", "part-0", "Ten days", "Basic", "no", "2026-09-11T00:00:00+00:00",
-            "2026-09-21T00:00:00+00:00", "864000", "3.000000", "EUR"] in cameras
+    assert [
+        "camera",
+        "Acme",
+        "part-0",
+        "Ten days",
+        "Basic",
+        "no",
+        "2026-09-11T00:00:00+00:00",
+        "2026-09-21T00:00:00+00:00",
+        "864000",
+        "3.000000",
+        "EUR",
+    ] in cameras
     assert ["line", "Acme", "Basic", "no", "9.00", "4", "100.0000", "30.00", "EUR"] in rows
     assert rows[-1][0] == "total" and rows[-1][7] == "45.00"
 
 
 def test_end_before_start_is_refused_with_a_message(app: Flask, admin_client: FlaskClient) -> None:
     org_id, _ = _setup(app)
-    response = admin_client.get(f"/organizations/{org_id}/usages",
-                                query_string={"period": "custom", "start": "2026-09-30", "end": "2026-09-01"})
+    response = admin_client.get(
+        f"/organizations/{org_id}/usages", query_string={"period": "custom", "start": "2026-09-30", "end": "2026-09-01"}
+    )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "The end date cannot be before the start date." in html and 'value="2026-09-30"' in html
     missing = admin_client.get(f"/organizations/{org_id}/usages", query_string={"period": "custom"})
     assert "Enter the first day of the range." in missing.get_data(as_text=True)
-    assert admin_client.get(f"/organizations/{org_id}/usages.csv",
-                            query_string={"period": "custom", "start": "2026-11-30",
-                                          "end": "2026-11-01"}).status_code == 400
+    assert (
+        admin_client.get(
+            f"/organizations/{org_id}/usages.csv",
+            query_string={"period": "custom", "start": "2026-11-30", "end": "2026-11-01"},
+        ).status_code
+        == 400
+    )
 
 
 def test_this_and_last_month_choices(app: Flask, admin_client: FlaskClient) -> None:
@@ -79,8 +96,12 @@ def test_this_and_last_month_choices(app: Flask, admin_client: FlaskClient) -> N
 def test_missing_price_is_a_readable_error(app: Flask, admin_client: FlaskClient) -> None:
     with app.app_context():
         org = make_org("Early")
-        use(org, make_tariff("Later", price=900, effective_from=utc(2026, 9, 20).date()),
-            utc(2026, 9, 1), utc(2026, 9, 5))
+        use(
+            org,
+            make_tariff("Later", price=900, effective_from=utc(2026, 9, 20).date()),
+            utc(2026, 9, 1),
+            utc(2026, 9, 5),
+        )
         db.session.commit()
         org_id = org.id
     response = admin_client.get(f"/organizations/{org_id}/usages", query_string=SEP)
@@ -113,8 +134,13 @@ def test_member_without_invoice_right_gets_404(app: Flask, client: FlaskClient) 
     org_id, _ = _setup(app)
     with app.app_context():
         user = make_user("viewer@example.com")
-        add_member(user, db.session.get(Organization, org_id), can_view_streams=True, can_view_stats=True,
-                   can_view_invoices=False)
+        add_member(
+            user,
+            db.session.get(Organization, org_id),
+            can_view_streams=True,
+            can_view_stats=True,
+            can_view_invoices=False,
+        )
         db.session.commit()
     login(client, "viewer@example.com")
     assert client.get(f"/organizations/{org_id}/usages", query_string=SEP).status_code == 404

@@ -1,4 +1,5 @@
 """load_statement: golden figures through the database, roll-up scope, set-based loading."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,6 +1,6 @@
 """User admin pages: create, edit, every validation error, enable/disable, memberships, search."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import pytest
 from flask import Flask
@@ -17,16 +17,21 @@ def events(action: str) -> list[AuditEvent]:
 
 
 def test_create_user(app: Flask, admin_client: FlaskClient) -> None:
-    response = admin_client.post("/admin/users/new", data={"email": "  Jane.Doe@Example.COM ", "name": "Jane Doe",
-                                                           "role": "subscriber"})
+    response = admin_client.post(
+        "/admin/users/new", data={"email": "  Jane.Doe@Example.COM ", "name": "Jane Doe", "role": "subscriber"}
+    )
     assert response.status_code == 302
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "jane.doe@example.com"))
         assert (user.name, user.role, user.is_enabled, user.password_hash) == ("Jane Doe", "subscriber", True, None)
         assert response.headers["Location"].endswith(f"/admin/users/{user.id}")
         [event] = events("user.create")
-        assert event.after == {"email": "jane.doe@example.com", "name": "Jane Doe", "role": "subscriber",
-                               "is_enabled": True}
+        assert event.after == {
+            "email": "jane.doe@example.com",
+            "name": "Jane Doe",
+            "role": "subscriber",
+            "is_enabled": True,
+        }
     page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "jane.doe@example.com" in page and "Not set yet (awaiting activation)" in page
 
@@ -42,8 +47,9 @@ CASES = [
 
 
 @pytest.mark.parametrize("overrides, message", CASES, ids=[m for _, m in CASES])
-def test_create_refuses_bad_input_and_saves_nothing(app: Flask, admin_client: FlaskClient,
-                                                   overrides: dict[str, str], message: str) -> None:
+def test_create_refuses_bad_input_and_saves_nothing(
+    app: Flask, admin_client: FlaskClient, overrides: dict[str, str], message: str
+) -> None:
     with app.app_context():
         make_user("taken@example.com")
         db.session.commit()
@@ -67,8 +73,9 @@ def test_edit_user_records_changes(app: Flask, admin_client: FlaskClient) -> Non
         db.session.commit()
     form = admin_client.get(f"/admin/users/{user_id}/edit").get_data(as_text=True)
     assert 'value="old@example.com"' in form and 'value="Old"' in form
-    response = admin_client.post(f"/admin/users/{user_id}/edit",
-                                 data={"email": "New@Example.com", "name": "New", "role": "admin"})
+    response = admin_client.post(
+        f"/admin/users/{user_id}/edit", data={"email": "New@Example.com", "name": "New", "role": "admin"}
+    )
     assert response.status_code == 302
     with app.app_context():
         user = db.session.get(User, user_id)
@@ -84,8 +91,9 @@ def test_edit_refuses_other_users_email_case_insensitively(app: Flask, admin_cli
         make_user("other@example.com")
         db.session.commit()
         before = row_counts()
-    response = admin_client.post(f"/admin/users/{user_id}/edit",
-                                 data={"email": "Other@Example.com", "name": "", "role": "subscriber"})
+    response = admin_client.post(
+        f"/admin/users/{user_id}/edit", data={"email": "Other@Example.com", "name": "", "role": "subscriber"}
+    )
     assert "A user with this e-mail already exists." in response.get_data(as_text=True)
     assert 'value="Other@Example.com"' in response.get_data(as_text=True)
     with app.app_context():
@@ -99,8 +107,9 @@ def test_admin_cannot_demote_or_disable_themselves(app: Flask, admin_client: Fla
     with app.app_context():
         me = db.session.scalar(select(User).where(User.email == "admin@example.com"))
         before, my_id = row_counts(), me.id
-    response = admin_client.post(f"/admin/users/{my_id}/edit",
-                                 data={"email": "admin@example.com", "role": "subscriber"})
+    response = admin_client.post(
+        f"/admin/users/{my_id}/edit", data={"email": "admin@example.com", "role": "subscriber"}
+    )
     assert "You cannot remove your own admin role." in response.get_data(as_text=True)
     response = admin_client.post(f"/admin/users/{my_id}/enabled", data={"enabled": "0"}, follow_redirects=True)
     assert "You cannot disable your own account." in response.get_data(as_text=True)
@@ -140,14 +149,16 @@ def test_memberships_from_user_page(app: Flask, admin_client: FlaskClient) -> No
         user_id, org_id, other_id = user.id, org.id, other.id
     page = admin_client.get(f"/admin/users/{user_id}").get_data(as_text=True)
     assert ">Alpha</option>" in page and ">Beta</option>" not in page and ">Beta</a>" in page
-    response = admin_client.post(f"/admin/users/{user_id}/memberships",
-                                 data={"organization_id": org_id, "can_view_stats": "y"})
+    response = admin_client.post(
+        f"/admin/users/{user_id}/memberships", data={"organization_id": org_id, "can_view_stats": "y"}
+    )
     assert response.status_code == 302
     with app.app_context():
         m = db.session.get(Membership, (user_id, org_id))
         assert m.can_view_stats and not m.can_view_streams
-    response = admin_client.post(f"/admin/organizations/{org_id}/members/{user_id}",
-                                 data={"can_view_invoices": "y", "back": "user"})
+    response = admin_client.post(
+        f"/admin/organizations/{org_id}/members/{user_id}", data={"can_view_invoices": "y", "back": "user"}
+    )
     assert response.headers["Location"].endswith(f"/admin/users/{user_id}")
     with app.app_context():
         assert db.session.get(Membership, (user_id, org_id)).rights()["can_view_invoices"] is True
@@ -155,13 +166,22 @@ def test_memberships_from_user_page(app: Flask, admin_client: FlaskClient) -> No
     assert response.headers["Location"].endswith(f"/admin/users/{user_id}")
     with app.app_context():
         assert db.session.get(Membership, (user_id, other_id)) is None
-        assert [e.action for e in db.session.scalars(select(AuditEvent).where(
-            AuditEvent.action.like("membership.%")).order_by(AuditEvent.id))] == [
-            "membership.add", "membership.update", "membership.remove"]
+        assert [
+            e.action
+            for e in db.session.scalars(
+                select(AuditEvent).where(AuditEvent.action.like("membership.%")).order_by(AuditEvent.id)
+            )
+        ] == ["membership.add", "membership.update", "membership.remove"]
 
 
-@pytest.mark.parametrize("choice, message", [("", "Choose an organization."), ("TAKEN", "Not a valid choice."),
-                                             ("LIMITED", "The organization&#39;s user limit (0) is reached.")])
+@pytest.mark.parametrize(
+    "choice, message",
+    [
+        ("", "Choose an organization."),
+        ("TAKEN", "Not a valid choice."),
+        ("LIMITED", "The organization&#39;s user limit (0) is reached."),
+    ],
+)
 def test_add_membership_refusals(app: Flask, admin_client: FlaskClient, choice: str, message: str) -> None:
     with app.app_context():
         user = make_user("sub@example.com")
@@ -170,8 +190,9 @@ def test_add_membership_refusals(app: Flask, admin_client: FlaskClient, choice: 
         db.session.commit()
         user_id, ids = user.id, {"": "", "TAKEN": str(taken.id), "LIMITED": str(limited.id)}
         before = row_counts()
-    response = admin_client.post(f"/admin/users/{user_id}/memberships",
-                                 data={"organization_id": ids[choice], "can_edit_streams": "y"})
+    response = admin_client.post(
+        f"/admin/users/{user_id}/memberships", data={"organization_id": ids[choice], "can_edit_streams": "y"}
+    )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert message in html

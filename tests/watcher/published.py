@@ -1,5 +1,6 @@
 """Flussonic's published Watcher API v3 (tests/data/watcher, go-flussonic 2a60e09, MIT,
 Copyright (c) Flussonic): match a request or a response against it."""
+
 from __future__ import annotations
 
 import json
@@ -38,9 +39,17 @@ class Operation:
 def operations() -> tuple[Operation, ...]:
     """Every published operation of both APIs."""
     data = json.loads((DATA / "published-operations.json").read_text(encoding="utf-8"))
-    return tuple(Operation(o["api"], o["operation"], o["method"], o["path"],
-                           o["request_body_model"] or UNTYPED_BODIES.get(o["operation"]), o["query_model"])
-                 for o in data["operations"])
+    return tuple(
+        Operation(
+            o["api"],
+            o["operation"],
+            o["method"],
+            o["path"],
+            o["request_body_model"] or UNTYPED_BODIES.get(o["operation"]),
+            o["query_model"],
+        )
+        for o in data["operations"]
+    )
 
 
 @lru_cache(maxsize=1)

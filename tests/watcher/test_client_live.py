@@ -13,8 +13,17 @@ from typing import Any
 import pytest
 import requests
 
-from portal.watcher import (OrganizationSpec, PresetSpec, UserSpec, WatcherAuthError, WatcherClient,
-                            WatcherConflict, WatcherNotFound, WatcherUnavailable, WatcherValidationError)
+from portal.watcher import (
+    OrganizationSpec,
+    PresetSpec,
+    UserSpec,
+    WatcherAuthError,
+    WatcherClient,
+    WatcherConflict,
+    WatcherNotFound,
+    WatcherUnavailable,
+    WatcherValidationError,
+)
 
 ADMIN_USERS = "/watcher/admin-api/v3/users"
 
@@ -52,18 +61,39 @@ def world(client: WatcherClient) -> dict[str, Any]:
     # as the portal does it: the admin creates and owns it, stays a full member, hands it over
     org = client.create_organization(OrganizationSpec(title="Acme", stream_limit=5, user_limit=3))
     org = client.update_organization(org.id, OrganizationSpec(owner_id=owner.id))
-    preset = client.create_preset(PresetSpec(title="Basic 7d", expiration=7 * 86400, episodes_expiration=86400,
-                                             storage_limit=10**10, vision_alg="plates", is_adjustable=False))
+    preset = client.create_preset(
+        PresetSpec(
+            title="Basic 7d",
+            expiration=7 * 86400,
+            episodes_expiration=86400,
+            storage_limit=10**10,
+            vision_alg="plates",
+            is_adjustable=False,
+        )
+    )
     client.allow_preset(org.id, preset.id)
     return {"owner": owner, "org": org, "preset": preset}
 
 
 # ------------------------------------------------------------------ users
 def test_user_crud_and_write_only_password(client: WatcherClient, watcher: Any) -> None:
-    user = client.create_user(UserSpec(name="alice", password="Alice-pass-1", email="a@example.com",
-                                       fullname="Alice A", access_level="generic", disabled=False))
+    user = client.create_user(
+        UserSpec(
+            name="alice",
+            password="Alice-pass-1",
+            email="a@example.com",
+            fullname="Alice A",
+            access_level="generic",
+            disabled=False,
+        )
+    )
     assert (user.name, user.email, user.fullname, user.access_level, user.disabled) == (
-        "alice", "a@example.com", "Alice A", "generic", False)
+        "alice",
+        "a@example.com",
+        "Alice A",
+        "generic",
+        False,
+    )
     assert user.created_at and user.created_at > 1_600_000_000_000
     assert client.get_user(user.id) == user
     updated = client.update_user(user.id, UserSpec(fullname="Alice B", password="Alice-pass-2"))
@@ -104,7 +134,12 @@ def test_users_paging_and_organization_filter(client: WatcherClient, world: dict
 def test_organization_crud_and_iteration(client: WatcherClient, world: dict[str, Any]) -> None:
     org = world["org"]
     assert (org.title, org.owner_id, org.owner_name, org.stream_limit, org.user_limit) == (
-        "Acme", world["owner"].id, "owner1", 5, 3)
+        "Acme",
+        world["owner"].id,
+        "owner1",
+        5,
+        3,
+    )
     assert client.get_organization(org.id) == org
     changed = client.update_organization(org.id, OrganizationSpec(title="Acme Ltd", stream_limit=10))
     assert (changed.title, changed.stream_limit, changed.user_limit) == ("Acme Ltd", 10, 3)
@@ -136,13 +171,25 @@ def test_members(client: WatcherClient, world: dict[str, Any]) -> None:
 def test_presets(client: WatcherClient, world: dict[str, Any]) -> None:
     preset, org = world["preset"], world["org"]
     assert (preset.title, preset.expiration, preset.episodes_expiration, preset.storage_limit) == (
-        "Basic 7d", 604800, 86400, 10**10)
+        "Basic 7d",
+        604800,
+        86400,
+        10**10,
+    )
     assert (preset.vision_alg, preset.is_adjustable, preset.is_default, preset.deleted_at) == (
-        "plates", False, False, None)
+        "plates",
+        False,
+        False,
+        None,
+    )
     assert client.get_preset(preset.id) == preset
     changed = client.update_preset(preset.id, PresetSpec(expiration=30 * 86400, vision_alg="faces", is_default=True))
     assert (changed.expiration, changed.vision_alg, changed.is_default, changed.title) == (
-        2592000, "faces", True, "Basic 7d")
+        2592000,
+        "faces",
+        True,
+        "Basic 7d",
+    )
     other = client.create_preset(PresetSpec(title="Other"))
     # per-organization lists hold the default presets too (available in every organization)
     assert [p.id for p in client.list_presets(organization_id=org.id).items] == [preset.id]
@@ -190,8 +237,9 @@ def wait_until_rejected(watcher: Any, access_token: str, deadline: float = 30.0)
     """Poll Watcher until it refuses ``access_token`` as expired (a short TTL runs out)."""
     give_up = time.monotonic() + deadline
     while True:
-        resp = requests.get(watcher.url + ADMIN_USERS + "/1", timeout=30,
-                            headers={"Authorization": "Bearer " + access_token})
+        resp = requests.get(
+            watcher.url + ADMIN_USERS + "/1", timeout=30, headers={"Authorization": "Bearer " + access_token}
+        )
         if resp.status_code == 401:
             return
         assert resp.status_code == 200 and time.monotonic() < give_up, "the token never expired"

@@ -62,8 +62,14 @@ def _login(exp: float | None = None) -> tuple[str, str, requests.Response]:
 def _client(script: list[tuple[str, str, Any]], **kw: Any) -> tuple[WatcherClient, FakeSession, list[float]]:
     session = FakeSession(script)
     sleeps: list[float] = []
-    client = WatcherClient("http://w.example/", "admin", PASSWORD, session=session,  # type: ignore[arg-type]
-                           sleep=sleeps.append, **kw)
+    client = WatcherClient(
+        "http://w.example/",
+        "admin",
+        PASSWORD,
+        session=session,  # type: ignore[arg-type]
+        sleep=sleeps.append,
+        **kw,
+    )
     return client, session, sleeps
 
 
@@ -79,20 +85,29 @@ def test_login_then_bearer_and_basic_only_on_login() -> None:
 
 
 def test_401_refreshes_with_refresh_token_then_retries_once() -> None:
-    client, session, _ = _client([
-        _login(), ("GET", "/users/1", _resp(401, {"errors": [{"title": "Access token expired"}]})),
-        ("POST", "/login", _resp(200, {"access_token": _jwt(None)})),
-        ("GET", "/users/1", _resp(200, USER))])
+    client, session, _ = _client(
+        [
+            _login(),
+            ("GET", "/users/1", _resp(401, {"errors": [{"title": "Access token expired"}]})),
+            ("POST", "/login", _resp(200, {"access_token": _jwt(None)})),
+            ("GET", "/users/1", _resp(200, USER)),
+        ]
+    )
     client.get_user(1)
     refresh = session.calls[2]
     assert refresh["headers"]["Authorization"] == "Bearer refresh-XYZ" and refresh["auth"] is None
 
 
 def test_refused_refresh_falls_back_to_password_then_gives_up() -> None:
-    client, session, _ = _client([
-        _login(), ("GET", "/users/1", _resp(401, {})),
-        ("POST", "/login", _resp(401, {"error": "Invalid refresh token"})), _login(),
-        ("GET", "/users/1", _resp(401, {"error": "still no"}))])
+    client, session, _ = _client(
+        [
+            _login(),
+            ("GET", "/users/1", _resp(401, {})),
+            ("POST", "/login", _resp(401, {"error": "Invalid refresh token"})),
+            _login(),
+            ("GET", "/users/1", _resp(401, {"error": "still no"})),
+        ]
+    )
     with pytest.raises(WatcherAuthError, match="still no"):
         client.get_user(1)
     assert session.calls[3]["auth"] == ("admin", PASSWORD)
@@ -101,10 +116,15 @@ def test_refused_refresh_falls_back_to_password_then_gives_up() -> None:
 
 def test_token_refreshed_ahead_of_exp() -> None:
     now = [time.time()]
-    client, session, _ = _client([
-        _login(exp=now[0] + 60), ("GET", "/users/1", _resp(200, USER)),
-        ("POST", "/login", _resp(200, {"access_token": _jwt(now[0] + 3600)})),
-        ("GET", "/users/1", _resp(200, USER))], clock=lambda: now[0])
+    client, session, _ = _client(
+        [
+            _login(exp=now[0] + 60),
+            ("GET", "/users/1", _resp(200, USER)),
+            ("POST", "/login", _resp(200, {"access_token": _jwt(now[0] + 3600)})),
+            ("GET", "/users/1", _resp(200, USER)),
+        ],
+        clock=lambda: now[0],
+    )
     client.get_user(1)
     now[0] += 55  # within the last 10 % of the token's life: refresh before using it
     client.get_user(1)
@@ -112,10 +132,18 @@ def test_token_refreshed_ahead_of_exp() -> None:
 
 
 def test_idempotent_retry_with_backoff_and_retry_after_cap() -> None:
-    client, session, sleeps = _client([
-        _login(), ("GET", "/users/1", _resp(503)), ("GET", "/users/1", requests.ConnectionError("reset")),
-        ("GET", "/users/1", _resp(429, headers={"Retry-After": "3600"})), ("GET", "/users/1", _resp(200, USER))],
-        backoff=0.1, retries=3, max_backoff=2.0)
+    client, session, sleeps = _client(
+        [
+            _login(),
+            ("GET", "/users/1", _resp(503)),
+            ("GET", "/users/1", requests.ConnectionError("reset")),
+            ("GET", "/users/1", _resp(429, headers={"Retry-After": "3600"})),
+            ("GET", "/users/1", _resp(200, USER)),
+        ],
+        backoff=0.1,
+        retries=3,
+        max_backoff=2.0,
+    )
     client.get_user(1)
     assert sleeps == [0.1, 0.2, 2.0]
 
@@ -136,9 +164,15 @@ def test_post_is_never_retried_blindly(outcome: Any) -> None:
 
 
 def test_post_retried_after_429_and_refused_connection() -> None:
-    client, _, sleeps = _client([_login(), ("POST", "/users", _resp(429)),
-                                 ("POST", "/users", requests.ConnectTimeout("no route")),
-                                 ("POST", "/users", _resp(201, USER))], backoff=0.01)
+    client, _, sleeps = _client(
+        [
+            _login(),
+            ("POST", "/users", _resp(429)),
+            ("POST", "/users", requests.ConnectTimeout("no route")),
+            ("POST", "/users", _resp(201, USER)),
+        ],
+        backoff=0.01,
+    )
     assert client.create_user(UserSpec(name="u")).id == 1
     assert len(sleeps) == 2
 
@@ -158,9 +192,16 @@ def test_find_user_matches_login_exactly() -> None:
 
 def test_logs_never_contain_secrets(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    client, session, _ = _client([
-        _login(), ("GET", "/users", _resp(401, {})), ("POST", "/login", _resp(500)), _login(),
-        ("GET", "/users", _resp(200, {"users_list": []})), ("POST", "/users", _resp(201, USER))])
+    client, session, _ = _client(
+        [
+            _login(),
+            ("GET", "/users", _resp(401, {})),
+            ("POST", "/login", _resp(500)),
+            _login(),
+            ("GET", "/users", _resp(200, {"users_list": []})),
+            ("POST", "/users", _resp(201, USER)),
+        ]
+    )
     client.find_user_by_login("secret-login-query")
     client.create_user(UserSpec(name="x", password=PASSWORD))
     text = caplog.text + repr(client)

@@ -8,9 +8,9 @@ example of an operation the portal calls is parsed through the client.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable
 
 import pytest
 

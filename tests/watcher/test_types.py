@@ -9,12 +9,30 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from portal.watcher.auth import jwt_claims, parse_tokens, token_expiry
-from portal.watcher.errors import (WatcherAuthError, WatcherConflict, WatcherError, WatcherNotFound,
-                                   WatcherProtocolError, WatcherUnavailable, WatcherValidationError,
-                                   error_from_response, parse_error_body)
+from portal.watcher.errors import (
+    WatcherAuthError,
+    WatcherConflict,
+    WatcherError,
+    WatcherNotFound,
+    WatcherProtocolError,
+    WatcherUnavailable,
+    WatcherValidationError,
+    error_from_response,
+    parse_error_body,
+)
 from portal.watcher.paging import Page, iterate_pages, parse_page
-from portal.watcher.types import (Organization, OrganizationSpec, OrgMember, Preset, PresetSpec, Stream,
-                                  User, UserSpec, datetime_to_ms, ms_to_datetime)
+from portal.watcher.types import (
+    Organization,
+    OrganizationSpec,
+    OrgMember,
+    Preset,
+    PresetSpec,
+    Stream,
+    User,
+    UserSpec,
+    datetime_to_ms,
+    ms_to_datetime,
+)
 
 
 def _jwt(claims: dict) -> str:
@@ -26,10 +44,15 @@ def _jwt(claims: dict) -> str:
 
 # ------------------------------------------------------------------ tolerant parsing
 def test_extra_nested_fields_are_ignored() -> None:
-    stream = Stream.parse({"name": "cam1", "organization": {"id": 3, "title": "A", "deep": {"x": [1]}},
-                           "preset": {"id": 4, "title": "P", "dvr": {"expiration": 1}},
-                           "last_change": {"created_at": 1700000000123, "user": "bob", "extra": 1},
-                           "brand_new_field": {"a": [{"b": None}]}})
+    stream = Stream.parse(
+        {
+            "name": "cam1",
+            "organization": {"id": 3, "title": "A", "deep": {"x": [1]}},
+            "preset": {"id": 4, "title": "P", "dvr": {"expiration": 1}},
+            "last_change": {"created_at": 1700000000123, "user": "bob", "extra": 1},
+            "brand_new_field": {"a": [{"b": None}]},
+        }
+    )
     assert (stream.organization_id, stream.preset_id, stream.preset_title) == (3, 4, "P")
     assert stream.last_change_at == 1700000000123 and stream.last_change_user == "bob"
     assert ms_to_datetime(stream.last_change_at) == datetime(2023, 11, 14, 22, 13, 20, 123000, tzinfo=timezone.utc)
@@ -42,8 +65,9 @@ def test_stream_with_only_deprecated_ids() -> None:
 
 
 def test_object_ids_win_over_deprecated_ones() -> None:
-    stream = Stream.parse({"name": "c", "organization": {"id": 1}, "organization_id": 2,
-                           "preset": {"id": 7}, "preset_id": 8})
+    stream = Stream.parse(
+        {"name": "c", "organization": {"id": 1}, "organization_id": 2, "preset": {"id": 7}, "preset_id": 8}
+    )
     assert (stream.organization_id, stream.preset_id) == (1, 7)
 
 
@@ -64,15 +88,18 @@ def test_member_flat_permission_forms() -> None:
     assert top.can_edit_users and not top.can_view_stats
 
 
-@pytest.mark.parametrize("data,message", [
-    ({"name": "x", "created_at": "abc"}, "streams[3].created_at: expected integer ms, got 'abc'"),
-    ({"name": 5}, "streams[3].name: expected string, got 5"),
-    ({"title": "no name"}, "streams[3].name: required field is missing"),
-    ({"name": "x", "disabled": "yes"}, "streams[3].disabled: expected boolean, got 'yes'"),
-    ({"name": "x", "preset": {"id": True}}, "streams[3].preset.id: expected integer, got True"),
-    ({"name": "x", "organization": [1]}, "streams[3].organization: expected object, got [1]"),
-    ("cam", "streams[3]: expected object, got 'cam'"),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ({"name": "x", "created_at": "abc"}, "streams[3].created_at: expected integer ms, got 'abc'"),
+        ({"name": 5}, "streams[3].name: expected string, got 5"),
+        ({"title": "no name"}, "streams[3].name: required field is missing"),
+        ({"name": "x", "disabled": "yes"}, "streams[3].disabled: expected boolean, got 'yes'"),
+        ({"name": "x", "preset": {"id": True}}, "streams[3].preset.id: expected integer, got True"),
+        ({"name": "x", "organization": [1]}, "streams[3].organization: expected object, got [1]"),
+        ("cam", "streams[3]: expected object, got 'cam'"),
+    ],
+)
 def test_wrong_type_names_the_field(data: object, message: str) -> None:
     with pytest.raises(WatcherProtocolError) as info:
         Stream.parse(data, "streams[3]")
@@ -87,8 +114,11 @@ def test_page_item_errors_carry_the_index() -> None:
 
 def test_nested_user_org_errors_are_named() -> None:
     with pytest.raises(WatcherProtocolError, match=r"users_list\[0\]\.organizations\[1\]\.id"):
-        parse_page({"users_list": [{"id": 1, "name": "u", "organizations": [{"id": 1}, {"id": "x"}]}]},
-                   "users_list", User.parse)
+        parse_page(
+            {"users_list": [{"id": 1, "name": "u", "organizations": [{"id": 1}, {"id": "x"}]}]},
+            "users_list",
+            User.parse,
+        )
 
 
 def test_page_without_collection_key_is_a_protocol_error() -> None:
@@ -104,12 +134,22 @@ def test_integral_float_accepted() -> None:
 
 # ------------------------------------------------------------------ request bodies
 def test_preset_payload() -> None:
-    spec = PresetSpec(title="Basic", expiration=86400, episodes_expiration=3600, storage_limit=10**9,
-                      vision_alg="plates", is_adjustable=False, is_default=False)
+    spec = PresetSpec(
+        title="Basic",
+        expiration=86400,
+        episodes_expiration=3600,
+        storage_limit=10**9,
+        vision_alg="plates",
+        is_adjustable=False,
+        is_default=False,
+    )
     assert spec.to_payload() == {
-        "title": "Basic", "is_adjustable": False, "is_default": False,
+        "title": "Basic",
+        "is_adjustable": False,
+        "is_default": False,
         "dvr": {"expiration": 86400, "episodes_expiration": 3600, "storage_limit": 10**9},
-        "vision": {"alg": "plates"}}
+        "vision": {"alg": "plates"},
+    }
     assert PresetSpec(expiration=60).to_payload() == {"dvr": {"expiration": 60}}
     assert PresetSpec(vision_alg="plates").to_payload() == {"vision": {"alg": "plates"}}
     assert "vision" not in PresetSpec(title="x").to_payload()  # no analytics: no vision at all
@@ -125,10 +165,17 @@ def test_organization_payload() -> None:
 
 
 def test_user_payload_and_password_hidden() -> None:
-    spec = UserSpec(name="alice", password="s3cret!", email="a@x", fullname="Alice",
-                    access_level="generic", disabled=False)
-    assert spec.to_payload() == {"name": "alice", "password": "s3cret!", "email": "a@x",
-                                 "fullname": "Alice", "access_level": "generic", "disabled": False}
+    spec = UserSpec(
+        name="alice", password="s3cret!", email="a@x", fullname="Alice", access_level="generic", disabled=False
+    )
+    assert spec.to_payload() == {
+        "name": "alice",
+        "password": "s3cret!",
+        "email": "a@x",
+        "fullname": "Alice",
+        "access_level": "generic",
+        "disabled": False,
+    }
     assert "s3cret" not in repr(spec)
     assert UserSpec(disabled=True).to_payload() == {"disabled": True}
 
@@ -161,8 +208,18 @@ def test_jwt_exp_read_without_verification() -> None:
 
 # ------------------------------------------------------------------ errors
 def test_jsonapi_error_body() -> None:
-    body = {"errors": [{"id": "1", "status": "409", "code": "duplicate", "title": "Login is taken",
-                        "source": {"pointer": "/name"}, "meta": {}}]}
+    body = {
+        "errors": [
+            {
+                "id": "1",
+                "status": "409",
+                "code": "duplicate",
+                "title": "Login is taken",
+                "source": {"pointer": "/name"},
+                "meta": {},
+            }
+        ]
+    }
     assert parse_error_body(body) == ("Login is taken", "duplicate", "/name")
     err = error_from_response(409, body, method="POST", path="/watcher/admin-api/v3/users")
     assert isinstance(err, WatcherConflict)
@@ -178,10 +235,21 @@ def test_legacy_error_and_odd_bodies() -> None:
     assert parse_error_body(None) == (None, None, None)
 
 
-@pytest.mark.parametrize("status,cls", [
-    (400, WatcherValidationError), (422, WatcherValidationError), (401, WatcherAuthError),
-    (403, WatcherAuthError), (404, WatcherNotFound), (409, WatcherConflict), (418, WatcherError),
-    (500, WatcherUnavailable), (503, WatcherUnavailable), (429, WatcherUnavailable)])
+@pytest.mark.parametrize(
+    "status,cls",
+    [
+        (400, WatcherValidationError),
+        (422, WatcherValidationError),
+        (401, WatcherAuthError),
+        (403, WatcherAuthError),
+        (404, WatcherNotFound),
+        (409, WatcherConflict),
+        (418, WatcherError),
+        (500, WatcherUnavailable),
+        (503, WatcherUnavailable),
+        (429, WatcherUnavailable),
+    ],
+)
 def test_status_mapping(status: int, cls: type) -> None:
     err = error_from_response(status, {"error": "x"}, method="GET", path="/p")
     assert type(err) is cls
@@ -215,8 +283,11 @@ def test_client_package_imports_only_requests_and_stdlib() -> None:
     for module in ("client", "transport", "types", "specs", "errors", "paging", "auth", "__init__"):
         tree = ast.parse((package / f"{module}.py").read_text())
         for node in ast.walk(tree):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            )
             for name in names:
                 assert name.split(".")[0] in allowed, f"{module}.py imports {name}"
         assert (package / f"{module}.py").read_text().count("\n") < 310, f"{module}.py is too long"

@@ -9,12 +9,10 @@ import requests
 from watcher_sim.testing import SimHandle
 
 
-def token(sim: SimHandle, login: str | None = None, password: str | None = None,
-          api: str = "admin") -> str:
+def token(sim: SimHandle, login: str | None = None, password: str | None = None, api: str = "admin") -> str:
     """Log in with Basic and return the access token."""
     base = sim.admin_url if api == "admin" else sim.client_url
-    resp = requests.post(f"{base}/login", auth=(login or sim.admin_login,
-                                                 password or sim.admin_password), timeout=10)
+    resp = requests.post(f"{base}/login", auth=(login or sim.admin_login, password or sim.admin_password), timeout=10)
     assert resp.status_code == 200, resp.text
     return str(resp.json()["access_token"])
 
@@ -22,8 +20,9 @@ def token(sim: SimHandle, login: str | None = None, password: str | None = None,
 class Api:
     """A tiny authenticated client for one API prefix."""
 
-    def __init__(self, sim: SimHandle, api: str = "admin", login: str | None = None,
-                 password: str | None = None) -> None:
+    def __init__(
+        self, sim: SimHandle, api: str = "admin", login: str | None = None, password: str | None = None
+    ) -> None:
         self.base = sim.admin_url if api == "admin" else sim.client_url
         self.headers = {"Authorization": "Bearer " + token(sim, login, password, api)}
 

@@ -12,8 +12,7 @@ from watcher_sim.testing import SimHandle
 
 
 def test_basic_login_returns_rs256_jwt_and_uuid_refresh(watcher: SimHandle) -> None:
-    resp = requests.post(watcher.admin_url + "/login",
-                         auth=(watcher.admin_login, watcher.admin_password), timeout=5)
+    resp = requests.post(watcher.admin_url + "/login", auth=(watcher.admin_login, watcher.admin_password), timeout=5)
     assert resp.status_code == 200
     body = resp.json()
     assert set(body) == {"access_token", "refresh_token"}
@@ -40,30 +39,26 @@ def test_refresh_token_gives_new_access_token_and_expiry_is_401(watcher: SimHand
         assert time.monotonic() < give_up, "the access token never expired"
         time.sleep(0.05)  # polling until the one-second token runs out
     assert_error(expired, 401, "token_expired")
-    refreshed = requests.post(watcher.admin_url + "/login", timeout=5,
-                              headers={"Authorization": "Bearer " + login["refresh_token"]})
+    refreshed = requests.post(
+        watcher.admin_url + "/login", timeout=5, headers={"Authorization": "Bearer " + login["refresh_token"]}
+    )
     assert refreshed.status_code == 200
     new = refreshed.json()["access_token"]
     assert new != login["access_token"]
     old_claims = jwt.decode(login["access_token"], watcher.sim.auth.key).claims
     assert jwt.decode(new, watcher.sim.auth.key).claims["session"] == old_claims["session"]
-    ok = requests.get(watcher.admin_url + "/users", timeout=5,
-                      headers={"Authorization": "Bearer " + new})
+    ok = requests.get(watcher.admin_url + "/users", timeout=5, headers={"Authorization": "Bearer " + new})
     assert ok.status_code == 200
 
 
 def test_401_for_missing_wrong_or_garbage_credentials(watcher: SimHandle) -> None:
     url = watcher.admin_url
     assert_error(requests.get(url + "/users", timeout=5), 401)
-    assert_error(requests.post(url + "/login", auth=("admin", "nope"), timeout=5), 401,
-                 "invalid_credentials")
+    assert_error(requests.post(url + "/login", auth=("admin", "nope"), timeout=5), 401, "invalid_credentials")
     assert_error(requests.post(url + "/login", auth=("ghost", "x"), timeout=5), 401)
-    assert_error(requests.post(url + "/login", timeout=5,
-                               headers={"Authorization": "Bearer not-a-refresh-token"}), 401)
-    assert_error(requests.get(url + "/users", timeout=5,
-                              headers={"Authorization": "Bearer abc.def.ghi"}), 401)
-    assert_error(requests.get(url + "/users", timeout=5,
-                              headers={"Authorization": "Basic !!!"}), 401)
+    assert_error(requests.post(url + "/login", timeout=5, headers={"Authorization": "Bearer not-a-refresh-token"}), 401)
+    assert_error(requests.get(url + "/users", timeout=5, headers={"Authorization": "Bearer abc.def.ghi"}), 401)
+    assert_error(requests.get(url + "/users", timeout=5, headers={"Authorization": "Basic !!!"}), 401)
     assert requests.post(url + "/login", timeout=5).headers["WWW-Authenticate"]
 
 
@@ -74,8 +69,7 @@ def test_basic_credentials_are_accepted_directly(watcher: SimHandle) -> None:
 
 def test_non_admin_gets_403_on_admin_api_but_can_use_client_api(watcher: SimHandle) -> None:
     _make_user(watcher, "plain")
-    assert_error(requests.post(watcher.admin_url + "/login", auth=("plain", "pw-1"),
-                               timeout=5), 403)
+    assert_error(requests.post(watcher.admin_url + "/login", auth=("plain", "pw-1"), timeout=5), 403)
     client = Api(watcher, "client", "plain", "pw-1")
     assert client.ok("GET", "/organizations")["organizations"] == []
     admin_call = requests.get(watcher.admin_url + "/presets", headers=client.headers, timeout=5)
@@ -88,6 +82,7 @@ def test_disabled_user_cannot_log_in_and_its_tokens_stop_working(watcher: SimHan
     user_id = _make_user(watcher, "soon-off")
     client = Api(watcher, "client", "soon-off", "pw-1")
     Api(watcher).ok("PUT", f"/users/{user_id}", json={"disabled": True})
-    assert_error(requests.post(watcher.client_url + "/login", auth=("soon-off", "pw-1"),
-                               timeout=5), 401, "user_disabled")
+    assert_error(
+        requests.post(watcher.client_url + "/login", auth=("soon-off", "pw-1"), timeout=5), 401, "user_disabled"
+    )
     assert_error(client.call("GET", "/organizations"), 401)

@@ -23,8 +23,14 @@ def _env() -> dict[str, str]:
 
 
 def test_help_works() -> None:
-    out = subprocess.run([sys.executable, "-m", "watcher_sim", "--help"], cwd=ROOT, env=_env(),
-                         capture_output=True, text=True, timeout=30)
+    out = subprocess.run(
+        [sys.executable, "-m", "watcher_sim", "--help"],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert out.returncode == 0
     for flag in ("--port", "--data", "--demo", "--token-ttl", "--external-auth-url"):
         assert flag in out.stdout
@@ -37,9 +43,25 @@ def _start_on_free_port(tmp_path: Path) -> tuple[subprocess.Popen[str], requests
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         proc = subprocess.Popen(
-            [sys.executable, "-m", "watcher_sim", "--port", str(port), "--data",
-             str(tmp_path / f"w{attempt}.sqlite"), "--admin-login", "root", "--admin-password", "pw"],
-            cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [
+                sys.executable,
+                "-m",
+                "watcher_sim",
+                "--port",
+                str(port),
+                "--data",
+                str(tmp_path / f"w{attempt}.sqlite"),
+                "--admin-login",
+                "root",
+                "--admin-password",
+                "pw",
+            ],
+            cwd=ROOT,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         url = f"http://127.0.0.1:{port}/watcher/admin-api/v3/login"
         deadline = time.monotonic() + 60  # generous: the machine may be busy
         while proc.poll() is None:
@@ -74,8 +96,7 @@ def test_demo_data_loads_once_with_history(tmp_path: Path) -> None:
         assert all(s["created_at"] < now - 86_400_000 for s in streams)
         assert any(s["last_change"]["created_at"] > s["created_at"] for s in streams)
         assert any(s["disabled"] for s in streams)
-        titles = {o["title"] for o in Api(handle, "client").ok(
-            "GET", "/organizations")["organizations"]}
+        titles = {o["title"] for o in Api(handle, "client").ok("GET", "/organizations")["organizations"]}
         assert titles == {title for title, *_ in ORGS}
         assert handle.sim.load_demo() is False
         owner = Api(handle, "client", ORGS[0][1], DEMO_PASSWORD)

@@ -90,14 +90,12 @@ def test_administrators_ask_the_backend_too(watcher: SimHandle, backend: str) ->
 def test_unknown_user_is_refused_without_asking(watcher: SimHandle, backend: str) -> None:
     watcher.set_config(external_auth_url=backend + "/ok")
     CALLS.clear()
-    assert_error(requests.post(watcher.client_url + "/login", auth=("nobody", "x"),
-                               timeout=5), 401)
+    assert_error(requests.post(watcher.client_url + "/login", auth=("nobody", "x"), timeout=5), 401)
     assert CALLS == []
 
 
 @pytest.mark.parametrize("path", ["/slow", "/boom"])
-def test_slow_or_failing_backend_falls_back_to_local(watcher: SimHandle, backend: str,
-                                                     path: str) -> None:
+def test_slow_or_failing_backend_falls_back_to_local(watcher: SimHandle, backend: str, path: str) -> None:
     Api(watcher).ok("POST", "/users", json={"name": "ext", "password": "local-pw"})
     watcher.set_config(external_auth_url=backend + path)
     started = time.monotonic()

@@ -39,8 +39,7 @@ def test_drop_fault_applies_change_then_closes_connection(watcher: SimHandle) ->
     admin = Api(watcher)
     watcher.fault("drop", path="/watcher/admin-api/v3/users", method="POST")
     with pytest.raises(requests.ConnectionError):
-        requests.post(admin.base + "/users", headers=admin.headers, json={"name": "ghost"},
-                      timeout=5)
+        requests.post(admin.base + "/users", headers=admin.headers, json={"name": "ghost"}, timeout=5)
     names = [u["name"] for u in admin.ok("GET", "/users")["users_list"]]
     assert "ghost" in names  # the create happened although no response came back
     assert_error(admin.call("POST", "/users", json={"name": "ghost"}), 409)

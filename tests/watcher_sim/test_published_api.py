@@ -5,6 +5,7 @@ values, default presets in per-organization lists, unpublished query parameters,
 shapes against the published examples for every operation it implements, and paging cost
 at 100k streams.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,22 +41,31 @@ def org(watcher: SimHandle) -> dict[str, Any]:
     admin, client = Api(watcher), Api(watcher, "client")
     sub = admin.ok("POST", "/users", json={"name": "sub", "password": "pw"})
     other = admin.ok("POST", "/users", json={"name": "other", "password": "pw"})
-    created = client.ok("POST", "/organizations", json={"title": "Sub Co", "owner": {"id": sub["id"]},
-                                                        "limits": {"users": 2}})
+    created = client.ok(
+        "POST", "/organizations", json={"title": "Sub Co", "owner": {"id": sub["id"]}, "limits": {"users": 2}}
+    )
     admin_id = admin.ok("GET", "/users?limit=1")["users_list"][0]["id"]
     assert created["user_permissions"]["is_member"] is False  # created for another owner
     return {"id": created["id"], "sub": sub["id"], "other": other["id"], "admin": admin_id}
 
 
-@pytest.mark.parametrize("method,path,body,pointer", [
-    ("PUT", "/organizations/{org}/users/{other}", {"permissions": {"organization": {"can_view_streams": True}}},
-     "/permissions"),
-    ("PUT", "/organizations/{org}/users/{other}", {"can_view_streams": True, "rights": 1}, "/rights"),
-    ("PUT", "/organizations/{org}", {"owner_id": 1}, "/owner_id"),
-    ("PUT", "/organizations/{org}", {"limits": {"streams": 1, "cameras": 2}}, "/limits/cameras"),
-])
-def test_unpublished_body_fields_are_a_400(watcher: SimHandle, org: dict[str, Any], method: str, path: str,
-                                           body: dict[str, Any], pointer: str) -> None:
+@pytest.mark.parametrize(
+    "method,path,body,pointer",
+    [
+        (
+            "PUT",
+            "/organizations/{org}/users/{other}",
+            {"permissions": {"organization": {"can_view_streams": True}}},
+            "/permissions",
+        ),
+        ("PUT", "/organizations/{org}/users/{other}", {"can_view_streams": True, "rights": 1}, "/rights"),
+        ("PUT", "/organizations/{org}", {"owner_id": 1}, "/owner_id"),
+        ("PUT", "/organizations/{org}", {"limits": {"streams": 1, "cameras": 2}}, "/limits/cameras"),
+    ],
+)
+def test_unpublished_body_fields_are_a_400(
+    watcher: SimHandle, org: dict[str, Any], method: str, path: str, body: dict[str, Any], pointer: str
+) -> None:
     owner = Api(watcher, "client", "sub", "pw")
     err = assert_error(owner.call(method, path.format(org=org["id"], other=org["other"]), json=body), 400)
     assert err["source"]["pointer"] == pointer and err["status"] == "400" and err["title"]
@@ -63,8 +73,11 @@ def test_unpublished_body_fields_are_a_400(watcher: SimHandle, org: dict[str, An
 
 def test_published_bodies_are_accepted(watcher: SimHandle, org: dict[str, Any]) -> None:
     owner = Api(watcher, "client", "sub", "pw")
-    saved = owner.ok("PUT", f"/organizations/{org['id']}/users/{org['other']}",
-                     json={"can_view_streams": True, "can_view_stats": True, "is_member": True})
+    saved = owner.ok(
+        "PUT",
+        f"/organizations/{org['id']}/users/{org['other']}",
+        json={"can_view_streams": True, "can_view_stats": True, "is_member": True},
+    )
     assert saved["permissions"]["organization"]["can_view_stats"] is True
 
 
@@ -94,8 +107,9 @@ def test_organization_visibility_and_rights_as_published(watcher: SimHandle, org
     assert general["user_permissions"]["is_member"] is False
     assert client.ok("PUT", f"/organizations/{org['id']}", json={"title": "Renamed"})["title"] == "Renamed"
     assert_error(client.call("GET", f"/organizations/{org['id']}/users"), 403)
-    assert_error(client.call("PUT", f"/organizations/{org['id']}/users/{org['other']}",
-                             json={"can_view_streams": True}), 403)
+    assert_error(
+        client.call("PUT", f"/organizations/{org['id']}/users/{org['other']}", json={"can_view_streams": True}), 403
+    )
     assert_error(client.call("PUT", f"/organizations/{org['id']}/presets", json={"preset_id": 1}), 403)
     other = Api(watcher, "client", "other", "pw")
     assert_error(other.call("GET", f"/organizations/{org['id']}"), 404)
@@ -108,8 +122,9 @@ def test_user_limit_counts_every_member(watcher: SimHandle, org: dict[str, Any])
     owner = Api(watcher, "client", "sub", "pw")
     owner.ok("PUT", f"/organizations/{org['id']}/users/{org['other']}", json={"can_view_streams": True})
     third = Api(watcher).ok("POST", "/users", json={"name": "third"})
-    err = assert_error(owner.call("PUT", f"/organizations/{org['id']}/users/{third['id']}",
-                                  json={"can_view_streams": True}), 422)
+    err = assert_error(
+        owner.call("PUT", f"/organizations/{org['id']}/users/{third['id']}", json={"can_view_streams": True}), 422
+    )
     assert err["code"] == "user_limit_reached"
 
 
@@ -142,9 +157,26 @@ def _kinds(ours: Any, theirs: Any, where: str) -> list[str]:
 
 #: top-level fields of published examples the server does not model (documented here, checked)
 NOT_MODELLED = {
-    "StreamConfig": {"audio", "coordinates", "domain", "firmware_update_duration", "folder_id", "inputs",
-                     "labels", "last_episode_at", "layout", "layout_rules", "map_coordinates", "onvif", "path",
-                     "postal_address", "pushes", "can_publish", "is_favourite", "notifications_enabled"},
+    "StreamConfig": {
+        "audio",
+        "coordinates",
+        "domain",
+        "firmware_update_duration",
+        "folder_id",
+        "inputs",
+        "labels",
+        "last_episode_at",
+        "layout",
+        "layout_rules",
+        "map_coordinates",
+        "onvif",
+        "path",
+        "postal_address",
+        "pushes",
+        "can_publish",
+        "is_favourite",
+        "notifications_enabled",
+    },
     "Organization": {"pickpoint"},
 }
 WRITE_ONLY = {"password"}
@@ -154,14 +186,19 @@ def test_every_implemented_operation_answers_in_the_published_shape(watcher: Sim
     admin, client = Api(watcher), Api(watcher, "client")
     user = admin.ok("POST", "/users", json={"name": "shape", "password": "pw", "email": "s@example.com"})
     org = client.ok("POST", "/organizations", json={"title": "Shape Co", "limits": {"streams": 5, "users": 5}})
-    preset = admin.ok("POST", "/presets", json={"title": "P", "dvr": {"expiration": 60, "storage_limit": 10},
-                                                "vision": {"alg": "faces"}})
+    preset = admin.ok(
+        "POST",
+        "/presets",
+        json={"title": "P", "dvr": {"expiration": 60, "storage_limit": 10}, "vision": {"alg": "faces"}},
+    )
     watcher.add_stream("shape-cam", org["id"], preset["id"])
     o, u, p = org["id"], user["id"], preset["id"]
     calls = [  # (api, operation, method, path, body)
-        ("admin", "UsersList", "GET", "/users", None), ("admin", "UserGet", "GET", f"/users/{u}", None),
+        ("admin", "UsersList", "GET", "/users", None),
+        ("admin", "UserGet", "GET", f"/users/{u}", None),
         ("admin", "UserSave", "PUT", f"/users/{u}", {"fullname": "S"}),
-        ("admin", "PresetsList", "GET", "/presets", None), ("admin", "PresetGet", "GET", f"/presets/{p}", None),
+        ("admin", "PresetsList", "GET", "/presets", None),
+        ("admin", "PresetGet", "GET", f"/presets/{p}", None),
         ("admin", "PresetSave", "PUT", f"/presets/{p}", {"title": "P2"}),
         ("admin", "OrganizationPresetSave", "PUT", f"/organizations/{o}/presets", {"preset_id": p}),
         ("admin", "AdminStreamsList", "GET", "/streams", None),
@@ -179,12 +216,16 @@ def test_every_implemented_operation_answers_in_the_published_shape(watcher: Sim
     ]
     problems, compared = [], 0
     for api, operation, method, path, body in calls:
-        theirs = next((e["response"] for e in published.examples()
-                       if e["api"] == api and e["operation"] == operation), None)
+        theirs = next(
+            (e["response"] for e in published.examples() if e["api"] == api and e["operation"] == operation), None
+        )
         assert theirs is not None, operation
         ours = (admin if api == "admin" else client).ok(method, path, **({"json": body} if body else {}))
-        model = {"StreamGet": "StreamConfig", "OrganizationGet": "Organization",
-                 "OrganizationSave": "Organization"}.get(operation, "")
+        model = {
+            "StreamGet": "StreamConfig",
+            "OrganizationGet": "Organization",
+            "OrganizationSave": "Organization",
+        }.get(operation, "")
         missing = set(theirs) - set(ours) - WRITE_ONLY - NOT_MODELLED.get(model, set())
         if missing:
             problems.append(f"{api} {operation}: missing {sorted(missing)}")
@@ -201,20 +242,35 @@ def test_paging_100k_streams_costs_the_page(watcher: SimHandle) -> None:
     org = client.ok("POST", "/organizations", json={"title": "Big"})
     preset = admin.ok("POST", "/presets", json={"title": "P"})
     store = watcher.sim.store
-    doc = {"title": "c", "comment": "", "disabled": False, "static": True, "organization_id": org["id"],
-           "preset_id": preset["id"], "dvr": {}, "vision": None, "created_at": 1_700_000_000_000}
+    doc = {
+        "title": "c",
+        "comment": "",
+        "disabled": False,
+        "static": True,
+        "organization_id": org["id"],
+        "preset_id": preset["id"],
+        "dvr": {},
+        "vision": None,
+        "created_at": 1_700_000_000_000,
+    }
     with store.tx() as db:  # bulk load straight into the store (the API path is not under test here)
-        db.executemany("INSERT INTO streams (name, data) VALUES (?, ?)",
-                       ((f"cam{i:06d}", json.dumps(doc)) for i in range(100_000)))
-        db.execute("INSERT INTO stream_refs (name, org_id, preset_id) SELECT name, ?, ? FROM streams",
-                   (org["id"], preset["id"]))
+        db.executemany(
+            "INSERT INTO streams (name, data) VALUES (?, ?)", ((f"cam{i:06d}", json.dumps(doc)) for i in range(100_000))
+        )
+        db.execute(
+            "INSERT INTO stream_refs (name, org_id, preset_id) SELECT name, ?, ? FROM streams",
+            (org["id"], preset["id"]),
+        )
     first = admin.ok("GET", "/streams?limit=500&select=name,organization.id,preset.id,created_at")
     assert first["estimated_count"] == 100_000 and len(first["streams"]) == 500
     cursor, timings, seen = first["next"], [], 500
     for _ in range(20):
         started = time.perf_counter()
-        page = admin.ok("GET", "/streams", params={"limit": 500, "cursor": cursor,
-                                                   "select": "name,organization.id,preset.id,created_at"})
+        page = admin.ok(
+            "GET",
+            "/streams",
+            params={"limit": 500, "cursor": cursor, "select": "name,organization.id,preset.id,created_at"},
+        )
         timings.append(time.perf_counter() - started)
         seen += len(page["streams"])
         cursor = page["next"]

@@ -5,15 +5,24 @@ from __future__ import annotations
 from tests.watcher_sim.helpers import Api, assert_error
 from watcher_sim.testing import SimHandle
 
-PERMS = {"can_view_streams": True, "can_edit_streams": False,
-         "can_edit_users": False, "can_view_stats": True}
+PERMS = {"can_view_streams": True, "can_edit_streams": False, "can_edit_users": False, "can_view_stats": True}
 
 
 def test_user_crud_and_write_only_password(watcher: SimHandle) -> None:
     admin = Api(watcher)
-    created = admin.ok("POST", "/users", json={
-        "name": "ann@example.com", "password": "s3cret", "email": "ann@example.com",
-        "fullname": "Ann", "phone": "+1", "locale": "de", "note": "n"})
+    created = admin.ok(
+        "POST",
+        "/users",
+        json={
+            "name": "ann@example.com",
+            "password": "s3cret",
+            "email": "ann@example.com",
+            "fullname": "Ann",
+            "phone": "+1",
+            "locale": "de",
+            "note": "n",
+        },
+    )
     assert "password" not in created and "password_hash" not in created
     assert created["access_level"] == "generic" and created["disabled"] is False
     assert isinstance(created["created_at"], int) and created["created_at"] > 10**12
@@ -39,8 +48,7 @@ def test_user_duplicate_name_is_409_and_validation_is_400(watcher: SimHandle) ->
     assert_error(admin.call("PUT", f"/users/{other['id']}", json={"name": "dup"}), 409)
     assert_error(admin.call("POST", "/users", json={"password": "x"}), 400)
     assert_error(admin.call("POST", "/users", json={"name": "z", "access_level": "root"}), 400)
-    assert_error(admin.call("POST", "/users", data="{not json",
-                            headers={"Content-Type": "application/json"}), 400)
+    assert_error(admin.call("POST", "/users", data="{not json", headers={"Content-Type": "application/json"}), 400)
 
 
 def _org(watcher: SimHandle, title: str = "Acme") -> tuple[Api, int, int]:
@@ -73,8 +81,7 @@ def test_organization_crud_owner_and_shape(watcher: SimHandle) -> None:
     err = assert_error(client.call("POST", "/organizations", json={"title": "D", "owner_id": owner_id}), 400)
     assert err["source"]["pointer"] == "/owner_id"
     assert_error(client.call("POST", "/organizations", json={"title": ""}), 400)
-    assert_error(client.call("POST", "/organizations", json={"title": "C", "owner": {"id": 999}}),
-                 422)
+    assert_error(client.call("POST", "/organizations", json={"title": "C", "owner": {"id": 999}}), 422)
     assert client.ok("DELETE", f"/organizations/{org_id}") == {}
     assert_error(client.call("GET", f"/organizations/{org_id}"), 404)
     assert_error(Api(watcher).call("GET", "/organizations"), 404)  # client API only
@@ -86,16 +93,24 @@ def test_members_put_adds_updates_and_delete_removes(watcher: SimHandle) -> None
     saved = client.ok("PUT", f"/organizations/{org_id}/users/{user['id']}", json=PERMS)
     assert saved["id"] == user["id"] and saved["name"] == "member"
     assert saved["permissions"]["organization"] == {
-        **PERMS, "can_view_persons_lists": False, "can_edit_persons_lists": False,
-        "is_member": True}
+        **PERMS,
+        "can_view_persons_lists": False,
+        "can_edit_persons_lists": False,
+        "is_member": True,
+    }
     listed = client.ok("GET", f"/organizations/{org_id}/users")
     admin_id = Api(watcher).ok("GET", "/users?limit=1")["users_list"][0]["id"]
     assert sorted(m["id"] for m in listed["users"]) == sorted([admin_id, owner_id, user["id"]])
     # the response shape (permissions.organization) is not the request model: 400
-    assert_error(client.call("PUT", f"/organizations/{org_id}/users/{user['id']}",
-                             json={"permissions": {"organization": {"can_edit_streams": True}}}), 400)
-    again = client.ok("PUT", f"/organizations/{org_id}/users/{user['id']}",
-                      json={"can_edit_streams": True})
+    assert_error(
+        client.call(
+            "PUT",
+            f"/organizations/{org_id}/users/{user['id']}",
+            json={"permissions": {"organization": {"can_edit_streams": True}}},
+        ),
+        400,
+    )
+    again = client.ok("PUT", f"/organizations/{org_id}/users/{user['id']}", json={"can_edit_streams": True})
     assert again["permissions"]["organization"]["can_edit_streams"] is True
     assert again["permissions"]["organization"]["can_view_stats"] is True
     in_user = Api(watcher).ok("GET", f"/users/{user['id']}")["organizations"]
@@ -112,9 +127,16 @@ def test_members_put_adds_updates_and_delete_removes(watcher: SimHandle) -> None
 def test_preset_crud_soft_delete_and_org_links(watcher: SimHandle) -> None:
     admin = Api(watcher)
     client, org_id, _ = _org(watcher)
-    preset = admin.ok("POST", "/presets", json={
-        "title": "Gold", "dvr": {"expiration": 2592000, "episodes_expiration": 86400},
-        "vision": {"alg": "faces"}, "is_adjustable": False})
+    preset = admin.ok(
+        "POST",
+        "/presets",
+        json={
+            "title": "Gold",
+            "dvr": {"expiration": 2592000, "episodes_expiration": 86400},
+            "vision": {"alg": "faces"},
+            "is_adjustable": False,
+        },
+    )
     pid = preset["id"]
     assert preset["dvr"] == {"expiration": 2592000, "episodes_expiration": 86400}
     assert preset["vision"] == {"alg": "faces"} and preset["deleted_at"] is None
@@ -124,14 +146,12 @@ def test_preset_crud_soft_delete_and_org_links(watcher: SimHandle) -> None:
     admin.ok("PUT", f"/organizations/{org_id}/presets", json={"preset_id": pid})  # idempotent
     allowed = admin.ok("GET", f"/presets?organization_id={org_id}")["presets"]
     assert [p["id"] for p in allowed] == [pid]
-    assert admin.ok("PUT", f"/presets/{pid}", json={"title": "Gold+"})["dvr"]["expiration"] \
-        == 2592000
+    assert admin.ok("PUT", f"/presets/{pid}", json={"title": "Gold+"})["dvr"]["expiration"] == 2592000
     deleted = admin.ok("PUT", f"/presets/{pid}", json={"deleted_at": 1700000000000})
     assert deleted["deleted_at"] == 1700000000000
     assert admin.ok("GET", f"/presets/{pid}")["title"] == "Gold+"
     assert_error(admin.call("DELETE", f"/presets/{pid}"), 405)
-    assert_error(admin.call("POST", "/presets", json={"title": "x", "vision": {"alg": "cats"}}),
-                 400)
+    assert_error(admin.call("POST", "/presets", json={"title": "x", "vision": {"alg": "cats"}}), 400)
     assert admin.ok("DELETE", f"/organizations/{org_id}/presets/{pid}") == {}
     assert admin.ok("GET", f"/presets?organization_id={org_id}")["presets"] == []
     assert_error(admin.call("DELETE", f"/organizations/{org_id}/presets/{pid}"), 404)

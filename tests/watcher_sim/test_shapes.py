@@ -13,8 +13,19 @@ from tests.watcher_sim.helpers import Api
 from watcher_sim.testing import SimHandle
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "watcher" / "published-examples.json"
-STREAM_KEYS = {"name", "title", "comment", "created_at", "organization", "organization_id",
-               "preset", "dvr", "static", "stats", "vision"}
+STREAM_KEYS = {
+    "name",
+    "title",
+    "comment",
+    "created_at",
+    "organization",
+    "organization_id",
+    "preset",
+    "dvr",
+    "static",
+    "stats",
+    "vision",
+}
 
 
 def _example(api: str, operation: str) -> dict[str, Any]:
@@ -38,8 +49,7 @@ def test_shapes_match_published_examples(watcher: SimHandle) -> None:
     user = admin.ok("POST", "/users", json={"name": "u1", "password": "pw"})
     org = client.ok("POST", "/organizations", json={"title": "Org", "limits": {"streams": 5, "users": 5}})
     client.ok("PUT", f"/organizations/{org['id']}/users/{user['id']}", json={"can_view_streams": True})
-    preset = admin.ok("POST", "/presets", json={"title": "P", "dvr": {"expiration": 60},
-                                                "vision": {"alg": "faces"}})
+    preset = admin.ok("POST", "/presets", json={"title": "P", "dvr": {"expiration": 60}, "vision": {"alg": "faces"}})
     member = client.ok("GET", f"/organizations/{org['id']}/users/{user['id']}")
     watcher.add_stream("cam", org["id"], preset["id"])
     stream = admin.ok("GET", "/streams/cam")

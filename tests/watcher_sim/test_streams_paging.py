@@ -10,10 +10,8 @@ from watcher_sim.testing import SimHandle
 
 def _setup(watcher: SimHandle) -> tuple[Api, int, int, int]:
     admin, client = Api(watcher), Api(watcher, "client")
-    fixed = admin.ok("POST", "/presets", json={
-        "title": "Fixed", "dvr": {"expiration": 604800}, "is_adjustable": False})
-    free = admin.ok("POST", "/presets", json={
-        "title": "Free", "dvr": {"expiration": 86400}, "is_adjustable": True})
+    fixed = admin.ok("POST", "/presets", json={"title": "Fixed", "dvr": {"expiration": 604800}, "is_adjustable": False})
+    free = admin.ok("POST", "/presets", json={"title": "Free", "dvr": {"expiration": 86400}, "is_adjustable": True})
     org = client.ok("POST", "/organizations", json={"title": "Org"})
     for preset in (fixed, free):
         client.ok("PUT", f"/organizations/{org['id']}/presets", json={"preset_id": preset["id"]})
@@ -41,19 +39,19 @@ def test_stream_shape_from_control_surface(watcher: SimHandle) -> None:
 
 def test_non_adjustable_preset_ignores_stream_dvr(watcher: SimHandle) -> None:
     admin, org_id, fixed, free = _setup(watcher)
-    put = admin.ok("PUT", "/streams/cam-2", json={
-        "title": "Yard", "organization": {"id": org_id}, "preset": {"id": fixed},
-        "dvr": {"expiration": 1}})
+    put = admin.ok(
+        "PUT",
+        "/streams/cam-2",
+        json={"title": "Yard", "organization": {"id": org_id}, "preset": {"id": fixed}, "dvr": {"expiration": 1}},
+    )
     assert put["dvr"] == {"expiration": 604800} and put["title"] == "Yard"
     assert put["last_change"]["user"] == "admin"
-    adjustable = admin.ok("PUT", "/streams/cam-2", json={"preset": {"id": free},
-                                                        "dvr": {"expiration": 3600}})
+    adjustable = admin.ok("PUT", "/streams/cam-2", json={"preset": {"id": free}, "dvr": {"expiration": 3600}})
     assert adjustable["dvr"] == {"expiration": 3600} and adjustable["title"] == "Yard"
     back = admin.ok("PUT", "/streams/cam-2", json={"preset_id": fixed})
     assert back["dvr"] == {"expiration": 604800}
     other = admin.ok("POST", "/presets", json={"title": "Not allowed"})
-    assert_error(admin.call("PUT", "/streams/cam-2", json={"preset": {"id": other["id"]}}),
-                 422, "preset_not_allowed")
+    assert_error(admin.call("PUT", "/streams/cam-2", json={"preset": {"id": other["id"]}}), 422, "preset_not_allowed")
     assert admin.ok("DELETE", "/streams/cam-2") == {}
 
 
@@ -80,8 +78,7 @@ def test_paging_limit_2_has_no_skips_or_duplicates(watcher: SimHandle) -> None:
     assert set(pages[0]) >= {"streams", "estimated_count", "next", "prev", "timing"}
     back = admin.ok("GET", f"/streams?limit=2&cursor={pages[2]['prev']}")
     assert [s["name"] for s in back["streams"]] == names[2:4]
-    by_time = [s["name"] for p in _pages(admin, "limit=2&sort=-created_at")
-               for s in p["streams"]]
+    by_time = [s["name"] for p in _pages(admin, "limit=2&sort=-created_at") for s in p["streams"]]
     assert by_time == sorted(names, key=lambda n: (-(int(n[-2:]) % 3), n))
     watcher.add_stream("cam-00a", org_id, fixed)  # inserted behind the cursor: no shift
     second = admin.ok("GET", f"/streams?limit=2&cursor={pages[0]['next']}")
@@ -95,7 +92,8 @@ def test_select_sort_and_filters(watcher: SimHandle) -> None:
     page = admin.ok("GET", "/streams?select=name,organization.id,preset.title&sort=-name")
     assert page["streams"] == [
         {"name": "b", "organization": {"id": org_id}, "preset": {"title": "Fixed"}},
-        {"name": "a", "organization": {"id": org_id}, "preset": {"title": "Free"}}]
+        {"name": "a", "organization": {"id": org_id}, "preset": {"title": "Free"}},
+    ]
     assert [s["name"] for s in admin.ok("GET", f"/streams?preset.id={free}")["streams"]] == ["a"]
     assert [s["name"] for s in admin.ok("GET", "/streams?disabled=true")["streams"]] == ["a"]
     assert admin.ok("GET", f"/streams?organization_id={org_id}")["estimated_count"] == 2

@@ -55,8 +55,7 @@ def organizations_list() -> Any:
     """Organizations of which the caller is a member (administrators included)."""
     store, user = sim().store, caller()
     check_query(args(), "organizations")
-    items = [o for o in store.doc_all("organizations")
-             if orgs.caller_perms(store, o["id"], user) is not None]
+    items = [o for o in store.doc_all("organizations") if orgs.caller_perms(store, o["id"], user) is not None]
     rendered = [orgs.render_org(store, o, user) for o in items]
     return paginate(rendered, "organizations", args())
 
@@ -136,8 +135,9 @@ def member_save(org_id: int, user_id: int) -> Any:
     if current is None:
         limit = (orgs.get_org(store, org_id).get("limits") or {}).get("users")
         if limit is not None and len(orgs.members(store, org_id)) >= limit:
-            raise ApiError(422, "The organization's user limit is reached", "user_limit_reached",
-                           pointer="/limits/users")
+            raise ApiError(
+                422, "The organization's user limit is reached", "user_limit_reached", pointer="/limits/users"
+            )
     perms = orgs.clean_perms(data, current)
     orgs.set_member(store, org_id, user_id, perms)
     return orgs.render_member(user, perms)

@@ -8,8 +8,8 @@ from watcher_sim import presets
 from watcher_sim.api import args, body, caller, int_arg, route, sim
 from watcher_sim.errors import not_found
 from watcher_sim.organizations import get_org
-from watcher_sim.schema import check_query
 from watcher_sim.paging import paginate
+from watcher_sim.schema import check_query
 
 
 @route("/presets", ["GET"])

@@ -9,8 +9,8 @@ from watcher_sim import organizations as orgs
 from watcher_sim import streams
 from watcher_sim.api import args, body, caller, is_admin_api, route, sim
 from watcher_sim.errors import forbidden, not_found
-from watcher_sim.schema import check_body
 from watcher_sim.paging import decode_cursor, encode_cursor, page_limit, paginate, select_fields
+from watcher_sim.schema import check_body
 
 
 def _sees_all() -> bool:
@@ -30,8 +30,11 @@ def _viewable_orgs() -> set[int] | None:
     if _sees_all():
         return None
     store, user = sim().store, caller()
-    return {o["id"] for o in store.doc_all("organizations")
-            if (orgs.caller_perms(store, o["id"], user) or {}).get("can_view_streams")}
+    return {
+        o["id"]
+        for o in store.doc_all("organizations")
+        if (orgs.caller_perms(store, o["id"], user) or {}).get("can_view_streams")
+    }
 
 
 @route("/streams", ["GET"])
