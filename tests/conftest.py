@@ -164,15 +164,21 @@ def _session_app(_schema: str, _private_files: dict[str, Any]) -> Iterator[Flask
 
 @pytest.fixture()
 def app(
-    _session_app: Flask, _schema: str, _private_files: dict[str, Any], app_config: dict[str, Any]
+    request: pytest.FixtureRequest,
+    _session_app: Flask,
+    _schema: str,
+    _private_files: dict[str, Any],
+    app_config: dict[str, Any],
 ) -> Iterator[Flask]:
     """The app on the session database, with this test's ``app_config``; tables are emptied after.
 
     The session's app is reused with the test's settings applied on top; its settings and
     extension state (e.g. a cached Watcher client) are put back afterwards.  Settings read only
-    while the app is built get a fresh app.
+    while the app is built get a fresh app, and so does a test marked ``fresh_app`` (one that adds
+    routes or handlers, which an app that has served requests refuses).
     """
-    if any(key.startswith(_BUILD_TIME_PREFIXES) for key in app_config):
+    fresh = request.node.get_closest_marker("fresh_app") is not None
+    if fresh or any(key.startswith(_BUILD_TIME_PREFIXES) for key in app_config):
         application, own = create_app(make_config(_schema, **{**_private_files, **app_config})), True
     else:
         application, own = _session_app, False

@@ -29,6 +29,8 @@ PORTAL = Path(__file__).resolve().parents[1] / "portal"
 #: The one module that may commit or roll back the session.
 ALLOWED = {"unit_of_work.py"}
 
+pytestmark = pytest.mark.fresh_app  # failing_app adds routes: the shared app has served requests
+
 
 def _offending_calls(source: str, name: str) -> list[str]:
     """``x.commit()`` on anything, and ``x.rollback()`` on a session or connection (not the unit of work's)."""

@@ -34,6 +34,7 @@ PUBLIC = {
     "extauth.check",
     "static",
     "bootstrap.static",
+    "favicon",
 }
 ANY_USER = {"dashboard.index", "invoices.index", "account.change_password"}
 #: Ending the session: checked last, and in tests/security/test_sessions.py.

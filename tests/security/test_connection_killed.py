@@ -84,11 +84,6 @@ def _organizations(app: Flask) -> int:
         return db.session.scalar(select(func.count()).select_from(Organization)) or 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs #9: error handlers that roll back the failed session before "
-    "rendering (today: PendingRollbackError, a bare 500)",
-)
 def test_connection_killed_at_each_statement(app: Flask, admin_client: FlaskClient, killer: Killer) -> None:
     with app.app_context():
         owner_id = make_user("owner@example.com").id

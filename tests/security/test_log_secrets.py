@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -115,16 +116,26 @@ def test_no_secret_in_access_logs_after_a_full_journey(tmp_path: Path, server: s
     env, tokens = _prepare(tmp_path)
     port = free_port()
     if server == "devserver":
-        command = [sys.executable, "-m", "portal.devserver", "--port", str(port)]
+        command = [sys.executable, "-m", "portal.devserver", "--port", str(port), "--access-log"]
     else:
         command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:app"]
         env.update({"BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"})
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
+    reader.start()
     try:
         _journey(f"http://127.0.0.1:{port}", tokens)
+        give_up = time.monotonic() + 60  # the last access-log lines may be written after the answer
+        while not all(f"{prefix}***" in "".join(lines) for prefix in SECRET_PREFIXES):
+            if time.monotonic() > give_up:
+                break  # the assertions below say what is missing
+            time.sleep(0.05)
     finally:
         proc.terminate()
-        output, _ = proc.communicate(timeout=20)
+        proc.wait(timeout=60)
+        reader.join(timeout=60)
+    output = "".join(lines)
     for prefix in SECRET_PREFIXES:
         assert f"{prefix}***" in output, (prefix, output[-2000:])  # the requests were logged, masked
     for secret in (*tokens.values(), "bogus-token-abcdef123456", EXT_SECRET, *PASSWORDS):
