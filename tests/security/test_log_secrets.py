@@ -66,11 +66,13 @@ def _csrf(session: requests.Session, url: str) -> str:
 
 
 def _journey(base: str, tokens: dict[str, str]) -> None:
-    for _ in range(100):
+    give_up = time.monotonic() + 60  # generous: a busy machine starts a server slowly
+    while True:
         try:
-            requests.get(f"{base}/login", timeout=10)
+            requests.get(f"{base}/login", timeout=30)
             break
-        except requests.RequestException:
+        except requests.ConnectionError:
+            assert time.monotonic() < give_up, f"nothing answers at {base}"
             time.sleep(0.1)
     s = requests.Session()
     url = f"{base}/account/activate/{tokens['activate']}"
