@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import create_engine, text
 
 from portal.logredact import SECRET_PREFIXES
 from tests.mailbox import free_port
@@ -64,7 +65,7 @@ def _csrf(session: requests.Session, url: str) -> str:
     return match.group(1)
 
 
-def _journey(base: str, tokens: dict[str, str], proc: subprocess.Popen[str]) -> None:
+def _journey(base: str, tokens: dict[str, str], proc: subprocess.Popen[str], database_url: str) -> None:
     deadline = time.monotonic() + 90  # a loaded machine can take a while to import the app
     while True:
         try:
@@ -110,7 +111,22 @@ def _journey(base: str, tokens: dict[str, str], proc: subprocess.Popen[str]) -> 
         data={"csrf_token": _csrf(login, f"{base}/login"), "email": "new@example.com", "password": PASSWORDS[0]},
         timeout=15,
     )
-    time.sleep(0.8)  # the mail thread tries (and fails) after the response
+    _wait_for_a_mail_attempt(database_url)  # the mail thread tries (and fails) after the response
+
+
+def _wait_for_a_mail_attempt(database_url: str) -> None:
+    """Poll the mail queue until the server's mail thread has recorded its (failed) attempt."""
+    engine = create_engine(database_url)
+    give_up = time.monotonic() + 60
+    try:
+        while True:
+            with engine.connect() as conn:
+                if conn.execute(text("SELECT MAX(attempts) FROM mail_outbox")).scalar() or 0:
+                    return
+            assert time.monotonic() < give_up, "the mail thread never tried to send"
+            time.sleep(0.05)
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.parametrize("server", ["devserver", "gunicorn"])
@@ -124,7 +140,7 @@ def test_no_secret_in_access_logs_after_a_full_journey(tmp_path: Path, server: s
         env.update({"BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"})
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        _journey(f"http://127.0.0.1:{port}", tokens, proc)
+        _journey(f"http://127.0.0.1:{port}", tokens, proc, env["DATABASE_URL"])
     finally:
         proc.terminate()
         output, _ = proc.communicate(timeout=20)
