@@ -17,19 +17,20 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, after_this_request, current_app, has_request_context
-from sqlalchemy import select, update
+from sqlalchemy import delete, event, select, update
 from werkzeug.wrappers import Response
 
 from portal import unit_of_work
 from portal.extensions import db
 from portal.mail import MailError, send_mail
-from portal.models import MAIL_DROPPED, MAIL_FAILED, MAIL_PENDING, MAIL_SENT, MailItem, utcnow
+from portal.models import MAIL_DROPPED, MAIL_FAILED, MAIL_PENDING, MAIL_SENT, AccountToken, MailItem, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -102,26 +103,58 @@ def _claim(item_id: int, now: datetime) -> bool:
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # an UPDATE's CursorResult
 
 
+@contextmanager
+def _tracking_new_tokens(found: list[AccountToken]) -> Iterator[None]:
+    """Collect the account tokens (links) added to the session inside the block."""
+    session = db.session()
+
+    def track(_session: object, obj: object) -> None:
+        if isinstance(obj, AccountToken):
+            found.append(obj)
+
+    event.listen(session, "transient_to_pending", track)
+    try:
+        yield
+    finally:
+        event.remove(session, "transient_to_pending", track)
+
+
 def deliver(item_id: int, now: datetime | None = None) -> str | None:
     """Compose and send one due row; returns its new state, or None if it was not ours to send.
 
-    Whatever the composer wrote (a reset token) is committed only once the
-    message went out; a failure rolls it back and schedules a retry.
+    What the composer writes (a reset token) is committed *before* the message goes
+    out, so a link is valid by the time anyone can read it; if sending then fails, the
+    tokens it wrote are deleted (a failed mail's link is not kept) and the retry
+    composes a new one.  A crash between sending and recording it sends the message
+    again after the lease (at least once, never lost).
     """
     now = now or utcnow()
     if not _claim(item_id, now):
         return None
     config = current_app.config
     try:
-        with unit_of_work.transaction():  # committed only once the message went out
+        with unit_of_work.transaction():  # compose: what the message refers to exists first
             item = db.session.get(MailItem, item_id)
             assert item is not None
-            message = COMPOSERS[item.kind](item) if item.kind in COMPOSERS else None
+            tokens: list[AccountToken] = []
+            with _tracking_new_tokens(tokens):
+                message = COMPOSERS[item.kind](item) if item.kind in COMPOSERS else None
+            recipient = item.recipient
             if message is None:
                 item.state = MAIL_DROPPED
-            else:
-                send_mail(item.recipient, *message)
-                item.state, item.sent_at = MAIL_SENT, utcnow()
+                item.attempts += 1
+                return item.state
+        token_ids = [token.id for token in tokens]
+        try:
+            send_mail(recipient, *message)
+        except MailError:
+            with unit_of_work.transaction():  # the link that never went out dies
+                db.session.execute(delete(AccountToken).where(AccountToken.id.in_(token_ids)))
+            raise
+        with unit_of_work.transaction():  # record the delivery
+            item = db.session.get(MailItem, item_id)
+            assert item is not None
+            item.state, item.sent_at = MAIL_SENT, utcnow()
             item.attempts += 1
             return item.state
     except MailError as error:
