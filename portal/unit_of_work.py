@@ -91,6 +91,20 @@ def fail() -> None:
         db.session.close()
 
 
+def end_early() -> None:
+    """End the request's unit of work now, before a deliberate wait (e.g. a late answer).
+
+    Commits (or rolls back, if the request already failed) and returns the connection
+    to the pool, so the wait holds no transaction, row lock or connection; the
+    after-request hook then finds nothing left to do.
+    """
+    if has_request_context() and g.get(_FAILED):
+        rollback()
+    else:
+        commit()
+    db.session.close()
+
+
 @contextmanager
 def transaction() -> Iterator[None]:
     """One unit of work for a job step: commit when the block returns, roll back when it raises."""

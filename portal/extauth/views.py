@@ -96,5 +96,6 @@ def check(secret: str | None) -> Response:
         unit_of_work.fail()
         verdict = Verdict(FALLBACK, "check failed")
     if verdict.answer == FALLBACK:
+        unit_of_work.end_early()  # hold no transaction, lock or pooled connection while answering late
         return fallback_response()
     return Response("", status=verdict.status, headers={"Cache-Control": "no-store"})
