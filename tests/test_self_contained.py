@@ -40,7 +40,8 @@ def test_patterns_catch_what_they_should() -> None:
     machine = "/" + "work" + "/shared" + "/watcher-examples/responses.json"
     assert references(f"see `{sibling}`") and references(f'Path("{machine}")')
     assert references("cd /" + "farm" + "/build") and references("~ is /" + "home" + "/dev/")
-    assert not references("https://example.org/home/page and portal/work/queue.py")
+    relative = "portal/" + "work" + "/queue.py"  # a folder named like a machine's, inside the tree
+    assert not references(f"https://example.org/home/page and {relative}")
     assert not references("tests/data/watcher/responses.json")
 
 
