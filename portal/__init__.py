@@ -47,8 +47,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     inputs.register(app)  # before the blueprints: it bounds <int:...> in their URLs
     _register_blueprints(app)
-    from portal import cli, errors, security, templating, unit_of_work
+    from portal import cli, errors, i18n, security, templating, unit_of_work
 
+    i18n.register(app)
     unit_of_work.register(app)
     errors.register(app)
     security.register(app)
