@@ -66,10 +66,10 @@ def effective_policy(org: Organization, row: DunningPolicy | None = None) -> Pol
 
 def dues_of(payer: Organization, today: date) -> tuple[Dues, list[tuple[Invoice, int]]]:
     """What the payer owes past due on its local ``today``, less its credit (``portal.dunning.due``)."""
-    found = due.overdue(db.session, payer.id, today)
+    found = due.overdue(db.session(), payer.id, today)
     dues = Dues(
         oldest_due=min((inv.due_date for inv, _ in found if inv.due_date is not None), default=None),
-        balance=balance([(inv.currency, amount) for inv, amount in found], due.credit(db.session, payer.id)),
+        balance=balance([(inv.currency, amount) for inv, amount in found], due.credit(db.session(), payer.id)),
     )
     return dues, found
 
@@ -363,7 +363,7 @@ def counts(now: datetime | None = None) -> Counts:
     """
     now = now or utcnow()
     suspended_now = set(db.session.scalars(select(Suspension.organization_id).where(Suspension.ended_at.is_(None))))
-    dues_rows = due.overdue_by_payer(db.session, now.date() + timedelta(days=1))
+    dues_rows = due.overdue_by_payer(db.session(), now.date() + timedelta(days=1))
     payer_ids = sorted(set(dues_rows) - suspended_now)
     if not payer_ids:
         return Counts(suspended=len(suspended_now), to_suspend_tomorrow=0)
@@ -372,7 +372,7 @@ def counts(now: datetime | None = None) -> Counts:
         r.organization_id: r
         for r in db.session.scalars(select(DunningPolicy).where(DunningPolicy.organization_id.in_(payer_ids)))
     }
-    held = due.credits(db.session, payer_ids)
+    held = due.credits(db.session(), payer_ids)
     tomorrow = 0
     for payer_id in payer_ids:
         payer, row = orgs[payer_id], rows.get(payer_id)

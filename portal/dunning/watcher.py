@@ -78,9 +78,9 @@ def converge_cameras(client: WatcherClient, org: Organization) -> None:
     by_name = {s.name: s for s in streams}
     lives = {row.live_preset_id for row in moved.values()}
     for row in moved.values():
-        stream = by_name.get(row.camera_name)
-        if stream is not None and stream.preset_id == row.live_preset_id and row.previous_preset_id is not None:
-            client.set_stream_preset(stream.name, row.previous_preset_id)
+        found = by_name.get(row.camera_name)
+        if found is not None and found.preset_id == row.live_preset_id and row.previous_preset_id is not None:
+            client.set_stream_preset(found.name, row.previous_preset_id)
         db.session.delete(row)
         db.session.flush()
     allowed = {p.id for p in client.iter_presets(organization_id=org.watcher_id)}
