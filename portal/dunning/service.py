@@ -29,7 +29,18 @@ from portal.dunning import due
 from portal.dunning.policy import Dues, Policy, Step, balance, next_step, suspension_date
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.models import DunningPolicy, Invoice, InvoiceStatus, Membership, Organization, Suspension, User, utcnow
+from portal.models import (
+    Camera,
+    DunningPolicy,
+    Invoice,
+    InvoiceStatus,
+    Membership,
+    Organization,
+    SuspendedCamera,
+    Suspension,
+    User,
+    utcnow,
+)
 
 
 def local_today(org: Organization, now: datetime) -> date:
@@ -332,14 +343,44 @@ def _candidates(now: datetime) -> list[Organization]:
 
 
 def run(now: datetime | None = None) -> RunResult:
-    """The daily run over every candidate payer (idempotent: a second run the same day does nothing)."""
+    """The daily run over every candidate payer (idempotent: a second run the same day does nothing).
+
+    Also re-queues suspended organizations that stop recording and have a camera the pull found
+    that was never moved to the live-only preset (added in Watcher during the suspension).
+    """
     now = now or utcnow()
     result = RunResult()
     for payer in _candidates(now):
         step = evaluate(payer, now)
         if step is not Step.NOTHING:
             result.steps.setdefault(step.value, []).append(payer.title)
+    unmoved = _unmoved_cameras()
+    if unmoved:
+        from portal.sync import outbox
+
+        for org in db.session.scalars(select(Organization).where(Organization.id.in_(unmoved))):
+            outbox.enqueue(org, kind="dunning")
+        result.steps.setdefault("recheck", []).extend(sorted(str(org_id) for org_id in unmoved))
     return result
+
+
+def _unmoved_cameras() -> set[int]:
+    """Organizations suspended with ``stop_recording`` that have a present camera not yet moved (one query)."""
+    stopping = select(Suspension.organization_id).where(
+        Suspension.ended_at.is_(None), Suspension.stop_recording.is_(True)
+    )
+    moved = select(SuspendedCamera.camera_name)
+    return set(
+        db.session.scalars(
+            select(Camera.organization_id)
+            .where(
+                Camera.organization_id.in_(stopping),
+                Camera.missing_since.is_(None),
+                Camera.name.not_in(moved),
+            )
+            .distinct()
+        )
+    )
 
 
 def on_settled(session: Session, org_id: int) -> Step | None:

@@ -60,6 +60,15 @@ def test_warned_then_suspended_then_restored_on_payment(
     assert live.id in {p.id for p in wclient.iter_presets(organization_id=org_wid)}
     assert "Nothing to do." in _run(runner, "2026-11-26T08:00:00")
 
+    # a camera added in Watcher during the suspension is moved by the next daily run
+    preset_before["acme-late"] = next(iter(preset_before.values()))
+    watcher.add_stream("acme-late", org_wid, preset_before["acme-late"])
+    with app.app_context():
+        assert pull(get_client()).opened == 1
+    assert "recheck: 1" in _run(runner, "2026-11-26T09:00:00")
+    assert wclient.get_stream("acme-late").preset_id == live.id
+    assert "Nothing to do." in _run(runner, "2026-11-26T10:00:00")
+
     with app.app_context():  # the pull takes the live-only preset for the previous tariff: no usage change
         intervals_before = [
             (i.camera_id, i.tariff_id, i.started_at, i.ended_at) for i in db.session.scalars(select(UsageInterval))
@@ -71,7 +80,7 @@ def test_warned_then_suspended_then_restored_on_payment(
             (i.camera_id, i.tariff_id, i.started_at, i.ended_at) for i in db.session.scalars(select(UsageInterval))
         ] == intervals_before
 
-        assert len(db.session.scalars(select(SuspendedCamera)).all()) == 2  # previous presets kept
+        assert len(db.session.scalars(select(SuspendedCamera)).all()) == 3  # previous presets kept
 
         def settle() -> None:
             mark_paid(db.session.get(Invoice, acme.invoice_id), date(2026, 11, 27), "bank 42")
@@ -81,7 +90,7 @@ def test_warned_then_suspended_then_restored_on_payment(
         window = db.session.scalar(select(Suspension))
         assert window.ended_at is not None and not window.manual
         restored_at = window.ended_at
-        assert run_dispatch().delivered == 3
+        assert run_dispatch().delivered == 3  # the organization and its two users
         assert db.session.scalars(select(SuspendedCamera)).all() == []
     for wid in (owner_wid, member_wid):
         assert wclient.get_user(wid).disabled is False
@@ -95,7 +104,10 @@ def test_warned_then_suspended_then_restored_on_payment(
         spans, _tariffs = load_spans(billing_scope(org), Period(date(2026, 11, 1), date(2026, 11, 30)))
         for name in preset_before:  # billed up to the suspension, and again from the restoration
             mine = [(s.started_at, s.ended_at) for s in spans if s.camera_name == name]
-            assert mine[0][1] == at(25, 8) and mine[1][0] == restored_at and len(mine) == 2
+            if name == "acme-late":  # added while suspended: billed from the restoration only
+                assert mine == [(restored_at, None)]
+            else:
+                assert mine == [(mine[0][0], at(25, 8)), (restored_at, None)]
         actions = list(
             db.session.scalars(
                 select(AuditEvent.action).where(AuditEvent.action.like("dunning.%")).order_by(AuditEvent.id)
