@@ -251,3 +251,31 @@ def test_the_daily_run_holds_a_lock_and_is_idempotent(app: Flask, ctx: None) -> 
     first = unit_of_work.run_locked_job("dunning", service.run, t(20))
     second = unit_of_work.run_locked_job("dunning", service.run, t(20, 5))
     assert first.count(Step.WARN) == 1 and second.steps == {}
+
+
+class TestExternalAuth:
+    @pytest.fixture()
+    def app_config(self) -> dict[str, Any]:
+        return {"WATCHER_URL": "", "EXTERNAL_AUTH_SECRET": "s3cret-for-dunning", "EXTERNAL_AUTH_FALLBACK_DELAY": 0}
+
+    def test_a_suspended_organizations_user_is_refused_without_a_decline(self, app: Flask, client: FlaskClient) -> None:
+        from tests.factories import PASSWORD
+
+        with app.app_context():
+            org = _org_with_camera()
+            db.session.commit()
+            org_id = org.id
+
+        def check() -> int:
+            query = {"login": "owner@acme.example", "password": PASSWORD}
+            return client.get("/watcher/auth/s3cret-for-dunning", query_string=query).status_code
+
+        assert check() == 200
+        with app.app_context():
+            service.suspend(db.session.get(Organization, org_id), manual=True, reason="x")
+            db.session.commit()
+        assert check() == 503  # "out of reach": Watcher decides from its store, where the user is disabled
+        with app.app_context():
+            service.restore(db.session.get(Organization, org_id), manual=True, reason="y")
+            db.session.commit()
+        assert check() == 200
