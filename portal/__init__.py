@@ -111,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.audit.views import bp as audit_bp
     from portal.auth.views import bp as auth_bp
     from portal.dashboard.views import bp as dashboard_bp
+    from portal.dunning.views import bp as dunning_bp
     from portal.extauth.views import bp as extauth_bp
     from portal.invoices.views import bp as invoices_bp
     from portal.organizations.views import bp as organizations_bp
@@ -133,5 +134,6 @@ def _register_blueprints(app: Flask) -> None:
         extauth_bp,
         usages_bp,
         invoices_bp,
+        dunning_bp,
     ):
         app.register_blueprint(blueprint)

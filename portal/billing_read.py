@@ -40,7 +40,7 @@ from portal.billing import (
 )
 from portal.extensions import db
 from portal.invoices import coverage
-from portal.models import MAX_DEPTH, Camera, Organization, Tariff, TariffPrice, UsageInterval
+from portal.models import MAX_DEPTH, Camera, Organization, Suspension, Tariff, TariffPrice, UsageInterval
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,74 @@ def load_spans(scope: Scope, period: Period) -> tuple[list[UsageSpan], list[Tari
             )
         )
         tariffs[tariff_id] = TariffInfo(id=tariff_id, name=tariff_name)
+    if spans and not settings.current().dunning.bill_suspended:
+        spans = cut_suspensions(spans, load_suspensions(scope.ids, lower, upper))
     return spans, list(tariffs.values())
+
+
+def load_suspensions(
+    org_ids: Iterable[int], lower: datetime, upper: datetime
+) -> dict[int, list[tuple[datetime, datetime | None]]]:
+    """Suspension windows (issue 14) of the organizations overlapping ``[lower, upper)``: one query."""
+    rows = db.session.execute(
+        select(Suspension.organization_id, Suspension.started_at, Suspension.ended_at).where(
+            Suspension.organization_id.in_(list(org_ids)),
+            Suspension.started_at < upper,
+            or_(Suspension.ended_at.is_(None), Suspension.ended_at > lower),
+        )
+    )
+    found: dict[int, list[tuple[datetime, datetime | None]]] = {}
+    for org_id, started, ended in rows:
+        found.setdefault(org_id, []).append((started, ended))
+    return found
+
+
+def cut_suspensions(
+    spans: list[UsageSpan], windows: dict[int, list[tuple[datetime, datetime | None]]]
+) -> list[UsageSpan]:
+    """The spans without the instants their organization was suspended (``DUNNING_BILL_SUSPENDED`` off).
+
+    What a suspended camera is billed is this one rule, applied here for the Usages page, the
+    preview, the invoice and the billing run alike: nothing while its organization is suspended.
+    The windows of an organization are merged first, so an instant is cut once however many
+    suspend/restore cycles covered it, and a span is only ever shortened or split, never
+    lengthened: nothing outside a window changes.
+    """
+    if not windows:
+        return spans
+    merged = {org_id: _merge(found) for org_id, found in windows.items()}
+    result: list[UsageSpan] = []
+    for span in spans:
+        pieces: list[tuple[datetime, datetime | None]] = [(span.started_at, span.ended_at)]
+        for cut_start, cut_end in merged.get(span.organization_id, []):
+            pieces = [part for piece in pieces for part in _minus(piece, cut_start, cut_end)]
+        result.extend(replace(span, started_at=start, ended_at=end) for start, end in pieces)
+    return result
+
+
+def _merge(windows: list[tuple[datetime, datetime | None]]) -> list[tuple[datetime, datetime | None]]:
+    """Overlapping or touching windows as one (an open end is +infinity)."""
+    merged: list[tuple[datetime, datetime | None]] = []
+    for start, end in sorted(windows, key=lambda w: w[0]):
+        if merged and (merged[-1][1] is None or start <= merged[-1][1]):
+            last_start, last_end = merged[-1]
+            merged[-1] = (last_start, None if end is None or last_end is None else max(last_end, end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _minus(
+    piece: tuple[datetime, datetime | None], cut_start: datetime, cut_end: datetime | None
+) -> list[tuple[datetime, datetime | None]]:
+    """``piece`` without ``[cut_start, cut_end)``: zero, one or two pieces."""
+    start, end = piece
+    out: list[tuple[datetime, datetime | None]] = []
+    if cut_start > start:
+        out.append((start, cut_start if end is None else min(end, cut_start)))
+    if cut_end is not None and (end is None or cut_end < end):
+        out.append((max(start, cut_end), end))
+    return [(s, e) for s, e in out if e is None or e > s]
 
 
 def load_prices(tariff_ids: list[int]) -> list[PriceVersion]:
@@ -301,9 +368,11 @@ __all__ = [
     "billed_to",
     "billing_org",
     "billing_scope",
+    "cut_suspensions",
     "load_prices",
     "load_spans",
     "load_statement",
+    "load_suspensions",
     "load_tariff_prices",
     "organizations_with_usage",
     "payer_of",

@@ -174,4 +174,11 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "MAIL_MAX_ATTEMPTS": _int(env, "MAIL_MAX_ATTEMPTS", 10),
         "MAIL_BACKOFF_SECONDS": _int(env, "MAIL_BACKOFF_SECONDS", 30),
         "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        # dunning (issue 14): defaults of every organization's policy, see portal/settings.py
+        "DUNNING_SUSPEND_AFTER_DAYS": _int(env, "DUNNING_SUSPEND_AFTER_DAYS", 30),
+        "DUNNING_WARNING_DAYS": _int(env, "DUNNING_WARNING_DAYS", 7),
+        "DUNNING_TOLERANCE_MINOR": _int(env, "DUNNING_TOLERANCE_MINOR", 0),
+        "DUNNING_STOP_RECORDING": _bool(env.get("DUNNING_STOP_RECORDING")),
+        "DUNNING_BILL_SUSPENDED": _bool(env.get("DUNNING_BILL_SUSPENDED")),
+        "DUNNING_LIVE_PRESET_TITLE": env.get("DUNNING_LIVE_PRESET_TITLE", "Suspended (live only)"),
     }

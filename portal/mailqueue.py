@@ -232,8 +232,12 @@ def send_after_response(ids: Iterable[int]) -> None:
     else:
         closed.set()
     thread = threading.Thread(target=_run, args=(app, ids, closed), name="mail-after-response", daemon=True)
-    _threads.add(thread)
-    unit_of_work.after_commit(thread.start)
+
+    def start() -> None:  # tracked only once started: a rolled-back unit of work never starts it
+        _threads.add(thread)
+        thread.start()
+
+    unit_of_work.after_commit(start)
 
 
 def _run(app: Flask, ids: list[int], closed: threading.Event) -> None:

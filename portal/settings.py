@@ -66,6 +66,27 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class DunningSettings:
+    """The default dunning policy (issue 14); an organization may override the first four.
+
+    * ``suspend_after_days``: days past the oldest overdue invoice's due date before suspension;
+    * ``warning_days``: the warning e-mail goes out at least this many days before suspension;
+    * ``tolerance_minor``: an overdue balance up to this (minor units, any currency) is tolerated;
+    * ``stop_recording``: suspension also moves cameras to the live-only preset (recording stops);
+    * ``bill_suspended``: False (default): a suspended organization's cameras are not billed
+      while it is suspended (the windows are cut out of the billable spans by the read model);
+    * ``live_preset_title``: the title of the live-only preset the portal keeps in Watcher.
+    """
+
+    suspend_after_days: int = 30
+    warning_days: int = 7
+    tolerance_minor: int = 0
+    stop_recording: bool = False
+    bill_suspended: bool = False
+    live_preset_title: str = "Suspended (live only)"
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the services read from the configuration, typed and validated."""
 
@@ -77,6 +98,7 @@ class Settings:
     watcher: WatcherSettings = WatcherSettings()
     billing: BillingSettings = BillingSettings()
     mail: MailSettings = MailSettings()
+    dunning: DunningSettings = DunningSettings()
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -109,7 +131,25 @@ class Settings:
                 password=str(config.get("MAIL_PASSWORD") or ""),
                 sender=str(config.get("MAIL_FROM") or "billing@localhost"),
             ),
+            dunning=_dunning(config),
         )
+
+
+def _dunning(config: Mapping[str, Any]) -> DunningSettings:
+    """The default dunning policy, validated."""
+    dunning = DunningSettings(
+        suspend_after_days=number(config, "DUNNING_SUSPEND_AFTER_DAYS", 30, int),
+        warning_days=number(config, "DUNNING_WARNING_DAYS", 7, int),
+        tolerance_minor=number(config, "DUNNING_TOLERANCE_MINOR", 0, int),
+        stop_recording=bool(config.get("DUNNING_STOP_RECORDING", False)),
+        bill_suspended=bool(config.get("DUNNING_BILL_SUSPENDED", False)),
+        live_preset_title=str(config.get("DUNNING_LIVE_PRESET_TITLE") or "Suspended (live only)")[:100],
+    )
+    if not 0 <= dunning.suspend_after_days <= 365 or not 0 <= dunning.warning_days <= 365:
+        raise ConfigError("DUNNING_SUSPEND_AFTER_DAYS and DUNNING_WARNING_DAYS must be between 0 and 365")
+    if dunning.tolerance_minor < 0:
+        raise ConfigError("DUNNING_TOLERANCE_MINOR must not be negative")
+    return dunning
 
 
 def _watcher(config: Mapping[str, Any]) -> WatcherSettings:

@@ -47,8 +47,12 @@ caller without the secret / address        401         (not Watcher, or Watcher 
                                                        undocumented; never a decline)
 =========================================  ==========  ======================================  ========
 
-The portal has no "disabled organization" state yet: every organization counts as enabled, and
-:func:`usable_membership` is the one place to change when it gets one.
+A suspended organization (dunning, issue 14) is not usable: :func:`usable_membership` is the one
+place that says so.  A member of a suspended organization is blocked in Watcher as a whole
+(``disabled: true``; Watcher has no per-organization block of a user), even if they also belong to
+an organization in good standing; and the answer here is FALLBACK, never a decline, because a
+decline resets the password Watcher holds (AUTH-OLD) and restoration must need no new password.
+Watcher then refuses them from its own store once the push of ``disabled: true`` is delivered.
 """
 
 from __future__ import annotations
@@ -76,8 +80,11 @@ class Verdict:
 
 
 def usable_membership(user: User) -> bool:
-    """True when the user belongs to at least one enabled organization (all are, for now)."""
-    return any(m.organization is not None for m in user.memberships)
+    """True when the user belongs to at least one organization and to none that is suspended."""
+    from portal.dunning.service import suspended_ids
+
+    org_ids = {m.organization_id for m in user.memberships if m.organization is not None}
+    return bool(org_ids) and not suspended_ids(org_ids)
 
 
 def may_use_watcher(user: User) -> bool:
@@ -104,7 +111,7 @@ def decide(user: User | None, outcome: str, login: str, service_login: str) -> V
     if not user.is_enabled:
         return Verdict(FALLBACK, "disabled: Watcher refuses (disabled there), password kept")
     if not usable_membership(user):
-        return Verdict(FALLBACK, "no organization: Watcher refuses (disabled there), password kept")
+        return Verdict(FALLBACK, "no organization or one suspended: Watcher refuses (disabled there), password kept")
     if outcome == "ok":
         return Verdict(ALLOW, "ok")
     return Verdict(DECLINE, "wrong password")

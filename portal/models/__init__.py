@@ -5,6 +5,7 @@ from portal.models import invoice_rules as _invoice_rules  # noqa: F401  (attach
 from portal.models.account import AccountToken
 from portal.models.audit import AuditEvent
 from portal.models.base import Base, UTCDateTime, utcnow
+from portal.models.dunning import DunningPolicy, SuspendedCamera, Suspension
 from portal.models.invoice import (
     Invoice,
     InvoiceCameraLine,
@@ -25,6 +26,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Camera",
+    "DunningPolicy",
     "Invoice",
     "InvoiceCameraLine",
     "InvoiceCoverage",
@@ -45,6 +47,8 @@ __all__ = [
     "ROLE_ADMIN",
     "ROLE_SUBSCRIBER",
     "Service",
+    "SuspendedCamera",
+    "Suspension",
     "SyncRun",
     "Tariff",
     "TariffPrice",

@@ -10,6 +10,11 @@ The ledger rules (DESIGN.md section 4):
   ``BILL_DISABLED_CAMERAS`` setting says otherwise);
 * a camera that vanished closes at the time it was first seen missing.
 
+A camera on the live-only preset of a suspension (issue 14, ``portal.dunning.watcher``) is
+not on an unknown tariff: it counts as still on the preset it had before (stored when it was
+moved), or, if that is unknown, as still on the tariff of its open interval, so suspension and
+restoration never close or reopen usage; billing cuts the suspension window out instead.
+
 Presets that map to no tariff and organizations the portal does not manage are
 reported, never guessed: such a camera is kept with no open interval.  The work
 is set-based: a fixed number of statements whatever the number of cameras.
@@ -26,7 +31,7 @@ from sqlalchemy import insert, select, update
 from portal import settings as portal_settings
 from portal import unit_of_work
 from portal.extensions import db
-from portal.models import Camera, Organization, SyncRun, Tariff, UsageInterval, utcnow
+from portal.models import Camera, Organization, SuspendedCamera, SyncRun, Tariff, UsageInterval, utcnow
 from portal.sync.locks import job_lock
 from portal.watcher import Stream, WatcherClient, ms_to_datetime
 
@@ -45,6 +50,8 @@ class PullResult:
     vanished: int = 0
     unknown_presets: dict[str, list[str]] = field(default_factory=dict)
     unmanaged_organizations: dict[str, list[str]] = field(default_factory=dict)
+    #: cameras on the live-only preset of a suspension, counted on their previous tariff
+    suspended: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """The counters as a dict."""
@@ -99,11 +106,24 @@ def apply_streams(streams: list[Stream], now: datetime | None = None, bill_disab
     opens: list[dict[str, Any]] = []
     pending_opens: list[tuple[str, dict[str, Any]]] = []
     listed: set[str] = set()
+    moved = {row.camera_name: row for row in db.session.scalars(select(SuspendedCamera))}
+    live_ids = {row.live_preset_id for row in moved.values()}
+    live_title = portal_settings.current().dunning.live_preset_title
 
     for stream in streams:
         listed.add(stream.name)
         org_id = orgs.get(stream.organization_id) if stream.organization_id is not None else None
         tariff_id = tariffs.get(stream.preset_id) if stream.preset_id is not None else None
+        if tariff_id is None and (stream.preset_id in live_ids or (live_title and stream.preset_title == live_title)):
+            row = moved.get(stream.name)
+            if row is not None and row.previous_preset_id is not None:
+                tariff_id = tariffs.get(row.previous_preset_id)
+            else:  # moved, but the answer recording it is not committed yet: keep what is open
+                camera_now = cameras.get(stream.name)
+                current_open = open_by_camera.get(camera_now.id) if camera_now is not None else None
+                tariff_id = current_open.tariff_id if current_open is not None else None
+            if tariff_id is not None:
+                result.suspended.append(stream.name)
         if stream.organization_id is not None and org_id is None:
             result.unmanaged_organizations.setdefault(str(stream.organization_id), []).append(stream.name)
         elif org_id is not None and tariff_id is None:

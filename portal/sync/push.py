@@ -169,6 +169,9 @@ def push_organization(client: WatcherClient, org: Organization) -> int:
     ensure_service_membership(client, org.watcher_id, owner_id)
     push_allowed_presets(client, org)
     push_members(client, org)
+    from portal.dunning.watcher import converge_cameras  # suspension: cameras on the live-only preset
+
+    converge_cameras(client, org)
     return org.watcher_id
 
 

@@ -218,6 +218,12 @@ class WatcherClient(Transport):
         """One stream by name."""
         return Stream.parse(self._request("GET", self.api, f"/streams/{_seg(name)}"))
 
+    def set_stream_preset(self, name: str, preset_id: int) -> Stream:
+        """Put an existing stream on a preset (admin ``StreamSave``: a partial ``StreamConfig``
+        updates only the fields it names; ``preset: {id}`` rather than the deprecated ``preset_id``)."""
+        body = {"preset": {"id": preset_id}}
+        return Stream.parse(self._request("PUT", "admin", f"/streams/{_seg(name)}", json=body))
+
 
 def _seg(value: Any) -> str:
     """One URL path segment, fully escaped."""

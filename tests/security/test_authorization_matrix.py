@@ -42,7 +42,7 @@ SESSION_ENDERS = {"auth.logout", "account.sign_out_everywhere"}
 ORG_VISIBLE = {"dashboard.organization"}
 ORG_BILLING = {"usages.show", "usages.csv"}
 INVOICE_BILLING = {"invoices.detail", "invoices.printable", "invoices.pdf", "invoices.csv"}
-ADMIN_PREFIXES = ("organizations.", "services.", "tariffs.", "users.", "audit.", "sync.")
+ADMIN_PREFIXES = ("organizations.", "services.", "tariffs.", "users.", "audit.", "sync.", "dunning.")
 ADMIN_ONLY = {"invoices.preview", "invoices.create", "invoices.act"}
 
 
