@@ -53,9 +53,10 @@ def due_step(due: date, today: date, reminders: ReminderSettings) -> Step | None
     return ready[-1] if ready else None
 
 
-def next_step(due: date, today: date, reminders: ReminderSettings) -> Step | None:
-    """The next step after ``today`` (what happens next to an open invoice), or None when the schedule is done."""
-    later = [s for s in schedule(due, reminders) if s.on > today]
+def next_step(due: date, today: date, reminders: ReminderSettings, sent: frozenset[str] = frozenset()) -> Step | None:
+    """What happens next to an open invoice: the first step from ``today`` on not yet in ``sent``
+    (step keys already queued), or None when the schedule is done."""
+    later = [s for s in schedule(due, reminders) if s.on >= today and s.key not in sent]
     return later[0] if later else None
 
 

@@ -1,7 +1,7 @@
 """The collections part of the admin dashboard: receivables by age, this month, overdue organizations.
 
-Set-based: one query for the open invoices, one for this month's collections, and
-the open amounts from :func:`portal.collections.receivables.open_by_invoice` (the
+Set-based: one query for the open invoices, one for this month's collections, one
+for the reminders already queued, and the open amounts from :func:`portal.collections.receivables.open_by_invoice` (the
 one place they come from).  Days past due count in the paying organization's
 time zone; "this month" is the portal's default zone's month.
 """
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from portal.billing.periods import local_date
 from portal.billing_mail.reminders import Step, next_step
 from portal.collections.receivables import open_by_invoice
-from portal.models import Invoice, InvoiceStatus, Organization
+from portal.models import Invoice, InvoiceStatus, MailItem, Organization
 from portal.settings import ReminderSettings
 
 #: Age buckets in days past due: (key, first day, last day or None for "and more").
@@ -106,7 +106,7 @@ def collections_overview(session: Session, now: datetime, default_tz: str, remin
     open_amounts = open_by_invoice(session, [row.id for row in rows if row.due_date is not None])
     aging: dict[str, Aging] = {}
     month: dict[str, MonthFigures] = {}
-    late: dict[tuple[int, str], list[tuple[date, int]]] = defaultdict(list)
+    late: dict[tuple[int, str], list[tuple[date, int, int]]] = defaultdict(list)
     orgs: dict[int, Organization] = {}
     for invoice_id, currency, due, total, org in rows:
         if month_start <= due < month_end:
@@ -117,7 +117,7 @@ def collections_overview(session: Session, now: datetime, default_tz: str, remin
         days = (local_date(now, org.timezone) - due).days
         aging.setdefault(currency, Aging(currency)).buckets[bucket_of(days)] += amount
         if days > 0:
-            late[(org.id, currency)].append((due, amount))
+            late[(org.id, currency)].append((due, amount, invoice_id))
             orgs[org.id] = org
     for currency, collected in session.execute(
         select(Invoice.currency, func.sum(Invoice.total_minor))
@@ -125,20 +125,24 @@ def collections_overview(session: Session, now: datetime, default_tz: str, remin
         .group_by(Invoice.currency)
     ):
         month.setdefault(currency, MonthFigures(currency)).collected += int(collected or 0)
+    sent: dict[int, set[str]] = defaultdict(set)
+    for key in session.scalars(select(MailItem.dedup_key).where(MailItem.dedup_key.like("reminder:%"))):
+        _, invoice_id, step = str(key).split(":", 2)
+        sent[int(invoice_id)].add(step)
     overdue = []
     for (org_id, currency), items in late.items():
-        org, oldest = orgs[org_id], min(due for due, _ in items)
+        org, (oldest, _, oldest_id) = orgs[org_id], min(items)
         today = local_date(now, org.timezone)
         overdue.append(
             OverdueOrganization(
                 organization_id=org_id,
                 title=org.title,
                 currency=currency,
-                overdue=sum(amount for _, amount in items),
+                overdue=sum(amount for _, amount, _ in items),
                 invoices=len(items),
                 oldest_due=oldest,
                 days_past_due=(today - oldest).days,
-                next_step=next_step(oldest, today, reminders),
+                next_step=next_step(oldest, today, reminders, frozenset(sent[oldest_id])),
             )
         )
     overdue.sort(key=lambda o: (-o.days_past_due, o.title))

@@ -16,7 +16,7 @@ from portal.collections import dashboard as collections
 from portal.collections.dashboard import bucket_of, collections_overview
 from portal.collections.receivables import open_by_invoice
 from portal.extensions import db
-from portal.models import Invoice, Organization
+from portal.models import Invoice, MailItem, Organization
 from portal.settings import ReminderSettings
 from tests.factories import make_org
 from tests.usages.helpers import utc
@@ -143,8 +143,16 @@ def test_overdue_organizations_with_their_next_step(app: Flask, book: dict[str, 
     assert dollar.days_past_due == 21 and dollar.next_step is None
     zone = rows[("Zone Co", "EUR")]
     assert zone.days_past_due == 1 and zone.next_step is not None
-    assert (zone.next_step.key, zone.next_step.on) == ("after-7", date(2026, 11, 27))
+    assert (zone.next_step.key, zone.next_step.on) == ("after-1", date(2026, 11, 21))  # due today, not yet sent
     assert c.overdue_total == 3
+    with app.app_context():  # once today's reminder is queued, the next one is a week later
+        db.session.add(
+            MailItem(kind="invoice_reminder", recipient="x@zone.example", dedup_key=f"reminder:{book['zone']}:after-1")
+        )
+        db.session.commit()
+        c = collections_overview(db.session, NOW, "UTC", REMINDERS)
+    [zone] = [o for o in c.overdue if o.title == "Zone Co"]
+    assert zone.next_step is not None and (zone.next_step.key, zone.next_step.on) == ("after-7", date(2026, 11, 27))
 
 
 def test_the_list_is_capped_but_counted(app: Flask, book: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
