@@ -21,10 +21,9 @@ from typing import Any
 from flask import render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from portal import settings
-from portal.collections.receivables import open_by_invoice
+from portal.collections.receivables import DbSession, open_by_invoice
 from portal.extensions import db
 from portal.invoices.pdf import invoice_pdf
 from portal.mail import Attachment
@@ -37,7 +36,7 @@ log = logging.getLogger(__name__)
 INVOICE, REMINDER, RECEIPT = "invoice", "invoice_reminder", "payment_receipt"
 
 
-def invoice_pdf_bytes(session: Session, invoice: Invoice) -> bytes:
+def invoice_pdf_bytes(session: DbSession, invoice: Invoice) -> bytes:
     """The invoice's PDF: the ONE function billing mail gets it from (to be pointed at the document store)."""
     del session  # the document store will read it from the database
     return invoice_pdf(invoice, render_template("invoices/print.html", invoice=invoice, for_pdf=True))

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from portal.billing.periods import local_date
 from portal.billing_mail.compose import queue_reminder
-from portal.collections.receivables import open_by_invoice
+from portal.collections.receivables import DbSession, open_by_invoice
 from portal.models import Invoice, InvoiceStatus, MailItem
 from portal.settings import ReminderSettings
 
@@ -68,7 +68,7 @@ class ReminderRun:
     already: int = 0
 
 
-def send_reminders(session: Session, now: datetime, reminders: ReminderSettings) -> ReminderRun:
+def send_reminders(session: DbSession, now: datetime, reminders: ReminderSettings) -> ReminderRun:
     """Queue today's reminders of every open issued invoice (adds and flushes; the job commits)."""
     run = ReminderRun()
     invoices = list(

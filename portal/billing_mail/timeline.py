@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from portal.collections.receivables import DbSession
 from portal.models import MailItem
 
 #: What the kinds of billing mail are called on the timeline.
@@ -32,7 +32,7 @@ class TimelineEntry:
     last_error: str | None
 
 
-def organization_timeline(session: Session, organization_id: int, limit: int = 50) -> list[TimelineEntry]:
+def organization_timeline(session: DbSession, organization_id: int, limit: int = 50) -> list[TimelineEntry]:
     """The newest ``limit`` messages about the organization (one query)."""
     rows = session.scalars(
         select(MailItem)

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from portal.billing.periods import local_date
 from portal.billing_mail.reminders import Step, next_step
-from portal.collections.receivables import open_by_invoice
+from portal.collections.receivables import DbSession, open_by_invoice
 from portal.models import Invoice, InvoiceStatus, MailItem, Organization
 from portal.settings import ReminderSettings
 
@@ -94,7 +93,9 @@ def _month_bounds(today: date) -> tuple[date, date]:
     return start, end
 
 
-def collections_overview(session: Session, now: datetime, default_tz: str, reminders: ReminderSettings) -> Collections:
+def collections_overview(
+    session: DbSession, now: datetime, default_tz: str, reminders: ReminderSettings
+) -> Collections:
     """Receivables by age, expected versus collected this month, and the overdue organizations."""
     month_start, month_end = _month_bounds(local_date(now, default_tz))
     rows = session.execute(

@@ -9,14 +9,18 @@ follows.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from portal.models import Invoice, InvoiceStatus
 
+#: A session or Flask-SQLAlchemy's scoped ``db.session``.
+DbSession = Session | scoped_session[Any]
 
-def open_by_invoice(session: Session, invoice_ids: Iterable[int]) -> dict[int, int]:
+
+def open_by_invoice(session: DbSession, invoice_ids: Iterable[int]) -> dict[int, int]:
     """Minor units still open on each of ``invoice_ids`` (0 when settled, void or draft); one query."""
     ids = list(invoice_ids)
     if not ids:
