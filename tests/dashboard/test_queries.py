@@ -16,8 +16,9 @@ from portal.models import Organization, OutboxItem, SyncRun, User
 from tests.dashboard.data import make_camera, make_invoice
 from tests.factories import add_member, login, make_org, make_tariff, make_user
 
-#: Ceilings, so a new figure cannot quietly add a query per row either.
-ADMIN_MAX, SUBSCRIBER_MAX, ORGANIZATION_MAX = 16, 10, 12
+#: Ceilings, so a new figure cannot quietly add a query per row either.  The admin's includes the
+#: collections part's 4 (open invoices, their open amounts, this month's collections, reminders sent).
+ADMIN_MAX, SUBSCRIBER_MAX, ORGANIZATION_MAX = 20, 10, 12
 
 
 @contextmanager
