@@ -35,7 +35,7 @@ def empty_db_url(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def test_the_role_migration_keeps_users_and_their_rights(empty_db_url: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_the_role_migration_keeps_users_and_their_rights(empty_db_url: str, capfd: pytest.CaptureFixture[str]) -> None:
     app = create_app(make_config(empty_db_url))
     with app.app_context():
         upgrade(directory=str(MIGRATIONS), revision=BEFORE)
@@ -56,7 +56,7 @@ def test_the_role_migration_keeps_users_and_their_rights(empty_db_url: str, capl
     engine.dispose()
     with app.app_context(), pytest.raises(SystemExit):  # flask-migrate logs "accountants exist" and exits
         downgrade(directory=str(MIGRATIONS), revision=BEFORE)
-    assert "accountants exist" in caplog.text
+    assert "accountants exist" in capfd.readouterr().err
     engine = create_engine(empty_db_url)
     with engine.begin() as conn:
         conn.execute(text("UPDATE users SET role = 'subscriber' WHERE id = 1"))
