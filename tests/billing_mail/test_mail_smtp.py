@@ -24,7 +24,7 @@ from portal.models import MAIL_DROPPED, MAIL_SENT, Invoice, MailItem, Organizati
 from tests.factories import make_user
 from tests.invoices.helpers import golden_org
 from tests.invoices.test_lifecycle import NOW, SEP
-from tests.mailbox import Mailbox, mailbox  # noqa: F401
+from tests.mailbox import Mailbox, free_port, mailbox  # noqa: F401
 from tests.usages.helpers import utc
 
 
@@ -193,3 +193,21 @@ def test_a_receipt_arrives_once(app: Flask, mailbox: Mailbox) -> None:  # noqa: 
     message = mailbox.last_to("billing@acme.example")
     assert _subject(message) == "Payment received: €123.45"
     assert "Nov 20, 2026" in _text(message) and "BANK-77" in _text(message)
+
+
+def test_an_smtp_outage_is_retried_with_the_pdf(app: Flask, mailbox: Mailbox) -> None:  # noqa: F811
+    _issue(app)
+    app.config["MAIL_PORT"] = free_port()  # nobody listens there: the first attempt fails
+    settings.install(app)
+    assert _deliver(app).failed == 1
+    with app.app_context():
+        item = db.session.scalar(select(MailItem).where(MailItem.kind == "invoice"))
+        assert item is not None and (item.state, item.attempts) == ("pending", 1) and item.last_error
+    assert mailbox.messages == []
+    app.config["MAIL_PORT"] = mailbox.port  # the server is back: the retry (backoff 0 here) goes out
+    settings.install(app)
+    assert _deliver(app).sent == 1
+    assert _pdf_part(mailbox.last_to("billing@acme.example"))
+    with app.app_context():
+        item = db.session.scalar(select(MailItem).where(MailItem.kind == "invoice"))
+        assert item is not None and (item.state, item.attempts) == (MAIL_SENT, 2)
