@@ -158,6 +158,8 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "BILLING_PRORATION": proration,
         "INVOICE_TAX_BP": tax_bp,
         "INVOICE_DUE_DAYS": due_days,
+        "REMINDER_DAYS_BEFORE_DUE": env.get("REMINDER_DAYS_BEFORE_DUE", "3"),
+        "REMINDER_DAYS_AFTER_DUE": env.get("REMINDER_DAYS_AFTER_DUE", "1,7,14"),
         "INVOICE_CACHE_DIR": env.get("INVOICE_CACHE_DIR") or str(INSTANCE / "invoice-cache"),
         "EXTERNAL_AUTH_SECRET": env.get("EXTERNAL_AUTH_SECRET", ""),
         "EXTERNAL_AUTH_ALLOWED_IPS": env.get("EXTERNAL_AUTH_ALLOWED_IPS", ""),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 
 from portal import settings
@@ -15,14 +17,26 @@ class MailError(RuntimeError):
     """The SMTP server could not be reached or refused the message."""
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
-    """Send a plain-text message; raises :class:`MailError` on failure (never logs the body)."""
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (an invoice's PDF)."""
+
+    filename: str
+    mimetype: str
+    data: bytes
+
+
+def send_mail(to: str, subject: str, body: str, attachments: Sequence[Attachment] = ()) -> None:
+    """Send a plain-text message (with ``attachments``); raises :class:`MailError` on failure (never logs the body)."""
     config = settings.current().mail
     message = EmailMessage()
     message["From"] = config.sender
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body, cte="8bit")  # links stay on one line, readable in any mail sink
+    for attachment in attachments:
+        maintype, _, subtype = attachment.mimetype.partition("/")
+        message.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename)
     try:
         with smtplib.SMTP(config.server, config.port, timeout=10) as smtp:
             if config.use_tls:

@@ -8,8 +8,11 @@ short-lived thread, :func:`send_after_response`) or by the worker
 (``flask watcher worker`` / ``flask mail deliver``), which retries with backoff.
 
 Composers build the message at delivery time from the row's ``kind``; one
-returning ``None`` drops the row (nothing to send).  Issue #14 can register an
-``invoice`` composer that reads ``payload["invoice_id"]``.
+returning ``None`` drops the row (nothing to send).  A composer returns
+``(subject, body)`` or a :class:`Composed` with attachments (the billing mail
+of :mod:`portal.billing_mail` attaches the invoice PDF, rendered only then).
+Rows may name the organization they concern (its timeline lists them) and carry
+a unique ``dedup_key`` (a reminder is queued once).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from werkzeug.wrappers import Response
 
 from portal import unit_of_work
 from portal.extensions import db
-from portal.mail import MailError, send_mail
+from portal.mail import Attachment, MailError, send_mail
 from portal.models import MAIL_DROPPED, MAIL_FAILED, MAIL_PENDING, MAIL_SENT, AccountToken, MailItem, utcnow
 
 log = logging.getLogger(__name__)
@@ -38,7 +41,17 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
 
-Composer = Callable[[MailItem], "tuple[str, str] | None"]
+
+@dataclass(frozen=True)
+class Composed:
+    """A composed message with attachments."""
+
+    subject: str
+    body: str
+    attachments: tuple[Attachment, ...] = ()
+
+
+Composer = Callable[[MailItem], "tuple[str, str] | Composed | None"]
 COMPOSERS: dict[str, Composer] = {}
 
 
@@ -58,9 +71,20 @@ def _stored_message(item: MailItem) -> tuple[str, str]:
 
 
 def enqueue(
-    kind: str, recipient: str, subject: str = "", body: str = "", payload: dict[str, Any] | None = None
+    kind: str,
+    recipient: str,
+    subject: str = "",
+    body: str = "",
+    payload: dict[str, Any] | None = None,
+    *,
+    organization_id: int | None = None,
+    dedup_key: str | None = None,
 ) -> MailItem:
-    """Queue one e-mail (adds and flushes; the caller commits, then may :func:`send_after_response`)."""
+    """Queue one e-mail (adds and flushes; the caller commits, then may :func:`send_after_response`).
+
+    ``organization_id`` puts it on that organization's timeline; ``dedup_key`` (unique)
+    lets the database refuse a second row for the same message.
+    """
     if kind not in COMPOSERS:
         raise ValueError(f"no mail composer for {kind!r}")
     item = MailItem(
@@ -70,6 +94,8 @@ def enqueue(
         body=body,
         payload=payload or {},
         next_attempt_at=utcnow(),
+        organization_id=organization_id,
+        dedup_key=dedup_key,
     )
     db.session.add(item)
     db.session.flush()
@@ -145,8 +171,11 @@ def deliver(item_id: int, now: datetime | None = None) -> str | None:
                 item.attempts += 1
                 return item.state
         token_ids = [token.id for token in tokens]
+        if not isinstance(message, Composed):
+            message = Composed(*message)
         try:
-            send_mail(recipient, *message)
+            extra = (message.attachments,) if message.attachments else ()  # plain mail: the 3-argument call
+            send_mail(recipient, message.subject, message.body, *extra)
         except MailError:
             with unit_of_work.transaction():  # the link that never went out dies
                 db.session.execute(delete(AccountToken).where(AccountToken.id.in_(token_ids)))

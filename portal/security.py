@@ -54,6 +54,36 @@ def admin_required(view: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
+def finance_read_required(view: F) -> F:
+    """Allow billing admins and accountants (read-only finance: organizations, usages, invoices)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_finance:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def finance_write_required(view: F) -> F:
+    """Allow billing admins and accountants: ONLY for recording payments and credit notes.
+
+    Every other change (organizations, users and rights, the catalog, invoices' lifecycle)
+    stays behind :func:`admin_required`.
+    """
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_finance:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
 def is_safe_next(target: str | None) -> bool:
     """Accept only local paths (``/x``) as a post-login redirect; never ``//host`` or a URL."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:

@@ -87,6 +87,27 @@ class DunningSettings:
 
 
 @dataclass(frozen=True)
+class ReminderSettings:
+    """When payment reminders go out, in days from the due date (in the organization's time zone)."""
+
+    days_before_due: tuple[int, ...] = (3,)
+    days_after_due: tuple[int, ...] = (1, 7, 14)
+
+
+def _days(config: Mapping[str, Any], name: str, default: str) -> tuple[int, ...]:
+    """A comma-separated list of day counts (``"1, 7, 14"``; empty: none), sorted and unique."""
+    raw = config.get(name, default)
+    parts = raw if isinstance(raw, (list, tuple)) else str(raw or "").split(",")
+    try:
+        days = sorted({int(str(part).strip()) for part in parts if str(part).strip()})
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a comma-separated list of whole days, got {raw!r}") from exc
+    if any(day < 1 or day > 365 for day in days):
+        raise ConfigError(f"{name}: every day count must be between 1 and 365, got {raw!r}")
+    return tuple(days)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the services read from the configuration, typed and validated."""
 
@@ -99,6 +120,7 @@ class Settings:
     billing: BillingSettings = BillingSettings()
     mail: MailSettings = MailSettings()
     dunning: DunningSettings = DunningSettings()
+    reminders: ReminderSettings = ReminderSettings()
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -132,6 +154,10 @@ class Settings:
                 sender=str(config.get("MAIL_FROM") or "billing@localhost"),
             ),
             dunning=_dunning(config),
+            reminders=ReminderSettings(
+                days_before_due=_days(config, "REMINDER_DAYS_BEFORE_DUE", "3"),
+                days_after_due=_days(config, "REMINDER_DAYS_AFTER_DUE", "1,7,14"),
+            ),
         )
 
 

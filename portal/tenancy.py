@@ -24,10 +24,10 @@ def owned_subtree_parts(user: User) -> list[Select[tuple[int]]]:
 def visible_organization_ids(user: User) -> Select[tuple[int]]:
     """A SELECT of the organization ids ``user`` may see.
 
-    Admins see all.  A subscriber sees the organizations they are a member of
+    Admins and accountants see all.  A subscriber sees the organizations they are a member of
     and the subsidiaries (at any depth) of the organizations they own.
     """
-    if user.is_admin:
+    if user.is_finance:
         return select(Organization.id)
     direct = select(Membership.organization_id).where(Membership.user_id == user.id)
     return select(union(direct, *owned_subtree_parts(user)).subquery().c[0])

@@ -5,11 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user, login_required
 
+from portal import settings
+from portal.collections.dashboard import collections_overview
 from portal.dashboard import helpers
 from portal.dashboard.admin import admin_overview
 from portal.dashboard.attention import attention_list
 from portal.dashboard.figures import local_today
 from portal.dashboard.subscriber import current_cameras, invoice_rows, organization_summaries, visible_children
+from portal.extensions import db
 from portal.models import utcnow
 from portal.tenancy import scoped_organization_or_404
 
@@ -22,9 +25,12 @@ bp.record_once(helpers.install)
 def index() -> str:
     """Admins get the overview and the attention list; subscribers their organizations and invoices."""
     now = utcnow()
-    if current_user.is_admin:
+    if current_user.is_finance:
         overview = admin_overview(now, current_app.config.get("DEFAULT_TIMEZONE", "UTC"))
-        return render_template("dashboard/admin.html", o=overview, attention=attention_list())
+        config = settings.current()
+        collections = collections_overview(db.session, now, config.default_timezone, config.reminders)
+        attention = attention_list() if current_user.is_admin else []
+        return render_template("dashboard/admin.html", o=overview, attention=attention, c=collections)
     summaries = organization_summaries(current_user, now)
     today = local_today(now, current_app.config.get("DEFAULT_TIMEZONE", "UTC"))
     return render_template(

@@ -1,4 +1,4 @@
-"""Who may see which invoices: admins all; subscribers only with the right to.
+"""Who may see which invoices: admins and accountants all; subscribers only with the right to.
 
 A subscriber sees the non-draft invoices of the organizations they own (and of
 their subsidiaries) and of those where their membership has
@@ -19,7 +19,7 @@ from portal.tenancy import owned_subtree_parts, visible_organization_ids
 
 def invoice_organization_ids(user: User) -> Select[tuple[int]]:
     """A SELECT of the organization ids whose invoices ``user`` may see."""
-    if user.is_admin:
+    if user.is_finance:
         return select(Organization.id)
     rights = select(Membership.organization_id).where(
         Membership.user_id == user.id, Membership.can_view_invoices.is_(True)
@@ -33,7 +33,7 @@ def invoice_organization_ids(user: User) -> Select[tuple[int]]:
 def visible_invoices(user: User) -> Select[tuple[Invoice]]:
     """A SELECT of the invoices ``user`` may see (subscribers never see drafts): the one rule."""
     query = select(Invoice).where(Invoice.organization_id.in_(invoice_organization_ids(user)))
-    if not user.is_admin:
+    if not user.is_finance:
         query = query.where(Invoice.status != InvoiceStatus.DRAFT)
     return query
 

@@ -21,6 +21,7 @@ from portal import settings as portal_settings
 from portal.audit import service as audit
 from portal.billing import InvoiceDraft, Period, build_invoice, exponent
 from portal.billing.periods import local_date
+from portal.billing_mail.compose import queue_invoice
 from portal.billing_read import Scope, billed_to, billing_scope, rate_scope
 from portal.errors import DomainError
 from portal.extensions import db
@@ -288,6 +289,7 @@ def _issue(
     invoice.bill_to = "\n".join(part for part in (org.title, org.billing_contact) if part)
     db.session.flush()
     audit.record("invoice.issue", "invoice", invoice.id, actor=actor, summary=f"{invoice.number}: {_total(invoice)}")
+    queue_invoice(invoice)  # the PDF is rendered and sent by the mail outbox, after commit
     return invoice
 
 

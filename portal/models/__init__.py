@@ -19,7 +19,7 @@ from portal.models.organization import MAX_DEPTH, Organization, organization_tar
 from portal.models.sync import JobLock, OutboxItem, SyncRun, WatcherSyncMixin
 from portal.models.tariff import Service, Tariff, TariffPrice, tariff_services
 from portal.models.usage import Camera, UsageInterval
-from portal.models.user import RIGHTS, ROLE_ADMIN, ROLE_SUBSCRIBER, Membership, User
+from portal.models.user import RIGHTS, ROLE_ACCOUNTANT, ROLE_ADMIN, ROLE_SUBSCRIBER, Membership, User
 
 __all__ = [
     "AccountToken",
@@ -44,6 +44,7 @@ __all__ = [
     "Organization",
     "OutboxItem",
     "RIGHTS",
+    "ROLE_ACCOUNTANT",
     "ROLE_ADMIN",
     "ROLE_SUBSCRIBER",
     "Service",

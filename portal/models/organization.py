@@ -89,6 +89,8 @@ class Organization(WatcherSyncMixin, Base):
     camera_limit: Mapped[int | None] = mapped_column(Integer)
     user_limit: Mapped[int | None] = mapped_column(Integer)
     billing_contact: Mapped[str] = mapped_column(Text, default="")
+    #: Where invoices, reminders and receipts go; empty means the owner's address.
+    billing_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     invoice_to_parent: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -114,6 +116,13 @@ class Organization(WatcherSyncMixin, Base):
         if self.trial_start is None or self.trial_end is None:
             return False
         return self.trial_start <= day <= self.trial_end
+
+    @property
+    def billing_address(self) -> str:
+        """The e-mail address billing mail goes to: the billing contact's, else the owner's ("" if none)."""
+        if self.billing_email:
+            return self.billing_email
+        return self.owner.email if self.owner is not None else ""
 
     def __repr__(self) -> str:
         return f"<Organization {self.id} {self.title!r}>"

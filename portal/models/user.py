@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 
 ROLE_ADMIN = "admin"
 ROLE_SUBSCRIBER = "subscriber"
-ROLES = (ROLE_ADMIN, ROLE_SUBSCRIBER)
+#: Read-only finance: sees every organization's money, changes only payments and credit notes.
+ROLE_ACCOUNTANT = "accountant"
+ROLES = (ROLE_ADMIN, ROLE_SUBSCRIBER, ROLE_ACCOUNTANT)
 
 #: Rights mirrored into Watcher (organization member flags) and the portal-only one.
 WATCHER_RIGHTS = ("can_view_streams", "can_edit_streams", "can_edit_users", "can_view_stats")
@@ -37,7 +39,7 @@ class User(UserMixin, WatcherSyncMixin, Base):
 
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'subscriber')", name="role_known"),
+        CheckConstraint("role IN ('admin', 'subscriber', 'accountant')", name="role_known"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
     )
 
@@ -59,6 +61,16 @@ class User(UserMixin, WatcherSyncMixin, Base):
     def is_admin(self) -> bool:
         """True for billing admins."""
         return self.role == ROLE_ADMIN
+
+    @property
+    def is_accountant(self) -> bool:
+        """True for the read-only finance role."""
+        return self.role == ROLE_ACCOUNTANT
+
+    @property
+    def is_finance(self) -> bool:
+        """True for those who see every organization's money: admins and accountants."""
+        return self.role in (ROLE_ADMIN, ROLE_ACCOUNTANT)
 
     @property
     def is_active(self) -> bool:  # Flask-Login: disabled users cannot log in

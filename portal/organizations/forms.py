@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -54,6 +55,11 @@ class OrganizationForm(PortalForm):
     camera_limit = IntegerField("Camera limit", validators=[Optional(), NumberRange(min=0, max=1_000_000)])
     user_limit = IntegerField("User limit", validators=[Optional(), NumberRange(min=0, max=1_000_000)])
     billing_contact = TextAreaField("Billing contact", validators=[Length(max=2000)])
+    billing_email = EmailField(
+        _l("Billing e-mail (invoices and reminders; empty: the owner's address)"),
+        validators=[Optional(), Email(), Length(max=254)],
+        filters=[strip],
+    )
     invoice_to_parent = BooleanField("Invoice to parent (usage lands on the parent's consolidated invoice)")
     submit = SubmitField("Save")
 

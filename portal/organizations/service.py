@@ -44,6 +44,7 @@ FIELDS = (
     "camera_limit",
     "user_limit",
     "billing_contact",
+    "billing_email",
     "invoice_to_parent",
 )
 
@@ -61,6 +62,7 @@ class OrganizationData:
     camera_limit: int | None = None
     user_limit: int | None = None
     billing_contact: str = ""
+    billing_email: str = ""
     invoice_to_parent: bool = False
 
 
@@ -138,6 +140,7 @@ def _apply(org: Organization, data: OrganizationData, tariffs: list[Tariff]) -> 
     org.trial_start, org.trial_end = data.trial_start, data.trial_end
     org.camera_limit, org.user_limit = data.camera_limit, data.user_limit
     org.billing_contact = data.billing_contact.strip()
+    org.billing_email = data.billing_email.strip().lower()
     org.invoice_to_parent = data.invoice_to_parent
     org.allowed_tariffs = tariffs
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 from werkzeug.wrappers import Response
 
 from portal import unit_of_work
 from portal.account.service import send_link
+from portal.billing_mail.timeline import organization_timeline
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.invoices.coverage import invoiced_until
@@ -28,14 +30,14 @@ from portal.organizations.service import (
     update_organization,
 )
 from portal.pagination import paginate
-from portal.security import admin_required
+from portal.security import admin_required, finance_read_required
 from portal.users.service import create_owner_from_email
 
 bp = Blueprint("organizations", __name__, url_prefix="/admin/organizations")
 
 
 @bp.route("/")
-@admin_required
+@finance_read_required
 def index() -> str:
     """List organizations with search (title, owner e-mail, billing contact) and paging."""
     q = request.args.get("q", "").strip()
@@ -56,7 +58,7 @@ def index() -> str:
 
 
 @bp.route("/tree")
-@admin_required
+@finance_read_required
 def tree_view() -> str:
     """Parents and their subsidiaries as a nested list."""
     roots, children = tree()
@@ -90,10 +92,20 @@ def edit(organization_id: int) -> str | Response:
 
 
 @bp.route("/<int:organization_id>")
-@admin_required
+@finance_read_required
 def detail(organization_id: int) -> str:
-    """All fields, members with rights, subsidiaries, sync state and camera count."""
+    """All fields, members with rights, subsidiaries, sync state, camera count and timeline.
+
+    Accountants get a read-only page (no member forms, no edit links).
+    """
     org = db.session.get(Organization, organization_id) or abort(404)
+    if not current_user.is_admin:
+        return render_template(
+            "organizations/read_only.html",
+            org=org,
+            cameras=_camera_count(org),
+            timeline=organization_timeline(db.session, org.id),
+        )
     return _detail(org, _member_form(org))
 
 
@@ -150,10 +162,14 @@ def _back(organization_id: int, user_id: int) -> Response:
     return redirect(url_for("organizations.detail", organization_id=organization_id))
 
 
-def _detail(org: Organization, member_form: AddMemberForm) -> str:
-    cameras = db.session.scalar(
+def _camera_count(org: Organization) -> int | None:
+    return db.session.scalar(
         select(func.count()).select_from(Camera).where(Camera.organization_id == org.id, Camera.missing_since.is_(None))
     )
+
+
+def _detail(org: Organization, member_form: AddMemberForm) -> str:
+    cameras = _camera_count(org)
     memberships = list(
         db.session.scalars(
             select(Membership).join(User).where(Membership.organization_id == org.id).order_by(User.email)
@@ -168,6 +184,7 @@ def _detail(org: Organization, member_form: AddMemberForm) -> str:
         rights_form=RightsForm(formdata=None),
         rights=RIGHTS,
         right_labels=RIGHT_LABELS,
+        timeline=organization_timeline(db.session, org.id),
     )
 
 
@@ -211,6 +228,7 @@ def _data(form: OrganizationForm) -> OrganizationData:
         camera_limit=form.camera_limit.data,
         user_limit=form.user_limit.data,
         billing_contact=form.billing_contact.data or "",
+        billing_email=form.billing_email.data or "",
         invoice_to_parent=bool(form.invoice_to_parent.data),
     )
 

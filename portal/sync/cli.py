@@ -144,6 +144,25 @@ def _send_mail_round() -> None:
         log.exception("mail: delivery round failed; retrying")
 
 
+@mail_cli.command("reminders")
+def mail_reminders_command() -> None:
+    """Queue today's payment reminders (run daily; a reminder is never queued twice)."""
+    from portal import settings as portal_settings
+    from portal.billing_mail.reminders import LOCK_NAME, send_reminders
+    from portal.extensions import db
+    from portal.models import utcnow
+
+    try:
+        run = unit_of_work.run_locked_job(
+            LOCK_NAME, send_reminders, db.session, utcnow(), portal_settings.current().reminders
+        )
+    except LockBusy as exc:
+        raise click.ClickException(f"{exc} Try again when it has finished.") from exc
+    click.echo(f"Queued {len(run.queued)} reminder(s); {run.already} already sent before.")
+    for line in run.queued:
+        click.echo(f"  {line}")
+
+
 @mail_cli.command("deliver")
 def mail_deliver_command() -> None:
     """Send every queued e-mail that is due (the worker does this every few seconds)."""

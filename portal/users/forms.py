@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, Field, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from portal.forms import PortalForm
-from portal.models.user import ROLE_ADMIN, ROLE_SUBSCRIBER
+from portal.models.user import ROLE_ACCOUNTANT, ROLE_ADMIN, ROLE_SUBSCRIBER
 from portal.organizations.forms import RightsForm, optional_int, strip
 
-ROLE_CHOICES = [(ROLE_SUBSCRIBER, "Subscriber"), (ROLE_ADMIN, "Billing admin")]
+ROLE_CHOICES = [
+    (ROLE_SUBSCRIBER, "Subscriber"),
+    (ROLE_ADMIN, "Billing admin"),
+    (ROLE_ACCOUNTANT, _l("Accountant (read-only finance)")),
+]
 
 
 class UserForm(PortalForm):

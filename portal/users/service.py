@@ -28,7 +28,7 @@ def _check_email_free(email: str, user_id: int | None) -> None:
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise DomainError("Choose admin or subscriber.", field="role")
+        raise DomainError("Choose admin, subscriber or accountant.", field="role")
 
 
 def create_user(email: str, name: str = "", role: str = ROLE_SUBSCRIBER) -> User:

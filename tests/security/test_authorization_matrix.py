@@ -1,8 +1,10 @@
-"""The authorization matrix, built from ``app.url_map``: every route x six identities, GET and
+"""The authorization matrix, built from ``app.url_map``: every route x seven identities, GET and
 POST with a valid CSRF token; what is refused changes nothing in the database.
 
 Identities: anonymous; the owner of A (A has a subsidiary A-sub); the owner of B; the owner of
-A-sub (must not see its parent A); a member of A without "view invoices"; the billing admin.
+A-sub (must not see its parent A); a member of A without "view invoices"; the billing admin; the
+accountant (read-only finance: sees every organization's money, changes nothing but payments and
+credit notes).
 Expectations are written out here (not derived from the portal's own scoping code).
 """
 
@@ -44,6 +46,11 @@ ORG_BILLING = {"usages.show", "usages.csv"}
 INVOICE_BILLING = {"invoices.detail", "invoices.printable", "invoices.pdf", "invoices.csv"}
 ADMIN_PREFIXES = ("organizations.", "services.", "tariffs.", "users.", "audit.", "sync.", "dunning.")
 ADMIN_ONLY = {"invoices.preview", "invoices.create", "invoices.act"}
+#: Admin pages the accountant may read (GET only; the routes take no other method).
+FINANCE_READ = {"organizations.index", "organizations.tree_view", "organizations.detail"}
+#: The only changes an accountant may make: recording payments and credit notes (issue 14 items 1-2
+#: add these endpoints; list them here so the accountant is expected to be let through).
+FINANCE_WRITE: set[str] = set()
 
 
 @pytest.fixture()
@@ -69,6 +76,7 @@ class World:
 def _world(app: Flask) -> World:
     with app.app_context():
         admin = make_admin("admin@example.com")
+        make_user("accountant@example.com", role="accountant")
         owner_a, owner_b, owner_sub = (make_user(f"{n}@example.com") for n in ("owner-a", "owner-b", "owner-sub"))
         plain = make_user("plain-a@example.com")
         tariff = make_tariff("Basic", price=900, services=[make_service("Archive")])
@@ -103,6 +111,7 @@ def _world(app: Flask) -> World:
         "owner-sub": {"A-sub"},
         "plain-a": {"A"},
         "admin": {"A", "A-sub", "B"},
+        "accountant": {"A", "A-sub", "B"},
         "anonymous": set(),
     }
     world.billing = {
@@ -111,6 +120,7 @@ def _world(app: Flask) -> World:
         "owner-sub": {"A-sub"},
         "plain-a": set(),
         "admin": {"A", "A-sub", "B"},
+        "accountant": {"A", "A-sub", "B"},
         "anonymous": set(),
     }
     return world
@@ -154,6 +164,8 @@ def _expected(identity: str, endpoint: str, org: str | None, world: World) -> st
         return "open"
     if identity == "anonymous":
         return "login"
+    if identity == "accountant" and endpoint in FINANCE_READ | FINANCE_WRITE:
+        return "allow"
     if endpoint.startswith(ADMIN_PREFIXES) or endpoint in ADMIN_ONLY:
         return "allow" if identity == "admin" else "deny"
     if endpoint in SESSION_ENDERS:
@@ -203,7 +215,7 @@ def _check(identity: str, method: str, url: str, expected: str, response: Any) -
     return None
 
 
-IDENTITIES = ["anonymous", "owner-a", "owner-b", "owner-sub", "plain-a", "admin"]
+IDENTITIES = ["anonymous", "owner-a", "owner-b", "owner-sub", "plain-a", "admin", "accountant"]
 
 
 @pytest.mark.parametrize("identity", IDENTITIES)
