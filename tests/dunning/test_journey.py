@@ -47,7 +47,8 @@ def test_warned_then_suspended_then_restored_on_payment(
     assert "Nothing to do." in _run(runner, "2026-11-22T18:00:00")  # idempotent: one warning
     assert "Nothing to do." in _run(runner, "2026-11-24T23:00:00")
     with app.app_context():
-        assert db.session.scalar(select(db.func.count()).select_from(MailItem)) == 1
+        dunning_mail = select(db.func.count()).select_from(MailItem).where(MailItem.kind.like("dunning%"))
+        assert db.session.scalar(dunning_mail) == 1  # one warning (the invoice itself was mailed on issue)
 
     output = _run(runner, "2026-11-25T08:00:00")
     assert "suspend: 1 (Acme)" in output and "Watcher: 3 delivered, 0 waiting" in output  # org + 2 users
