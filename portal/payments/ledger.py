@@ -228,6 +228,25 @@ def overdue_invoices(session: Session, payer_id: int, as_of: date) -> list[Overd
     ]
 
 
+def invoice_settlement(invoice: Invoice) -> dict[str, object]:
+    """For an invoice's page: ``open_minor``, its counting ``allocations`` and its ``credit_notes``."""
+    session = Session.object_session(invoice)
+    assert session is not None
+    return {
+        "open_minor": open_amounts(session, [invoice.id]).get(invoice.id, 0),
+        "allocations": list(
+            session.scalars(
+                select(Allocation)
+                .where(Allocation.invoice_id == invoice.id, Allocation.released_at.is_(None))
+                .order_by(Allocation.id)
+            )
+        ),
+        "credit_notes": list(
+            session.scalars(select(CreditNote).where(CreditNote.invoice_id == invoice.id).order_by(CreditNote.id))
+        ),
+    }
+
+
 # --- the settlement hook ------------------------------------------------------------------
 
 
