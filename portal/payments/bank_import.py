@@ -137,13 +137,13 @@ def _match_one(row: BankRow, invoices: dict[str, Invoice], by_reference: dict[st
     text = f"{row.reference} {row.description}"
     found = INVOICE_NUMBER.search(text)
     invoice = invoices.get(found.group(0).upper()) if found else None
+    org: Organization | None = None
     if invoice is not None:
         org = payer_of(invoice.organization)
     elif row.reference and row.reference in by_reference:
         org = db.session.get(Organization, by_reference[row.reference])
-    else:
+    if org is None:
         return Match(row, "unmatched", note=_("no invoice number or known reference: skipped"))
-    assert org is not None
     if row.on > latest_allowed_date(org, now):
         raise ImportRefused([_("Line %(line)s: the date %(date)s is in the future.", line=row.line, date=row.on)])
     if org.currency != row.currency and (invoice is None or invoice.currency != row.currency):

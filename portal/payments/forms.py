@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from portal.forms import PortalForm
 from portal.payments.service import METHODS
@@ -62,5 +63,5 @@ class ImportForm(PortalForm):
 class ConfirmImportForm(PortalForm):
     """Book the reviewed rows: the CSV travels back in a hidden field and is checked again."""
 
-    content = HiddenField(validators=[DataRequired()])
+    content = TextAreaField(widget=HiddenInput(), validators=[DataRequired(), Length(max=1_000_000)])
     submit = SubmitField(_l("Book these payments"))

@@ -21,17 +21,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from portal.models import Allocation, CreditNote, Invoice, InvoiceStatus, Payment, Refund
+
+#: A session: a plain one or Flask-SQLAlchemy's scoped ``db.session``.
+DbSession = Session | scoped_session[Any]
 
 #: Invoices that are owed (issued, or paid and settled); drafts and void ones are not.
 OWED = (InvoiceStatus.ISSUED.value, InvoiceStatus.PAID.value)
 
 
-def allocated(session: Session, invoice_ids: Iterable[int]) -> dict[int, int]:
+def allocated(session: DbSession, invoice_ids: Iterable[int]) -> dict[int, int]:
     """Minor units settled on each invoice by allocations that count."""
     ids = list(invoice_ids)
     if not ids:
@@ -44,7 +48,7 @@ def allocated(session: Session, invoice_ids: Iterable[int]) -> dict[int, int]:
     return {invoice_id: int(total) for invoice_id, total in rows}
 
 
-def open_amounts(session: Session, invoice_ids: Iterable[int]) -> dict[int, int]:
+def open_amounts(session: DbSession, invoice_ids: Iterable[int]) -> dict[int, int]:
     """Open minor units per invoice id: total minus allocations; 0 for drafts and void invoices."""
     ids = list(invoice_ids)
     if not ids:
@@ -56,7 +60,7 @@ def open_amounts(session: Session, invoice_ids: Iterable[int]) -> dict[int, int]
     }
 
 
-def _sum_by_currency(session: Session, column: object, currency: object, *where: object) -> dict[str, int]:
+def _sum_by_currency(session: DbSession, column: object, currency: object, *where: object) -> dict[str, int]:
     rows = session.execute(select(currency, func.sum(column)).where(*where).group_by(currency))  # type: ignore[call-overload]
     return {code: int(total or 0) for code, total in rows}
 
@@ -76,7 +80,7 @@ class Totals:
         return self.invoiced - self.credited - self.paid + self.refunded
 
 
-def totals(session: Session, org_id: int) -> dict[str, Totals]:
+def totals(session: DbSession, org_id: int) -> dict[str, Totals]:
     """Invoiced (non-void), credited, paid (not reversed) and refunded, per currency."""
     invoiced = _sum_by_currency(
         session, Invoice.total_minor, Invoice.currency, Invoice.organization_id == org_id, Invoice.status.in_(OWED)
@@ -104,7 +108,7 @@ def totals(session: Session, org_id: int) -> dict[str, Totals]:
     }
 
 
-def balance(session: Session, org_id: int) -> dict[str, int]:
+def balance(session: DbSession, org_id: int) -> dict[str, int]:
     """Per currency, what the paying organization ``org_id`` owes: positive = owes, negative = credit.
 
     Invoices (issued or paid, not void) minus credit notes minus payments (not reversed) plus
@@ -113,25 +117,27 @@ def balance(session: Session, org_id: int) -> dict[str, int]:
     return {code: t.balance for code, t in totals(session, org_id).items()}
 
 
-def payment_left(session: Session, payment_ids: Iterable[int]) -> dict[int, int]:
+def payment_left(session: DbSession, payment_ids: Iterable[int]) -> dict[int, int]:
     """Unallocated minor units per payment (amount minus refunds and allocations; 0 if reversed)."""
     ids = list(payment_ids)
     if not ids:
         return {}
-    used = dict(
-        session.execute(
+    used: dict[int | None, int] = {
+        pid: int(total)
+        for pid, total in session.execute(
             select(Allocation.payment_id, func.sum(Allocation.amount_minor))
             .where(Allocation.payment_id.in_(ids), Allocation.released_at.is_(None))
             .group_by(Allocation.payment_id)
-        ).all()
-    )
-    refunded = dict(
-        session.execute(
+        )
+    }
+    refunded: dict[int, int] = {
+        pid: int(total)
+        for pid, total in session.execute(
             select(Refund.payment_id, func.sum(Refund.amount_minor))
             .where(Refund.payment_id.in_(ids))
             .group_by(Refund.payment_id)
-        ).all()
-    )
+        )
+    }
     rows = session.execute(select(Payment.id, Payment.amount_minor, Payment.reversed_at).where(Payment.id.in_(ids)))
     return {
         pid: 0 if reversed_at else amount - int(used.get(pid) or 0) - int(refunded.get(pid) or 0)
@@ -139,18 +145,19 @@ def payment_left(session: Session, payment_ids: Iterable[int]) -> dict[int, int]
     }
 
 
-def credit_note_left(session: Session, credit_note_ids: Iterable[int]) -> dict[int, int]:
+def credit_note_left(session: DbSession, credit_note_ids: Iterable[int]) -> dict[int, int]:
     """Unallocated minor units per credit note."""
     ids = list(credit_note_ids)
     if not ids:
         return {}
-    used = dict(
-        session.execute(
+    used: dict[int | None, int] = {
+        cid: int(total)
+        for cid, total in session.execute(
             select(Allocation.credit_note_id, func.sum(Allocation.amount_minor))
             .where(Allocation.credit_note_id.in_(ids), Allocation.released_at.is_(None))
             .group_by(Allocation.credit_note_id)
-        ).all()
-    )
+        )
+    }
     rows = session.execute(select(CreditNote.id, CreditNote.total_minor).where(CreditNote.id.in_(ids)))
     return {cid: total - int(used.get(cid) or 0) for cid, total in rows}
 
@@ -165,7 +172,7 @@ class CreditSource:
     left_minor: int
 
 
-def credit_sources(session: Session, org_id: int, currency: str | None = None) -> list[CreditSource]:
+def credit_sources(session: DbSession, org_id: int, currency: str | None = None) -> list[CreditSource]:
     """The payer's payments and credit notes with money left, oldest first (credit notes first on a day)."""
     pay_q = select(Payment.id, Payment.currency, Payment.received_on).where(
         Payment.organization_id == org_id, Payment.reversed_at.is_(None)
@@ -182,7 +189,7 @@ def credit_sources(session: Session, org_id: int, currency: str | None = None) -
     return [source for *_key, source in sorted(found, key=lambda f: f[:3]) if source.left_minor > 0]
 
 
-def credit_available(session: Session, org_id: int) -> dict[str, int]:
+def credit_available(session: DbSession, org_id: int) -> dict[str, int]:
     """Per currency, the payer's unallocated credit (what the next invoices consume)."""
     out: dict[str, int] = {}
     for source in credit_sources(session, org_id):
@@ -190,7 +197,7 @@ def credit_available(session: Session, org_id: int) -> dict[str, int]:
     return out
 
 
-def open_invoices(session: Session, payer_id: int, currency: str | None = None) -> list[tuple[Invoice, int]]:
+def open_invoices(session: DbSession, payer_id: int, currency: str | None = None) -> list[tuple[Invoice, int]]:
     """The payer's issued invoices with something open, oldest first (due date, issue date, id)."""
     query = select(Invoice).where(Invoice.organization_id == payer_id, Invoice.status == InvoiceStatus.ISSUED.value)
     if currency is not None:
@@ -212,7 +219,7 @@ class OverdueInvoice:
     days_overdue: int
 
 
-def overdue_invoices(session: Session, payer_id: int, as_of: date) -> list[OverdueInvoice]:
+def overdue_invoices(session: DbSession, payer_id: int, as_of: date) -> list[OverdueInvoice]:
     """The payer's invoices due before ``as_of`` (a local date of the payer) with something open, oldest first."""
     return [
         OverdueInvoice(

@@ -15,7 +15,6 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from portal.billing.periods import local_date
 from portal.billing.settlement import running_balances
@@ -59,7 +58,7 @@ class Account:
     closing_minor: int
 
 
-def _movements(session: Session, org: Organization) -> list[tuple[str, Row]]:
+def _movements(session: ledger.DbSession, org: Organization) -> list[tuple[str, Row]]:
     found: list[tuple[str, Row]] = []
     for inv in session.scalars(
         select(Invoice).where(Invoice.organization_id == org.id, Invoice.status.in_(ledger.OWED))
@@ -88,7 +87,7 @@ def _movements(session: Session, org: Organization) -> list[tuple[str, Row]]:
     return found
 
 
-def accounts(session: Session, org: Organization) -> list[Account]:
+def accounts(session: ledger.DbSession, org: Organization) -> list[Account]:
     """The statement of ``org`` (a paying organization), one :class:`Account` per currency."""
     by_currency: dict[str, list[Row]] = {}
     for currency, row in _movements(session, org):
