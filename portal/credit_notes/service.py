@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal.audit import service as audit
@@ -66,11 +67,11 @@ def create_credit_note(
     already credited, or a credit above what is left of the invoice.
     """
     if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PAID):
-        raise DomainError("Only an issued or paid invoice can be credited.")
+        raise DomainError(_("Only an issued or paid invoice can be credited."))
     if not reason.strip():
-        raise DomainError("Enter the reason for the credit note.", field="reason")
+        raise DomainError(_("Enter the reason for the credit note."), field="reason")
     if bool(line_ids) == (amount_minor is not None):
-        raise DomainError("Choose lines to credit or enter an amount (not both).", field="lines")
+        raise DomainError(_("Choose lines to credit or enter an amount (not both)."), field="lines")
     by_id = {line.id: line for line in invoice.lines}
     rows: list[CreditNoteLine] = []
     if line_ids:
@@ -78,11 +79,15 @@ def create_credit_note(
         for position, line_id in enumerate(line_ids, 1):
             line = by_id.get(line_id)
             if line is None:
-                raise DomainError(f"Line #{line_id} is not a line of {invoice.number}.", field="lines")
+                raise DomainError(
+                    _("Line #%(id)s is not a line of %(number)s.", id=line_id, number=invoice.number), field="lines"
+                )
             if line_id in done:
-                raise DomainError(f"“{line.description}” is already credited.", field="lines")
+                raise DomainError(_("“%(line)s” is already credited.", line=line.description), field="lines")
             if line.amount_minor <= 0:
-                raise DomainError(f"“{line.description}” costs nothing: there is nothing to credit.", field="lines")
+                raise DomainError(
+                    _("“%(line)s” costs nothing: there is nothing to credit.", line=line.description), field="lines"
+                )
             rows.append(
                 CreditNoteLine(
                     position=position,
@@ -94,16 +99,19 @@ def create_credit_note(
     else:
         assert amount_minor is not None
         if amount_minor <= 0:
-            raise DomainError("Enter an amount above zero.", field="amount")
-        text = description.strip() or f"Correction of {invoice.number}"
+            raise DomainError(_("Enter an amount above zero."), field="amount")
+        text = description.strip() or _("Correction of %(number)s", number=invoice.number)
         rows.append(CreditNoteLine(position=1, description=text[:300], amount_minor=amount_minor))
     before = credited_subtotal(invoice.id)
     try:
         amounts = credit_amounts([r.amount_minor for r in rows], invoice.tax_rate_bp, invoice.subtotal_minor, before)
     except CreditTooLarge as exc:
         raise DomainError(
-            f"At most {money(exc.available_minor, invoice.currency, invoice.minor_units)} (before tax) is left "
-            f"to credit on {invoice.number}.",
+            _(
+                "At most %(amount)s (before tax) is left to credit on %(number)s.",
+                amount=money(exc.available_minor, invoice.currency, invoice.minor_units),
+                number=invoice.number,
+            ),
             field="amount" if amount_minor is not None else "lines",
         ) from None
     except BillingError as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.audit import service as audit
@@ -42,8 +43,12 @@ def check_not_future(org: Organization, on: date, now: datetime, field: str) -> 
     latest = latest_allowed_date(org, now)
     if on > latest:
         raise DomainError(
-            f"The date {on.isoformat()} is in the future: the latest allowed is {latest.isoformat()} "
-            f"(today in {org.timezone} or in UTC).",
+            _(
+                "The date %(date)s is in the future: the latest allowed is %(latest)s (today in %(zone)s or in UTC).",
+                date=on.isoformat(),
+                latest=latest.isoformat(),
+                zone=org.timezone,
+            ),
             field=field,
         )
 
@@ -66,13 +71,22 @@ def _chosen_invoices(payer: Organization, currency: str, invoice_ids: Sequence[i
     for invoice_id in invoice_ids:
         invoice = found.get(invoice_id)
         if invoice is None or invoice.organization_id != payer.id:
-            raise DomainError(f"Invoice #{invoice_id} is not an invoice of “{payer.title}”.", field="invoices")
+            raise DomainError(
+                _("Invoice #%(id)s is not an invoice of “%(title)s”.", id=invoice_id, title=payer.title),
+                field="invoices",
+            )
         if invoice.currency != currency:
             raise DomainError(
-                f"{invoice.number} is in {invoice.currency}, the payment in {currency}.", field="invoices"
+                _(
+                    "%(number)s is in %(invoice)s, the payment in %(payment)s.",
+                    number=invoice.number,
+                    invoice=invoice.currency,
+                    payment=currency,
+                ),
+                field="invoices",
             )
         if opened[invoice_id] <= 0:
-            raise DomainError(f"Nothing is open on {invoice.number or f'draft #{invoice.id}'}.", field="invoices")
+            raise DomainError(_("Nothing is open on %(number)s.", number=invoice.number), field="invoices")
         chosen.append((invoice, opened[invoice_id]))
     return chosen
 
@@ -114,9 +128,9 @@ def record_payment(
     payer = payer_of(org)
     currency = currency or payer.currency
     if not isinstance(amount_minor, int) or amount_minor <= 0:
-        raise DomainError("Enter an amount above zero.", field="amount")
+        raise DomainError(_("Enter an amount above zero."), field="amount")
     if method not in METHODS:
-        raise DomainError(f"Choose a payment method ({', '.join(METHODS)}).", field="method")
+        raise DomainError(_("Choose a payment method."), field="method")
     check_not_future(payer, received_on, now, "received_on")
     targets = (
         _chosen_invoices(payer, currency, invoice_ids)
@@ -157,11 +171,11 @@ def reverse_payment(payment: Payment, reason: str, now: datetime, actor: User | 
     money first by recording it).  Returns the invoices reopened.
     """
     if payment.reversed_at is not None:
-        raise DomainError("This payment is already reversed.")
+        raise DomainError(_("This payment is already reversed."))
     if not reason.strip():
-        raise DomainError("Enter the reason for the reversal.", field="reason")
+        raise DomainError(_("Enter the reason for the reversal."), field="reason")
     if payment.refunds:
-        raise DomainError("Part of this payment was refunded: it cannot be reversed.")
+        raise DomainError(_("Part of this payment was refunded: it cannot be reversed."))
     invoices = []
     for allocation in payment.allocations:
         if allocation.released_at is None:
@@ -198,16 +212,17 @@ def refund_payment(
 ) -> Refund:
     """Give back part of a payment that no invoice uses (an overpayment)."""
     if payment.reversed_at is not None:
-        raise DomainError("A reversed payment cannot be refunded.")
+        raise DomainError(_("A reversed payment cannot be refunded."))
     left = ledger.payment_left(db.session, [payment.id])[payment.id]
     if not isinstance(amount_minor, int) or amount_minor <= 0:
-        raise DomainError("Enter an amount above zero.", field="amount")
+        raise DomainError(_("Enter an amount above zero."), field="amount")
     if amount_minor > left:
         raise DomainError(
-            f"Only {money(left, payment.currency)} of this payment is unallocated and can be refunded.", field="amount"
+            _("Only %(left)s of this payment is unallocated and can be refunded.", left=money(left, payment.currency)),
+            field="amount",
         )
     if method not in METHODS:
-        raise DomainError(f"Choose a method ({', '.join(METHODS)}).", field="method")
+        raise DomainError(_("Choose a payment method."), field="method")
     check_not_future(payment.organization, refunded_on, now, "refunded_on")
     refund = Refund(
         payment_id=payment.id,
@@ -286,7 +301,10 @@ def release_for_void(invoice: Invoice, now: datetime) -> int:
 
     if db.session.scalar(select(CreditNote.id).where(CreditNote.invoice_id == invoice.id).limit(1)) is not None:
         raise DomainError(
-            f"{invoice.number} has credit notes: it cannot be voided. Issue a credit note for the rest instead."
+            _(
+                "%(number)s has credit notes: it cannot be voided. Issue a credit note for the rest instead.",
+                number=invoice.number,
+            )
         )
     released = 0
     for allocation in db.session.scalars(
