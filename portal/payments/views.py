@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from portal import unit_of_work
 from portal.billing import BillingError, exponent, parse_amount
+from portal.billing.periods import local_date
 from portal.billing_read import payer_of
 from portal.errors import DomainError
 from portal.extensions import db
@@ -17,7 +18,7 @@ from portal.invoices.export import _major
 from portal.models import Organization, Payment, utcnow
 from portal.payments import bank_import, ledger
 from portal.payments.access import finance_read_required, finance_write_required
-from portal.payments.forms import ConfirmImportForm, ImportForm, PaymentForm, RefundForm, ReverseForm
+from portal.payments.forms import METHOD_LABELS, ConfirmImportForm, ImportForm, PaymentForm, RefundForm, ReverseForm
 from portal.payments.service import record_payment, refund_payment, reverse_payment
 
 bp = Blueprint("payments", __name__)
@@ -52,6 +53,7 @@ def index(organization_id: int) -> str:
         left=left,
         balance=ledger.balance(db.session, payer.id),
         credit=ledger.credit_available(db.session, payer.id),
+        methods=METHOD_LABELS,
     )
 
 
@@ -68,6 +70,7 @@ def new(organization_id: int) -> str | BaseResponse:
         for inv, open_minor in opened
     ]
     if request.method == "GET":
+        form.received_on.data = local_date(utcnow(), payer.timezone)
         chosen = request.args.get("invoice", type=int)
         if chosen:
             form.invoices.data = [chosen]
@@ -105,6 +108,7 @@ def detail(payment_id: int) -> str:
         "payments/detail.html",
         payment=payment,
         left=ledger.payment_left(db.session, [payment.id])[payment.id],
+        methods=METHOD_LABELS,
         reverse_form=ReverseForm(),
         refund_form=RefundForm(),
     )
