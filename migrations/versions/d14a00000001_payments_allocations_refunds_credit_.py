@@ -69,7 +69,7 @@ INVOICE_NEW = {'postgresql': ['CREATE TRIGGER invoices_frozen BEFORE UPDATE ON i
             "'issued>void', 'paid>void', 'paid>issued') OR (OLD.status = 'paid' AND NEW.status = 'issued' "
             'AND (NEW.paid_on IS NOT NULL OR NEW.payment_reference IS NOT NULL))) BEGIN SELECT RAISE(ABORT, '
             "'invoice status may only go draft -> issued, issued -> paid, issued -> void, paid -> void or "
-            "paid -> issued (clearing the payment)'); END"]}
+            "paid -> issued clearing the payment'); END"]}
 
 INVOICE_OLD = {'postgresql': ['CREATE TRIGGER invoices_frozen BEFORE UPDATE ON invoices FOR EACH ROW WHEN (OLD.status <> '
                 "'draft' AND ((NEW.id, NEW.number, NEW.organization_id, NEW.period_start, NEW.period_end, "
