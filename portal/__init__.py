@@ -50,6 +50,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal import cli, errors, i18n, security, templating, unit_of_work
 
     i18n.register(app)
+    from portal.payments import hooks as payment_hooks
+
+    payment_hooks.register()
     unit_of_work.register(app)
     errors.register(app)
     security.register(app)
@@ -110,11 +113,14 @@ def _register_blueprints(app: Flask) -> None:
     from portal.account.views import bp as account_bp
     from portal.audit.views import bp as audit_bp
     from portal.auth.views import bp as auth_bp
+    from portal.credit_notes.views import bp as credit_notes_bp
     from portal.dashboard.views import bp as dashboard_bp
     from portal.dunning.views import bp as dunning_bp
     from portal.extauth.views import bp as extauth_bp
     from portal.invoices.views import bp as invoices_bp
     from portal.organizations.views import bp as organizations_bp
+    from portal.payments.statement_views import bp as statements_bp
+    from portal.payments.views import bp as payments_bp
     from portal.services.views import bp as services_bp
     from portal.sync.views import bp as sync_bp
     from portal.tariffs.views import bp as tariffs_bp
@@ -135,5 +141,8 @@ def _register_blueprints(app: Flask) -> None:
         usages_bp,
         invoices_bp,
         dunning_bp,
+        payments_bp,
+        statements_bp,
+        credit_notes_bp,
     ):
         app.register_blueprint(blueprint)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from portal.billing.periods import local_date
 from portal.billing_mail.reminders import Step, next_step
 from portal.collections.receivables import DbSession, open_by_invoice
-from portal.models import Invoice, InvoiceStatus, MailItem, Organization
+from portal.models import Invoice, InvoiceStatus, MailItem, Organization, Payment
 from portal.settings import ReminderSettings
 
 #: Age buckets in days past due: (key, first day, last day or None for "and more").
@@ -121,9 +121,9 @@ def collections_overview(
             late[(org.id, currency)].append((due, amount, invoice_id))
             orgs[org.id] = org
     for currency, collected in session.execute(
-        select(Invoice.currency, func.sum(Invoice.total_minor))
-        .where(Invoice.status == InvoiceStatus.PAID, Invoice.paid_on >= month_start, Invoice.paid_on < month_end)
-        .group_by(Invoice.currency)
+        select(Payment.currency, func.sum(Payment.amount_minor))
+        .where(Payment.reversed_at.is_(None), Payment.received_on >= month_start, Payment.received_on < month_end)
+        .group_by(Payment.currency)
     ):
         month.setdefault(currency, MonthFigures(currency)).collected += int(collected or 0)
     sent: dict[int, set[str]] = defaultdict(set)

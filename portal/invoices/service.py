@@ -27,7 +27,9 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.invoices import coverage
 from portal.invoices.numbering import next_number
-from portal.models import Invoice, InvoiceCameraLine, InvoiceLine, InvoiceStatus, Organization, User
+from portal.models import Invoice, InvoiceCameraLine, InvoiceLine, InvoiceStatus, Organization, User, utcnow
+from portal.payments import ledger
+from portal.payments.service import apply_credit, record_payment, release_for_void
 from portal.settings import BillingSettings
 from portal.templating import money
 from portal.usages.report import camera_amount, price_labels
@@ -289,26 +291,40 @@ def _issue(
     invoice.bill_to = "\n".join(part for part in (org.title, org.billing_contact) if part)
     db.session.flush()
     audit.record("invoice.issue", "invoice", invoice.id, actor=actor, summary=f"{invoice.number}: {_total(invoice)}")
+    apply_credit(invoice, now, actor)  # the payer's credit in this currency settles what it can
     queue_invoice(invoice)  # the PDF is rendered and sent by the mail outbox, after commit
     return invoice
 
 
-def mark_paid(invoice: Invoice, paid_on: date | None, reference: str, actor: User | None = None) -> Invoice:
-    """Record the payment of an issued invoice (date and reference required)."""
+def mark_paid(
+    invoice: Invoice, paid_on: date | None, reference: str, actor: User | None = None, now: datetime | None = None
+) -> Invoice:
+    """ "Mark paid": record a payment of what is open on an issued invoice (date and reference required).
+
+    The payment is booked on the invoice's paying organization and allocated to this
+    invoice, which becomes paid (see :func:`portal.payments.service.record_payment`).
+    """
     _require(invoice, InvoiceStatus.ISSUED, "Only an issued invoice can be marked paid.")
     if paid_on is None:
         raise DomainError("Enter the payment date.", field="paid_on")
     if not reference.strip():
         raise DomainError("Enter the payment reference.", field="reference")
-    invoice.status, invoice.paid_on, invoice.payment_reference = InvoiceStatus.PAID.value, paid_on, reference.strip()
-    db.session.flush()
-    audit.record(
-        "invoice.paid",
-        "invoice",
-        invoice.id,
-        actor=actor,
-        summary=f"{invoice.number}: {_total(invoice)} paid on {paid_on.isoformat()} ({reference.strip()})",
-    )
+    open_minor = ledger.open_amounts(db.session, [invoice.id])[invoice.id]
+    try:
+        record_payment(
+            invoice.organization,
+            open_minor,
+            paid_on,
+            now or utcnow(),
+            currency=invoice.currency,
+            reference=reference,
+            invoice_ids=[invoice.id],
+            actor=actor,
+        )
+    except DomainError as exc:
+        if exc.field == "received_on":
+            exc.field = "paid_on"
+        raise
     return invoice
 
 
@@ -318,6 +334,7 @@ def void_invoice(invoice: Invoice, reason: str, now: datetime, actor: User | Non
         raise DomainError("Only an issued or paid invoice can be voided; delete a draft instead.")
     if not reason.strip():
         raise DomainError("Enter the reason for voiding.", field="reason")
+    release_for_void(invoice, now)
     invoice.status, invoice.void_reason, invoice.voided_at = InvoiceStatus.VOID.value, reason.strip(), now
     for row in invoice.coverage:  # its instants may be invoiced again
         row.voided = True
@@ -328,6 +345,9 @@ def void_invoice(invoice: Invoice, reason: str, now: datetime, actor: User | Non
         invoice.id,
         actor=actor,
         summary=f"{invoice.number}: {_total(invoice)} void: {reason.strip()}",
+    )
+    ledger.notify_settlement(
+        ledger.Settlement(organization_id=invoice.organization_id, kind="void", invoice_id=invoice.id)
     )
     return invoice
 

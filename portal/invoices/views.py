@@ -34,6 +34,7 @@ from portal.invoices.service import (
 )
 from portal.models import Invoice, Organization, utcnow
 from portal.pagination import paginate
+from portal.payments.ledger import invoice_settlement
 from portal.security import admin_required
 from portal.usages.forms import PeriodForm
 from portal.usages.report import build_report
@@ -135,7 +136,12 @@ def detail(invoice_id: int) -> str:
     """One invoice with its lines, annex and (for admins) the lifecycle actions."""
     invoice = scoped_invoice_or_404(current_user, invoice_id)
     return render_template(
-        "invoices/detail.html", invoice=invoice, confirm=ConfirmForm(), pay_form=PayForm(), void_form=VoidForm()
+        "invoices/detail.html",
+        invoice=invoice,
+        confirm=ConfirmForm(),
+        pay_form=PayForm(),
+        void_form=VoidForm(),
+        **invoice_settlement(invoice),
     )
 
 

@@ -2,6 +2,7 @@
 
 from portal.models import coverage_rules as _coverage_rules  # noqa: F401  (attaches the coverage DDL)
 from portal.models import invoice_rules as _invoice_rules  # noqa: F401  (attaches the invoice DDL)
+from portal.models import ledger_rules as _ledger_rules  # noqa: F401  (attaches the allocation/refund DDL)
 from portal.models.account import AccountToken
 from portal.models.audit import AuditEvent
 from portal.models.base import Base, UTCDateTime, utcnow
@@ -16,12 +17,19 @@ from portal.models.invoice import (
 )
 from portal.models.mail import MAIL_DROPPED, MAIL_FAILED, MAIL_PENDING, MAIL_SENT, MailItem
 from portal.models.organization import MAX_DEPTH, Organization, organization_tariffs
+from portal.models.payment import Allocation, CreditNote, CreditNoteLine, CreditNoteSequence, Payment, Refund
 from portal.models.sync import JobLock, OutboxItem, SyncRun, WatcherSyncMixin
 from portal.models.tariff import Service, Tariff, TariffPrice, tariff_services
 from portal.models.usage import Camera, UsageInterval
 from portal.models.user import RIGHTS, ROLE_ACCOUNTANT, ROLE_ADMIN, ROLE_SUBSCRIBER, Membership, User
 
 __all__ = [
+    "Allocation",
+    "CreditNote",
+    "CreditNoteLine",
+    "CreditNoteSequence",
+    "Payment",
+    "Refund",
     "AccountToken",
     "AuditEvent",
     "Base",

@@ -2,11 +2,13 @@
 
 * No two non-void invoices of one organization overlap in period: an EXCLUDE
   constraint (btree_gist) on PostgreSQL, BEFORE INSERT/UPDATE triggers on SQLite.
-* An invoice's status only moves draft -> issued, issued -> paid, issued -> void
-  or paid -> void (anything else, e.g. issued -> draft or out of void, is refused).
+* An invoice's status only moves draft -> issued, issued -> paid, issued -> void,
+  paid -> void or paid -> issued (a reversed payment reopens it; ``paid_on`` and
+  ``payment_reference`` are then cleared); anything else, e.g. issued -> draft or out
+  of void, is refused.
 * A non-draft invoice never changes: its number, organization, period, currency,
   amounts, tax, dates and bill-to are fixed; ``paid_on``/``payment_reference``
-  may only be set by the issued -> paid transition and ``void_reason``/``voided_at``
+  may only be set by the issued -> paid transition (and cleared by paid -> issued) and ``void_reason``/``voided_at``
   only by the transition to void.  Only ``created_by_id`` stays free (the user
   foreign key is ON DELETE SET NULL).
 * A non-draft invoice is never deleted, and its lines and camera annex are never
@@ -32,7 +34,10 @@ from portal.models.invoice import Invoice
 
 OVERLAP_MESSAGE = "invoice period overlaps another non-void invoice of this organization"
 FROZEN_MESSAGE = "an issued invoice cannot change"
-TRANSITION_MESSAGE = "invoice status may only go draft -> issued, issued -> paid, issued -> void or paid -> void"
+TRANSITION_MESSAGE = (
+    "invoice status may only go draft -> issued, issued -> paid, issued -> void, paid -> void "
+    "or paid -> issued clearing the payment"
+)
 DELETE_MESSAGE = "an issued invoice cannot be deleted"
 
 #: Columns that never change once the invoice has left draft.
@@ -57,11 +62,11 @@ FROZEN_COLUMNS = (
     "bill_to",
     "created_at",
 )
-#: Set by issued -> paid only.
+#: Set by issued -> paid only, cleared by paid -> issued.
 PAYMENT_COLUMNS = ("paid_on", "payment_reference")
 #: Set by issued/paid -> void only.
 VOID_COLUMNS = ("void_reason", "voided_at")
-TRANSITIONS = (("draft", "issued"), ("issued", "paid"), ("issued", "void"), ("paid", "void"))
+TRANSITIONS = (("draft", "issued"), ("issued", "paid"), ("issued", "void"), ("paid", "void"), ("paid", "issued"))
 
 _OVERLAP = (
     "EXISTS (SELECT 1 FROM invoices AS other WHERE other.organization_id = NEW.organization_id "
@@ -79,16 +84,18 @@ def _frozen_changed(distinct: str) -> str:
     """A non-draft invoice changes something other than its allowed lifecycle fields."""
     return (
         f"OLD.status <> 'draft' AND ({_changed(FROZEN_COLUMNS, distinct)} "
-        f"OR ({_changed(PAYMENT_COLUMNS, distinct)} AND NOT (OLD.status = 'issued' AND NEW.status = 'paid')) "
+        f"OR ({_changed(PAYMENT_COLUMNS, distinct)} AND NOT (OLD.status = 'issued' AND NEW.status = 'paid') "
+        "AND NOT (OLD.status = 'paid' AND NEW.status = 'issued')) "
         f"OR ({_changed(VOID_COLUMNS, distinct)} AND NOT (OLD.status IN ('issued', 'paid') "
         "AND NEW.status = 'void')))"
     )
 
 
 _BAD_TRANSITION = (
-    "NEW.status <> OLD.status AND (OLD.status || '>' || NEW.status) NOT IN ("
+    "NEW.status <> OLD.status AND ((OLD.status || '>' || NEW.status) NOT IN ("
     + ", ".join(f"'{old}>{new}'" for old, new in TRANSITIONS)
-    + ")"
+    + ") OR (OLD.status = 'paid' AND NEW.status = 'issued' "
+    "AND (NEW.paid_on IS NOT NULL OR NEW.payment_reference IS NOT NULL)))"
 )
 
 

@@ -160,10 +160,11 @@ def test_a_settled_invoice_gets_no_reminder(app: Flask, mailbox: Mailbox) -> Non
         db.session.commit()
     assert _deliver(app).dropped == 1
     assert _remind(app, utc(2026, 11, 20, 8)) == []
-    assert len(mailbox.messages) == 1  # the invoice only
+    assert len(mailbox.messages) == 2  # the invoice, then the payment's receipt: no reminder
+    assert mailbox.messages[1]["Subject"].startswith("Payment received")
     with app.app_context():
         states = list(db.session.scalars(select(MailItem.state).order_by(MailItem.id)))
-    assert states == [MAIL_SENT, MAIL_DROPPED]
+    assert states == [MAIL_SENT, MAIL_DROPPED, MAIL_SENT]
 
 
 def test_the_daily_command_runs_locked_and_idempotent(

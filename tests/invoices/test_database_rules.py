@@ -119,7 +119,8 @@ def test_issued_invoice_cannot_move_to_another_organization(app: Flask) -> None:
 #: (status the invoice is in, change) refused as a status transition or as a frozen change.
 TRANSITIONS: dict[str, tuple[str, dict[str, Any], str]] = {
     "issued->draft": ("issued", {"status": "draft"}, TRANSITION_MESSAGE),
-    "paid->issued": ("paid", {"status": "issued"}, TRANSITION_MESSAGE),
+    "paid->issued keeping the payment": ("paid", {"status": "issued"}, TRANSITION_MESSAGE),
+    "paid->issued keeping the date": ("paid", {"status": "issued", "payment_reference": None}, TRANSITION_MESSAGE),
     "paid->draft": ("paid", {"status": "draft"}, TRANSITION_MESSAGE),
     "paid: new payment": ("paid", {"paid_on": date(2026, 12, 1), "payment_reference": "again"}, FROZEN_MESSAGE),
     "void->issued": ("void", {"status": "issued"}, TRANSITION_MESSAGE),

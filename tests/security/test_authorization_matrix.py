@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text
 from werkzeug.routing import Rule
 
+from portal.credit_notes.service import create_credit_note
 from portal.extensions import db
 from portal.invoices.service import create_invoice
-from portal.models import Base, OutboxItem
+from portal.models import Base, Invoice, OutboxItem, utcnow
+from portal.payments.service import record_payment
 from tests.factories import PASSWORD, add_member, make_admin, make_org, make_service, make_tariff, make_user
 from tests.invoices.test_lifecycle import NOW, SEP
 from tests.usages.helpers import golden_september
@@ -42,15 +45,34 @@ ANY_USER = {"dashboard.index", "invoices.index", "account.change_password"}
 #: Ending the session: checked last, and in tests/security/test_sessions.py.
 SESSION_ENDERS = {"auth.logout", "account.sign_out_everywhere"}
 ORG_VISIBLE = {"dashboard.organization"}
-ORG_BILLING = {"usages.show", "usages.csv"}
-INVOICE_BILLING = {"invoices.detail", "invoices.printable", "invoices.pdf", "invoices.csv"}
-ADMIN_PREFIXES = ("organizations.", "services.", "tariffs.", "users.", "audit.", "sync.", "dunning.")
-ADMIN_ONLY = {"invoices.preview", "invoices.create", "invoices.act"}
+ORG_BILLING = {"usages.show", "usages.csv", "statements.show", "statements.csv", "statements.pdf"}
+INVOICE_BILLING = {
+    "invoices.detail",
+    "invoices.printable",
+    "invoices.pdf",
+    "invoices.csv",
+    "credit_notes.detail",
+    "credit_notes.pdf",
+}
+ADMIN_PREFIXES = ("organizations.", "services.", "tariffs.", "users.", "audit.", "sync.", "dunning.", "payments.")
+ADMIN_ONLY = {"invoices.preview", "invoices.create", "invoices.act", "credit_notes.new"}
 #: Admin pages the accountant may read (GET only; the routes take no other method).
-FINANCE_READ = {"organizations.index", "organizations.tree_view", "organizations.detail"}
-#: The only changes an accountant may make: recording payments and credit notes (issue 14 items 1-2
-#: add these endpoints; list them here so the accountant is expected to be let through).
-FINANCE_WRITE: set[str] = set()
+FINANCE_READ = {
+    "organizations.index",
+    "organizations.tree_view",
+    "organizations.detail",
+    "payments.index",
+    "payments.detail",
+}
+#: The only changes an accountant may make: recording payments and credit notes (issue 14 items 1-2).
+FINANCE_WRITE = {
+    "payments.new",
+    "payments.reverse",
+    "payments.refund",
+    "payments.import_statement",
+    "payments.confirm_import",
+    "credit_notes.new",
+}
 
 
 @pytest.fixture()
@@ -69,6 +91,7 @@ class World:
     orgs: dict[str, int]
     invoices: dict[str, int]
     ids: dict[str, int]
+    credit_notes: dict[str, int] = field(default_factory=dict)
     visible: dict[str, set[str]] = field(default_factory=dict)
     billing: dict[str, set[str]] = field(default_factory=dict)
 
@@ -90,6 +113,11 @@ def _world(app: Flask) -> World:
         invoices = {
             key: create_invoice(org, SEP, NOW, issue=True).id for key, org in (("A", a), ("A-sub", sub), ("B", b))
         }
+        payment = record_payment(a, 1000, date(2026, 11, 1), utcnow(), reference="MATRIX")
+        credit_notes = {
+            key: create_credit_note(db.session.get(Invoice, iid), "matrix", NOW, amount_minor=100).id
+            for key, iid in invoices.items()
+        }
         db.session.add(OutboxItem(kind="upsert", object_type="organization", object_id=a.id))
         db.session.flush()
         item_id = db.session.scalar(select(OutboxItem.id))
@@ -103,7 +131,9 @@ def _world(app: Flask) -> World:
                 "service_id": tariff.services[0].id,
                 "item_id": item_id,
                 "admin": admin.id,
+                "payment_id": payment.id,
             },
+            credit_notes=credit_notes,
         )
     world.visible = {
         "owner-a": {"A", "A-sub"},
@@ -133,6 +163,8 @@ def _urls(rule: Rule, world: World) -> list[tuple[str, str | None]]:
         return []  # files, no data
     if "organization_id" in args and rule.endpoint in ORG_VISIBLE | ORG_BILLING | ADMIN_ONLY:
         return [(_build(rule, world, organization_id=oid), key) for key, oid in world.orgs.items()]
+    if "credit_note_id" in args:
+        return [(_build(rule, world, credit_note_id=cid), key) for key, cid in world.credit_notes.items()]
     if "invoice_id" in args:
         actions = ["issue", "refresh", "delete", "pay", "void"] if "action" in args else [None]
         return [
@@ -152,6 +184,7 @@ def _build(rule: Rule, world: World, **values: Any) -> str:
         "service_id": world.ids["service_id"],
         "item_id": world.ids["item_id"],
         "secret": "not-the-secret",
+        "payment_id": world.ids["payment_id"],
     }
     defaults.update({k: v for k, v in values.items() if v is not None})
     _, path = rule.build({k: v for k, v in defaults.items() if k in rule.arguments}, append_unknown=False)
