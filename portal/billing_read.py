@@ -26,12 +26,17 @@ from sqlalchemy.orm import aliased
 
 from portal import settings
 from portal.billing import (
+    AdjustmentKind,
     BillingOrg,
     Period,
+    PriceAdjustment,
     PriceVersion,
     ProrationMode,
     Statement,
     TariffInfo,
+    TaxAssignment,
+    TaxVersion,
+    Terms,
     UsageSpan,
     invoice_scope,
     payer_id,
@@ -40,7 +45,18 @@ from portal.billing import (
 )
 from portal.extensions import db
 from portal.invoices import coverage
-from portal.models import MAX_DEPTH, Camera, Organization, Tariff, TariffPrice, UsageInterval
+from portal.models import (
+    MAX_DEPTH,
+    Camera,
+    IndividualPrice,
+    Organization,
+    OrganizationTerms,
+    Tariff,
+    TariffPrice,
+    Tax,
+    TaxRate,
+    UsageInterval,
+)
 
 
 @dataclass(frozen=True)
@@ -151,6 +167,50 @@ def load_prices(tariff_ids: list[int]) -> list[PriceVersion]:
     return [PriceVersion(tariff_id=t, effective_from=d, amount_minor=a, currency=c) for t, d, a, c in rows]
 
 
+def load_terms(organization_ids: Iterable[int], tariff_ids: Iterable[int]) -> Terms:
+    """The organizations' individual prices of the given tariffs and their taxes with all rates.
+
+    Three queries whatever the number of organizations (none when there is nothing to load).
+    Who wins between a subsidiary and its parent is the engine's rule (:mod:`portal.billing.terms`).
+    """
+    orgs, tariffs = sorted(set(organization_ids)), sorted(set(tariff_ids))
+    if not orgs:
+        return Terms()
+    adjustments: tuple[PriceAdjustment, ...] = ()
+    if tariffs:
+        adjustments = tuple(
+            PriceAdjustment(organization_id=o, tariff_id=t, effective_from=d, kind=AdjustmentKind(k), value=int(v))
+            for o, t, d, k, v in db.session.execute(
+                select(
+                    IndividualPrice.organization_id,
+                    IndividualPrice.tariff_id,
+                    IndividualPrice.effective_from,
+                    IndividualPrice.kind,
+                    IndividualPrice.value,
+                ).where(IndividualPrice.organization_id.in_(orgs), IndividualPrice.tariff_id.in_(tariffs))
+            )
+        )
+    assignments = tuple(
+        TaxAssignment(organization_id=o, tax_id=t)
+        for o, t in db.session.execute(
+            select(OrganizationTerms.organization_id, OrganizationTerms.tax_id).where(
+                OrganizationTerms.organization_id.in_(orgs), OrganizationTerms.tax_id.is_not(None)
+            )
+        )
+    )
+    taxes: tuple[TaxVersion, ...] = ()
+    if assignments:
+        taxes = tuple(
+            TaxVersion(tax_id=t, name=n, effective_from=d, rate_bp=r)
+            for t, n, d, r in db.session.execute(
+                select(TaxRate.tax_id, Tax.name, TaxRate.effective_from, TaxRate.rate_bp)
+                .join(Tax, Tax.id == TaxRate.tax_id)
+                .where(TaxRate.tax_id.in_({a.tax_id for a in assignments}))
+            )
+        )
+    return Terms(adjustments=adjustments, taxes=taxes, assignments=assignments)
+
+
 def rate_scope(
     org: Organization, period: Period, now: datetime, mode: ProrationMode | None = None
 ) -> tuple[Scope, Statement]:
@@ -173,6 +233,7 @@ def rate_scope(
         rated,
         now,
         mode=mode if mode is not None else proration_mode(),
+        terms=load_terms(scope.ids, (t.id for t in tariffs)) if spans else Terms(),
     )
     return scope, (statement if rated == period else replace(statement, period=period))
 
@@ -304,6 +365,7 @@ __all__ = [
     "load_prices",
     "load_spans",
     "load_statement",
+    "load_terms",
     "load_tariff_prices",
     "organizations_with_usage",
     "payer_of",
