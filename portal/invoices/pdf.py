@@ -3,11 +3,14 @@
 The cache key is the invoice id plus a hash of the printable HTML, so a status
 change (paid, void) renders a new file while the frozen figures are reused
 safely.  Drafts are never cached.  WeasyPrint fetches nothing over the network:
-the stylesheet is read from ``static/`` and every URL is refused.
+the stylesheet is read from ``static/`` and every URL is refused (the seller's logo
+is inlined as a ``data:`` URI).  Fonts come from the system (Debian's DejaVu and Noto
+families, ``make system-deps``) and are embedded in the PDF, subset to the glyphs used.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import tempfile
@@ -30,6 +33,10 @@ def cache_dir() -> Path:
 
 
 def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Load nothing from anywhere; only inline ``data:`` images (the seller's logo) are decoded here."""
+    if url.startswith("data:image/") and ";base64," in url:
+        header, _sep, payload = url.partition(";base64,")
+        return {"string": base64.b64decode(payload, validate=True), "mime_type": header.removeprefix("data:")}
     raise ValueError(f"invoice PDFs load nothing from {url}")
 
 
