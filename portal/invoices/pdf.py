@@ -32,11 +32,14 @@ def cache_dir() -> Path:
     return Path(configured) if configured else Path(current_app.instance_path) / "invoice-cache"
 
 
-def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+def _refuse(url: str, *args: Any, **kwargs: Any) -> Any:
     """Load nothing from anywhere; only inline ``data:`` images (the seller's logo) are decoded here."""
-    if url.startswith("data:image/") and ";base64," in url:
+    if url.startswith(("data:image/png;base64,", "data:image/jpeg;base64,")):
+        from weasyprint.urls import URLFetcherResponse
+
         header, _sep, payload = url.partition(";base64,")
-        return {"string": base64.b64decode(payload, validate=True), "mime_type": header.removeprefix("data:")}
+        body = base64.b64decode(payload, validate=True)
+        return URLFetcherResponse(url, body=body, headers={"Content-Type": header.removeprefix("data:")})
     raise ValueError(f"invoice PDFs load nothing from {url}")
 
 

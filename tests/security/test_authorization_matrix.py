@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,10 @@ from werkzeug.routing import Rule
 from portal.extensions import db
 from portal.invoices.service import create_invoice
 from portal.models import Base, OutboxItem
+from portal.terms.service import add_individual_price, add_tax_rate, save_operator, save_tax
 from tests.factories import PASSWORD, add_member, make_admin, make_org, make_service, make_tariff, make_user
 from tests.invoices.test_lifecycle import NOW, SEP
+from tests.terms.helpers import OPERATOR, tiny_png
 from tests.usages.helpers import golden_september
 
 PUBLIC = {
@@ -36,14 +39,24 @@ PUBLIC = {
     "bootstrap.static",
     "favicon",
 }
-ANY_USER = {"dashboard.index", "invoices.index", "account.change_password"}
+ANY_USER = {"dashboard.index", "invoices.index", "account.change_password", "terms.logo"}
 #: Ending the session: checked last, and in tests/security/test_sessions.py.
 SESSION_ENDERS = {"auth.logout", "account.sign_out_everywhere"}
 ORG_VISIBLE = {"dashboard.organization"}
 ORG_BILLING = {"usages.show", "usages.csv"}
 INVOICE_BILLING = {"invoices.detail", "invoices.printable", "invoices.pdf", "invoices.csv"}
 ADMIN_PREFIXES = ("organizations.", "services.", "tariffs.", "users.", "audit.", "sync.")
-ADMIN_ONLY = {"invoices.preview", "invoices.create", "invoices.act"}
+ADMIN_ONLY = {
+    "invoices.preview",
+    "invoices.create",
+    "invoices.act",
+    "terms.operator",
+    "terms.taxes",
+    "terms.add_rate",
+    "terms.delete_rate",
+    "terms.pricing",
+    "terms.delete_price",
+}
 
 
 @pytest.fixture()
@@ -85,6 +98,10 @@ def _world(app: Flask) -> World:
         db.session.add(OutboxItem(kind="upsert", object_type="organization", object_id=a.id))
         db.session.flush()
         item_id = db.session.scalar(select(OutboxItem.id))
+        logo = save_operator(OPERATOR, logo=tiny_png())
+        tax = save_tax("IVA")
+        rate = add_tax_rate(tax, date(2026, 12, 1), 2100)
+        price = add_individual_price(a, tariff, date(2026, 12, 1), "override", 800)
         db.session.commit()
         world = World(
             orgs={"A": a.id, "A-sub": sub.id, "B": b.id},
@@ -95,6 +112,10 @@ def _world(app: Flask) -> World:
                 "service_id": tariff.services[0].id,
                 "item_id": item_id,
                 "admin": admin.id,
+                "tax_id": tax.id,
+                "rate_id": rate.id,
+                "price_id": price.id,
+                "sha256": logo.logo_sha256 or "",
             },
         )
     world.visible = {
@@ -142,6 +163,10 @@ def _build(rule: Rule, world: World, **values: Any) -> str:
         "service_id": world.ids["service_id"],
         "item_id": world.ids["item_id"],
         "secret": "not-the-secret",
+        "tax_id": world.ids["tax_id"],
+        "rate_id": world.ids["rate_id"],
+        "price_id": world.ids["price_id"],
+        "sha256": world.ids["sha256"],
     }
     defaults.update({k: v for k, v in values.items() if v is not None})
     _, path = rule.build({k: v for k, v in defaults.items() if k in rule.arguments}, append_unknown=False)
