@@ -261,11 +261,11 @@ def _terms(orgs: dict[str, Organization], tariffs: dict[str, Tariff], since: dat
                 organization_id=orgs[title].id, tax_id=taxes[tax].id, customer_tax_id=customer_tax_id, tax_note=note
             )
         )
-    for title, tariff, kind, value in INDIVIDUAL_PRICES:
+    for title, tariff_name, kind, value in INDIVIDUAL_PRICES:
         db.session.add(
             IndividualPrice(
                 organization_id=orgs[title].id,
-                tariff_id=tariffs[tariff].id,
+                tariff_id=tariffs[tariff_name].id,
                 effective_from=since,
                 kind=kind,
                 value=value,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from portal.billing import InvoiceDraft
@@ -38,9 +39,11 @@ class SellerDetailsMissing(DomainError):
 
     def __init__(self, missing: list[str]) -> None:
         super().__init__(
-            "The operator's details are incomplete (missing: "
-            + ", ".join(missing)
-            + "). Complete them under Settings → Operator details before issuing."
+            gettext(
+                "The operator's details are incomplete (missing: %(missing)s). "
+                "Complete them under Settings → Operator details before issuing.",
+                missing=", ".join(missing),
+            )
         )
         self.missing = missing
 
