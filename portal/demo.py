@@ -248,9 +248,9 @@ def load_demo(today: date | None = None) -> bool:
 def _terms(orgs: dict[str, Organization], tariffs: dict[str, Tariff], since: date) -> None:
     """The operator's details, taxes per organization and a few individual prices."""
     profile = db.session.get(OperatorProfile, 1) or OperatorProfile(id=1)
-    for name, value in OPERATOR.items():  # details the operator already entered stay
+    for name, text in OPERATOR.items():  # details the operator already entered stay
         if not (getattr(profile, name, "") or "").strip():
-            setattr(profile, name, value)
+            setattr(profile, name, text)
     db.session.add(profile)
     taxes = {name: Tax(name=name, rates=[TaxRate(effective_from=since, rate_bp=bp)]) for name, bp in TAXES}
     db.session.add_all(taxes.values())
