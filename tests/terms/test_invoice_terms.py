@@ -8,6 +8,7 @@ the same way (tests/billing/test_terms.py).
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from datetime import date
@@ -104,6 +105,8 @@ def test_invoice_with_two_rates_and_an_individual_price_printed_with_the_sellers
         assert expected in pdf, expected
     reader = PdfReader(io.BytesIO(admin_client.get(f"/invoices/{invoice_id}/pdf").data))
     assert any(reader.pages[0].images), "the seller's logo is embedded"
+    rows = list(csv.reader(io.StringIO(admin_client.get(f"/invoices/{invoice_id}/csv").get_data(as_text=True))))
+    assert [(r[1], r[6]) for r in rows if r and r[0] == "tax"] == [("IGIC 7.00 %", "0.77"), ("IVA 21.00 %", "6.30")]
 
 
 def test_the_usages_page_shows_list_and_individual_price(app: Flask, admin_client: FlaskClient) -> None:
