@@ -128,3 +128,16 @@ def test_bad_adjustments_are_refused() -> None:
         adjust(AdjustmentKind.PERCENT, 10_001)
     with pytest.raises(InvalidPriceList):
         _rate(Terms(adjustments=(adjust(AdjustmentKind.LIST, 0), adjust(AdjustmentKind.OVERRIDE, 5))))
+
+
+def test_a_subsidiary_without_a_tax_is_taxed_like_its_parent_and_its_own_tax_wins() -> None:
+    parent, child = org(1), org(2, parent_id=1, invoice_to_parent=True)
+    spans = [span(1, *FULL, org_id=1), span(2, *FULL, org_id=2)]
+    inherited = _rate(Terms(taxes=(IVA, IGIC), assignments=(TaxAssignment(1, 1),)), parent, child, spans=spans)
+    assert [ln.tax for ln in inherited.lines] == [IVA, IVA]
+    own = _rate(
+        Terms(taxes=(IVA, IGIC), assignments=(TaxAssignment(1, 1), TaxAssignment(2, 2))), parent, child, spans=spans
+    )
+    assert [ln.tax for ln in own.lines] == [IVA, IGIC]
+    alone = _rate(Terms(taxes=(IVA,), assignments=(TaxAssignment(1, 1),)), org(2), spans=[span(2, *FULL, org_id=2)])
+    assert alone.lines[0].tax is None  # paying for itself, it never borrows another organization's tax
