@@ -27,12 +27,16 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 deps: $(VENV)/.deps
 dev-deps: $(VENV)/.dev-deps
 
-## system-deps: Debian's chromium (browser tests) and fonts (PDFs); installed once, as root.
+## system-deps: Debian's chromium (browser tests) and fonts (PDFs: Latin/Cyrillic/Greek, CJK,
+## Arabic and other scripts, colour emoji); installed once, as root.
+SYSTEM_PACKAGES = chromium fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi dejavu; then \
-	  echo "Installing Debian packages: chromium fonts-dejavu-core"; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi dejavu \
+	  || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! fc-list 2>/dev/null | grep -qi "Noto Color Emoji" \
+	  || ! fc-list 2>/dev/null | grep -qi "Noto Naskh Arabic"; then \
+	  echo "Installing Debian packages: $(SYSTEM_PACKAGES)"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	fi
 
 migrate: deps

@@ -124,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.services.views import bp as services_bp
     from portal.sync.views import bp as sync_bp
     from portal.tariffs.views import bp as tariffs_bp
+    from portal.terms.views import bp as terms_bp
     from portal.usages.views import bp as usages_bp
     from portal.users.views import bp as users_bp
 
@@ -144,5 +145,6 @@ def _register_blueprints(app: Flask) -> None:
         payments_bp,
         statements_bp,
         credit_notes_bp,
+        terms_bp,
     ):
         app.register_blueprint(blueprint)

@@ -21,17 +21,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import BigInteger, cast, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from portal import settings
 from portal.billing import (
+    AdjustmentKind,
     BillingOrg,
     Period,
+    PriceAdjustment,
     PriceVersion,
     ProrationMode,
     Statement,
     TariffInfo,
+    TaxAssignment,
+    TaxVersion,
+    Terms,
     UsageSpan,
     invoice_scope,
     payer_id,
@@ -40,7 +45,19 @@ from portal.billing import (
 )
 from portal.extensions import db
 from portal.invoices import coverage
-from portal.models import MAX_DEPTH, Camera, Organization, Suspension, Tariff, TariffPrice, UsageInterval
+from portal.models import (
+    MAX_DEPTH,
+    Camera,
+    IndividualPrice,
+    Organization,
+    OrganizationTerms,
+    Suspension,
+    Tariff,
+    TariffPrice,
+    Tax,
+    TaxRate,
+    UsageInterval,
+)
 
 
 @dataclass(frozen=True)
@@ -218,6 +235,58 @@ def load_prices(tariff_ids: list[int]) -> list[PriceVersion]:
     return [PriceVersion(tariff_id=t, effective_from=d, amount_minor=a, currency=c) for t, d, a, c in rows]
 
 
+def load_terms(organization_ids: Iterable[int], tariff_ids: Iterable[int]) -> Terms:
+    """The organizations' individual prices of the given tariffs and their taxes with all rates.
+
+    One query whatever the number of organizations (none when there is nothing to load):
+    individual prices and tax rates of assigned taxes, as one ``UNION ALL``.  Who wins
+    between a subsidiary and its parent is the engine's rule (:mod:`portal.billing.terms`).
+    """
+    orgs, tariffs = sorted(set(organization_ids)), sorted(set(tariff_ids))
+    if not orgs:
+        return Terms()
+    prices = select(
+        literal("price").label("row"),
+        IndividualPrice.organization_id,
+        IndividualPrice.tariff_id.label("ref"),
+        IndividualPrice.effective_from,
+        IndividualPrice.kind.label("text"),
+        IndividualPrice.value,
+    ).where(IndividualPrice.organization_id.in_(orgs), IndividualPrice.tariff_id.in_(tariffs or [-1]))
+    rates = (
+        select(
+            literal("tax").label("row"),
+            OrganizationTerms.organization_id,
+            OrganizationTerms.tax_id.label("ref"),
+            TaxRate.effective_from,
+            Tax.name.label("text"),
+            cast(TaxRate.rate_bp, BigInteger).label("value"),
+        )
+        .join(Tax, Tax.id == OrganizationTerms.tax_id)
+        .outerjoin(TaxRate, TaxRate.tax_id == Tax.id)
+        .where(OrganizationTerms.organization_id.in_(orgs))
+    )
+    adjustments: list[PriceAdjustment] = []
+    assignments: set[TaxAssignment] = set()
+    taxes: set[TaxVersion] = set()
+    for row, org_id, ref, day, text, value in db.session.execute(union_all(prices, rates)):
+        if row == "price":
+            adjustments.append(
+                PriceAdjustment(
+                    organization_id=org_id,
+                    tariff_id=ref,
+                    effective_from=day,
+                    kind=AdjustmentKind(text),
+                    value=int(value),
+                )
+            )
+            continue
+        assignments.add(TaxAssignment(organization_id=org_id, tax_id=ref))
+        if day is not None:  # a tax without any rate: the engine refuses its usage (NoTaxForPeriod)
+            taxes.add(TaxVersion(tax_id=ref, name=text, effective_from=day, rate_bp=int(value)))
+    return Terms(adjustments=tuple(adjustments), taxes=tuple(taxes), assignments=tuple(assignments))
+
+
 def rate_scope(
     org: Organization, period: Period, now: datetime, mode: ProrationMode | None = None
 ) -> tuple[Scope, Statement]:
@@ -240,6 +309,7 @@ def rate_scope(
         rated,
         now,
         mode=mode if mode is not None else proration_mode(),
+        terms=load_terms(scope.ids, (t.id for t in tariffs)) if spans else Terms(),
     )
     return scope, (statement if rated == period else replace(statement, period=period))
 
@@ -373,6 +443,7 @@ __all__ = [
     "load_spans",
     "load_statement",
     "load_suspensions",
+    "load_terms",
     "load_tariff_prices",
     "organizations_with_usage",
     "payer_of",

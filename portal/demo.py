@@ -16,11 +16,16 @@ from portal.extensions import db
 from portal.models import (
     ROLE_ADMIN,
     ROLE_SUBSCRIBER,
+    IndividualPrice,
     Membership,
+    OperatorProfile,
     Organization,
+    OrganizationTerms,
     Service,
     Tariff,
     TariffPrice,
+    Tax,
+    TaxRate,
     User,
     utcnow,
 )
@@ -125,6 +130,33 @@ ORGANIZATIONS = [
     ),
 ]
 
+#: The operator printed as the seller on every invoice: complete, so the demo can issue invoices.
+OPERATOR = dict(
+    legal_name="Demo Video Cloud GmbH",
+    address="Musterstraße 1\n10115 Berlin\nGermany",
+    tax_id="DE123456789",
+    registration="Amtsgericht Berlin-Charlottenburg HRB 123456 B",
+    payment_details="IBAN DE89 3704 0044 0532 0130 00\nBIC COBADEFFXXX\nDemo Bank AG",
+    footer="Demo Video Cloud GmbH · Managing director: Max Mustermann · billing@demo.example",
+)
+#: Taxes (name, rate in basis points) and who pays which: tax name, customer tax ID, note.
+TAXES = [("USt", 1900), ("UK VAT", 2000), ("UAE VAT", 500), ("Reverse charge", 0)]
+ORGANIZATION_TERMS = {
+    "Northwind Security": ("USt", "DE987654321", ""),
+    "Northwind Warehouse": ("USt", "DE987654322", ""),
+    "Harbor Clinic": ("UK VAT", "GB123456789", ""),
+    "Atlas Logistics": (
+        "Reverse charge",
+        "AE100200300400003",
+        "Reverse charge: VAT to be accounted for by the recipient.",
+    ),
+}
+#: Individual prices: organization, tariff, kind, value (cents or basis points).
+INDIVIDUAL_PRICES = [
+    ("Northwind Security", "Archive 30 days", "percent", 1000),
+    ("Atlas Logistics", "Plates 14 days", "override", 1500),
+]
+
 ALL_RIGHTS = dict(
     can_view_streams=True, can_edit_streams=True, can_edit_users=True, can_view_stats=True, can_view_invoices=True
 )
@@ -209,4 +241,34 @@ def load_demo(today: date | None = None) -> bool:
         outbox.enqueue(org)
         orgs[title] = org
     db.session.flush()
+    _terms(orgs, tariffs, price_start)
     return True
+
+
+def _terms(orgs: dict[str, Organization], tariffs: dict[str, Tariff], since: date) -> None:
+    """The operator's details, taxes per organization and a few individual prices."""
+    profile = db.session.get(OperatorProfile, 1) or OperatorProfile(id=1)
+    for name, text in OPERATOR.items():  # details the operator already entered stay
+        if not (getattr(profile, name, "") or "").strip():
+            setattr(profile, name, text)
+    db.session.add(profile)
+    taxes = {name: Tax(name=name, rates=[TaxRate(effective_from=since, rate_bp=bp)]) for name, bp in TAXES}
+    db.session.add_all(taxes.values())
+    db.session.flush()
+    for title, (tax, customer_tax_id, note) in ORGANIZATION_TERMS.items():
+        db.session.add(
+            OrganizationTerms(
+                organization_id=orgs[title].id, tax_id=taxes[tax].id, customer_tax_id=customer_tax_id, tax_note=note
+            )
+        )
+    for title, tariff_name, kind, value in INDIVIDUAL_PRICES:
+        db.session.add(
+            IndividualPrice(
+                organization_id=orgs[title].id,
+                tariff_id=tariffs[tariff_name].id,
+                effective_from=since,
+                kind=kind,
+                value=value,
+            )
+        )
+    db.session.flush()

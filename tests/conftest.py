@@ -187,6 +187,11 @@ def app(
         settings.install(application)  # the typed settings are built from the config once per app
     with application.app_context():
         limiter.reset()
+        if not request.node.get_closest_marker("no_operator_details"):
+            from tests.factories import make_operator
+
+            make_operator()  # issuing needs the seller's details (issue #15); one row per test
+            db.session.commit()
     try:
         yield application
     finally:

@@ -9,7 +9,17 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from portal.extensions import db
-from portal.models import ROLE_ADMIN, ROLE_SUBSCRIBER, Membership, Organization, Service, Tariff, TariffPrice, User
+from portal.models import (
+    ROLE_ADMIN,
+    ROLE_SUBSCRIBER,
+    Membership,
+    OperatorProfile,
+    Organization,
+    Service,
+    Tariff,
+    TariffPrice,
+    User,
+)
 
 _seq = count(1)
 PASSWORD = "correct horse battery"
@@ -85,6 +95,25 @@ def add_member(user: User, org: Organization, **rights: bool) -> Membership:
 def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
     """Sign in through the real form."""
     return client.post("/login", data={"email": email, "password": password}, follow_redirects=False)
+
+
+def make_operator(**fields: Any) -> OperatorProfile:
+    """The operator's complete details (issuing is refused without them)."""
+    values: dict[str, Any] = {
+        "legal_name": "Example Video Cloud S.L.",
+        "address": "Calle Mayor 1\n28013 Madrid, Spain",
+        "tax_id": "ESB12345678",
+        "registration": "Registro Mercantil de Madrid, tomo 1, folio 1",
+        "payment_details": "IBAN ES91 2100 0418 4502 0005 1332 · BIC CAIXESBBXXX",
+        "footer": "Thank you for your business.",
+    }
+    values.update(fields)
+    profile = db.session.get(OperatorProfile, 1) or OperatorProfile(id=1)
+    for name, value in values.items():
+        setattr(profile, name, value)
+    db.session.add(profile)
+    db.session.flush()
+    return profile
 
 
 def row_counts() -> dict[str, int]:

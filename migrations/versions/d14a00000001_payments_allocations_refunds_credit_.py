@@ -9,7 +9,7 @@ so a reversed payment can reopen a paid invoice (paid -> issued, clearing paid_o
 payment_reference); downgrade puts the old ones back.
 
 Revision ID: d14a00000001
-Revises: e7a4b5c6d904
+Revises: f14e00000003
 Create Date: 2026-11-30 16:00:00
 
 """
@@ -21,7 +21,7 @@ import portal.models.base
 
 # revision identifiers, used by Alembic.
 revision = 'd14a00000001'
-down_revision = 'e7a4b5c6d904'
+down_revision = 'f14e00000003'
 branch_labels = None
 depends_on = None
 

@@ -31,7 +31,9 @@ Rules
       lines and summed in ``Statement.trial`` at list price for display.
     * Exact arithmetic (``Fraction`` inside, ``Decimal``/``int`` at the edges);
       one rounding rule, ``money.ROUNDING`` = half-up, applied once per line
-      and once to the tax.  Total = sum of rounded lines + tax.
+      and once per tax rate.  Total = sum of rounded lines + tax.
+    * Individual prices and taxes per organization: ``rate_period(..., terms=Terms(...))``
+      (see :mod:`.terms` for the kinds, the rounding and who wins in a hierarchy).
     * Mixed currencies (organizations or used prices) raise ``MixedCurrency``.
 
 Money input: ``parse_amount("12.50", "EUR") -> 1250``; ``to_minor``,
@@ -60,12 +62,13 @@ from .errors import (
     UnknownTariff,
     UnknownTimezone,
 )
-from .invoicing import build_invoice, tax_minor
+from .invoicing import build_invoice, tax_minor, tax_shares
 from .money import ROUNDING, exponent, format_plain, from_minor, parse_amount, round_minor, to_minor
 from .periods import Period, last_month, month_bounds, month_period, month_seconds, split_by_month, this_month
 from .pricing import price_in_force
 from .rating import rate_period, rate_rollup
 from .scope import invoice_scope, payer_id
+from .terms import AdjustmentKind, NoTaxForPeriod, PriceAdjustment, TaxAssignment, TaxVersion, Terms
 from .types import (
     BillingOrg,
     Charge,
@@ -75,11 +78,20 @@ from .types import (
     ProrationMode,
     Statement,
     TariffInfo,
+    TaxShare,
     TrialShare,
     UsageSpan,
 )
 
 __all__ = [
+    "tax_shares",
+    "TaxShare",
+    "Terms",
+    "TaxVersion",
+    "TaxAssignment",
+    "PriceAdjustment",
+    "NoTaxForPeriod",
+    "AdjustmentKind",
     "AmountTooLarge",
     "BillingError",
     "BillingOrg",

@@ -1,10 +1,17 @@
 """Invoicing: charges -> lines (rounded once each), trial share, tax and totals.
 
 An invoice line is one organization's use of one tariff at one price version
-with one trial status.  Its ``exact_minor`` is the exact sum of its charges and
-its ``amount_minor`` that sum rounded once (``money.ROUNDING``, half-up).  The
-subtotal is the sum of the rounded lines; tax is ``subtotal x tax_bp / 10000``
-rounded once; the total is subtotal + tax.  So every invoice adds up on paper.
+with one trial status, one individual price and one tax rate.  Its
+``exact_minor`` is the exact sum of its charges and its ``amount_minor`` that
+sum rounded once (``money.ROUNDING``, half-up).  The subtotal is the sum of the
+rounded lines.
+
+Tax is rounded once PER RATE: the lines are grouped by their tax rate (name and
+basis points; lines of organizations without a tax use the default ``tax_bp``),
+each group's base is the sum of its rounded lines, and its tax is
+``base x rate_bp / 10000`` rounded once.  The invoice's tax is the sum of the
+per-rate taxes and the total is subtotal + tax.  So every invoice adds up on
+paper, rate by rate.  Trial lines (amount 0) add no rate.
 """
 
 from __future__ import annotations
@@ -16,9 +23,10 @@ from fractions import Fraction
 
 from .errors import InvalidTaxRate
 from .money import round_minor
-from .types import Charge, InvoiceDraft, InvoiceLine, Statement, TrialShare
+from .terms import TaxVersion
+from .types import Charge, InvoiceDraft, InvoiceLine, Statement, TaxShare, TrialShare
 
-_LineKey = tuple[int, int, date, bool]
+_LineKey = tuple[int, int, date, bool, "date | None", "int | None", "TaxVersion | None"]
 
 
 @dataclass
@@ -41,7 +49,15 @@ def build_lines(charges: Iterable[Charge]) -> tuple[InvoiceLine, ...]:
     """
     sums: dict[_LineKey, _Sum] = {}
     for charge in charges:
-        key = (charge.organization_id, charge.tariff_id, charge.price_from, charge.is_trial)
+        key = (
+            charge.organization_id,
+            charge.tariff_id,
+            charge.price_from,
+            charge.is_trial,
+            charge.terms_from,
+            charge.individual_minor,
+            charge.tax,
+        )
         total = sums.get(key)
         if total is None:
             total = sums[key] = _Sum(charge)
@@ -64,10 +80,23 @@ def build_lines(charges: Iterable[Charge]) -> tuple[InvoiceLine, ...]:
             exact_minor=total.exact,
             list_exact_minor=total.list_exact,
             amount_minor=round_minor(total.exact),
+            individual_minor=key[5],
+            terms_from=key[4],
+            tax=key[6],
         )
         for key, total in sums.items()
     ]
-    lines.sort(key=lambda ln: (ln.organization_id, ln.tariff_name, ln.tariff_id, ln.price_from, not ln.is_trial))
+    lines.sort(
+        key=lambda ln: (
+            ln.organization_id,
+            ln.tariff_name,
+            ln.tariff_id,
+            ln.price_from,
+            not ln.is_trial,
+            ln.terms_from or date.min,
+            ln.tax.effective_from if ln.tax else date.min,
+        )
+    )
     return tuple(lines)
 
 
@@ -91,14 +120,37 @@ def tax_minor(subtotal_minor: int, tax_bp: int) -> int:
     return round_minor(Fraction(subtotal_minor * tax_bp, 10_000))
 
 
-def build_invoice(statement: Statement, tax_bp: int = 0) -> InvoiceDraft:
-    """Turn a statement into an invoice draft: lines, annex, subtotal, tax, total.
+def tax_shares(lines: Iterable[InvoiceLine], default_bp: int = 0) -> tuple[TaxShare, ...]:
+    """The invoice's taxes: lines grouped by rate, each group's base taxed and rounded once.
 
-    Trial lines stay on the invoice with a zero amount so the subscriber sees
-    the free usage.  ``subtotal_minor == statement.total_minor``.
+    Lines without a tax (organizations with no tax assigned) use ``default_bp`` under an
+    empty name.  Trial lines add nothing.  Ordered by rate, then name.
     """
+    bases: dict[tuple[str, int], int] = {}
+    for line in lines:
+        if line.is_trial:
+            continue
+        key = ("", default_bp) if line.tax is None else (line.tax.name, line.tax.rate_bp)
+        bases[key] = bases.get(key, 0) + line.amount_minor
+    return tuple(
+        TaxShare(name=name, rate_bp=rate, base_minor=base, tax_minor=tax_minor(base, rate))
+        for (name, rate), base in sorted(bases.items(), key=lambda item: (item[0][1], item[0][0]))
+    )
+
+
+def build_invoice(statement: Statement, tax_bp: int = 0) -> InvoiceDraft:
+    """Turn a statement into an invoice draft: lines, annex, subtotal, tax per rate, total.
+
+    ``tax_bp`` is the default rate, for lines of organizations without a tax of their own.
+    Trial lines stay on the invoice with a zero amount so the subscriber sees
+    the free usage.  ``subtotal_minor == statement.total_minor``.  ``tax_bp`` of the
+    draft is the one rate used (the default when none is used, 0 when several are).
+    """
+    tax_minor(0, tax_bp)  # validates the default rate
     subtotal = sum(line.amount_minor for line in statement.lines)
-    tax = tax_minor(subtotal, tax_bp)
+    shares = tax_shares(statement.lines, tax_bp)
+    rates = {share.rate_bp for share in shares}
+    tax = sum(share.tax_minor for share in shares)
     return InvoiceDraft(
         bill_to_id=statement.bill_to_id,
         organization_ids=statement.organization_ids,
@@ -107,7 +159,8 @@ def build_invoice(statement: Statement, tax_bp: int = 0) -> InvoiceDraft:
         lines=statement.lines,
         annex=statement.charges,
         subtotal_minor=subtotal,
-        tax_bp=tax_bp,
+        tax_bp=rates.pop() if len(rates) == 1 else (tax_bp if not rates else 0),
         tax_minor=tax,
         total_minor=subtotal + tax,
+        taxes=shares,
     )

@@ -34,6 +34,19 @@ def price_in_force(versions: Iterable[D], day: date) -> D | None:
     return ordered[index] if index >= 0 else None
 
 
+def version_in_force(versions: Iterable[D], day: date) -> tuple[D | None, date | None]:
+    """The version in force on local ``day`` (None before the first) and the next version's date.
+
+    The same rule as :func:`price_in_force`, for any effective-dated record (individual
+    prices and tax rates, :mod:`portal.billing.terms`).
+    """
+    ordered = sorted(versions, key=lambda v: v.effective_from)
+    dates = [v.effective_from for v in ordered]
+    index = _last_at_or_before(dates, day)
+    following = dates[index + 1] if index + 1 < len(dates) else None
+    return (ordered[index] if index >= 0 else None), following
+
+
 def next_version_start(versions: Iterable[Dated], day: date) -> date | None:
     """The date the first version after local ``day`` starts (where one from ``day`` would end), or None."""
     dates = sorted(v.effective_from for v in versions)

@@ -37,6 +37,7 @@ from .periods import (
 )
 from .pricing import PriceBook
 from .scope import invoice_scope
+from .terms import NO_TERMS, InForce, PriceAdjustment, Terms, TermsBook, unit_price
 from .types import BillingOrg, Charge, PriceVersion, ProrationMode, Statement, TariffInfo, UsageSpan
 
 _ZERO = Fraction(0)
@@ -50,8 +51,12 @@ def rate_period(
     period: Period,
     now: datetime,
     mode: ProrationMode = ProrationMode.SECOND,
+    terms: Terms = NO_TERMS,
 ) -> Statement:
     """Rate the usage of ``orgs`` over ``period`` as seen at ``now``.
+
+    ``terms`` are the organizations' individual prices and taxes
+    (:mod:`portal.billing.terms`): pieces are also cut where they change.
 
     ``orgs[0]`` is the paying organization; the others (subsidiaries billed to
     it, see :func:`invoice_scope`) are rated in their own timezone and trial.
@@ -64,7 +69,8 @@ def rate_period(
     """
     scope = _check_scope(orgs)
     now_utc = as_utc(now, "now")
-    rater = _Rater(scope, PriceBook(prices), {t.id: t.name for t in tariffs}, period, now_utc, mode, orgs[0].currency)
+    names = {t.id: t.name for t in tariffs}
+    rater = _Rater(scope, PriceBook(prices), TermsBook(terms, scope), names, period, now_utc, mode, orgs[0].currency)
     ledger, skipped = _ledger(spans, scope)
     charges: list[Charge] = []
     for span, start, end in ledger:
@@ -95,9 +101,10 @@ def rate_rollup(
     period: Period,
     now: datetime,
     mode: ProrationMode = ProrationMode.SECOND,
+    terms: Terms = NO_TERMS,
 ) -> Statement:
     """Rate a parent's consolidated invoice: ``rate_period(invoice_scope(parent, orgs), ...)``."""
-    return rate_period(invoice_scope(parent, orgs), spans, prices, tariffs, period, now, mode)
+    return rate_period(invoice_scope(parent, orgs), spans, prices, tariffs, period, now, mode, terms)
 
 
 def _check_scope(orgs: Sequence[BillingOrg]) -> dict[int, BillingOrg]:
@@ -138,11 +145,22 @@ class _Run:
 
     version: PriceVersion
     is_trial: bool
+    terms: InForce
     start: datetime
     end: datetime
     microseconds: int = 0
     days: Fraction = _ZERO
     list_exact: Fraction = _ZERO
+    exact: Fraction = _ZERO
+
+    def same_line(self, version: PriceVersion, is_trial: bool, terms: InForce) -> bool:
+        """True when a piece with these terms continues this run (same line of the invoice)."""
+        return (
+            self.version == version
+            and self.is_trial == is_trial
+            and self.terms.adjustment == terms.adjustment
+            and self.terms.tax == terms.tax
+        )
 
 
 class _Rater:
@@ -152,6 +170,7 @@ class _Rater:
         self,
         scope: dict[int, BillingOrg],
         book: PriceBook,
+        terms: TermsBook,
         names: dict[int, str],
         period: Period,
         now: datetime,
@@ -163,6 +182,7 @@ class _Rater:
         self.bounds = {oid: period.bounds(org.timezone) for oid, org in scope.items()}
         self.trials = {oid: _trial_bounds(org) for oid, org in scope.items()}
         self.last_day: dict[tuple[int, int, int, date, bool], date] = {}
+        self.terms = terms
 
     def rate(self, span: UsageSpan, start: datetime, end: datetime | None) -> list[Charge]:
         """The charges of one span within the period and before ``now``."""
@@ -179,14 +199,18 @@ class _Rater:
         cursor = lower
         while cursor < upper:
             cut, version, in_trial, day = self._next_cut(span.tariff_id, org, cursor, upper)
-            if not runs or runs[-1].version != version or runs[-1].is_trial != in_trial:
-                runs.append(_Run(version, in_trial, cursor, cut))
+            terms = self.terms.in_force(org.id, span.tariff_id, day)
+            if terms.next_change is not None:
+                cut = min(cut, local_midnight(terms.next_change, org.timezone))
+            if not runs or not runs[-1].same_line(version, in_trial, terms):
+                runs.append(_Run(version, in_trial, terms, cursor, cut))
             run = runs[-1]
             share, days = self._share(span, org, version, in_trial, cursor, cut, day)
             run.end = cut
             run.microseconds += elapsed_us(cursor, cut)
             run.days += days
             run.list_exact += version.amount_minor * share
+            run.exact += unit_price(terms.adjustment, version.amount_minor) * share
             cursor = cut
         return [_charge(span, name, run) for run in runs]
 
@@ -244,6 +268,7 @@ def _trial_bounds(org: BillingOrg) -> tuple[datetime | None, datetime] | None:
 
 
 def _charge(span: UsageSpan, tariff_name: str, run: _Run) -> Charge:
+    adjustment: PriceAdjustment | None = run.terms.adjustment
     return Charge(
         camera_id=span.camera_id,
         camera_name=span.camera_name,
@@ -258,6 +283,9 @@ def _charge(span: UsageSpan, tariff_name: str, run: _Run) -> Charge:
         ended_at=run.end,
         microseconds=run.microseconds,
         days=run.days,
-        exact_minor=_ZERO if run.is_trial else run.list_exact,
+        exact_minor=_ZERO if run.is_trial else run.exact,
         list_exact_minor=run.list_exact,
+        individual_minor=None if adjustment is None else adjustment.apply(run.version.amount_minor),
+        terms_from=None if adjustment is None else adjustment.effective_from,
+        tax=run.terms.tax,
     )

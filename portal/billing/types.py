@@ -17,10 +17,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from .errors import InvalidPeriod, InvalidPriceList, InvalidSpan
 from .money import exponent, fraction_to_decimal, round_minor
 from .periods import Period, zone
+
+if TYPE_CHECKING:
+    from .terms import TaxVersion
 
 #: Decimals shown for camera-days and for exact (unrounded) minor-unit amounts.
 DISPLAY_PLACES = 4
@@ -112,8 +116,11 @@ class Charge:
     """One camera's use of one invoice line, clipped to the period and to ``now``.
 
     Ties a span to a line: same camera, organization, tariff, price version and
-    trial status.  ``exact_minor`` is what is billed (0 in trial);
-    ``list_exact_minor`` is the same use at list price.  ``days`` are
+    trial status.  ``exact_minor`` is what is billed (0 in trial) at the unit
+    price in force (the individual price ``individual_minor`` when the organization
+    has one from ``terms_from``, else the list price); ``list_exact_minor`` is the
+    same use at list price.  ``tax`` is the organization's tax rate in force (None:
+    the invoice's default rate).  ``days`` are
     camera-days: started days in DAY mode; in SECOND mode the share of each
     month times its days, so a full 745-hour October is exactly 31.
     """
@@ -133,11 +140,16 @@ class Charge:
     days: Fraction
     exact_minor: Fraction
     list_exact_minor: Fraction
+    individual_minor: int | None = None
+    terms_from: date | None = None
+    tax: TaxVersion | None = None
 
     @property
     def unit_price_minor(self) -> int:
-        """Monthly price charged: the list price, or 0 inside the trial."""
-        return 0 if self.is_trial else self.list_price_minor
+        """Monthly price charged: the individual or list price, or 0 inside the trial."""
+        if self.is_trial:
+            return 0
+        return self.list_price_minor if self.individual_minor is None else self.individual_minor
 
     @property
     def seconds(self) -> Decimal:
@@ -164,6 +176,7 @@ class Charge:
 class InvoiceLine:
     """One tariff at one price version with one trial status, for one organization.
 
+    Also one individual price (``terms_from``) and one tax rate (``tax``).
     ``amount_minor`` is ``exact_minor`` (the exact sum over its charges) rounded
     once with the engine's rounding rule.
     """
@@ -180,11 +193,23 @@ class InvoiceLine:
     exact_minor: Fraction
     list_exact_minor: Fraction
     amount_minor: int
+    individual_minor: int | None = None
+    terms_from: date | None = None
+    tax: TaxVersion | None = None
 
     @property
     def unit_price_minor(self) -> int:
-        """Monthly price per camera on this line (0 for a trial line)."""
-        return 0 if self.is_trial else self.list_price_minor
+        """Monthly price per camera on this line: individual or list (0 for a trial line)."""
+        if self.is_trial:
+            return 0
+        return self.list_price_minor if self.individual_minor is None else self.individual_minor
+
+    @property
+    def has_individual_price(self) -> bool:
+        """True when the organization pays its own price here, not the list price."""
+        return (
+            not self.is_trial and self.individual_minor is not None and self.individual_minor != self.list_price_minor
+        )
 
     @property
     def camera_days(self) -> Decimal:
@@ -257,3 +282,17 @@ class InvoiceDraft:
     tax_bp: int
     tax_minor: int
     total_minor: int
+    taxes: tuple[TaxShare, ...] = ()
+
+
+@dataclass(frozen=True)
+class TaxShare:
+    """One tax rate on an invoice: the sum of its rounded lines and its tax, rounded once.
+
+    ``name`` is empty for the default rate (``INVOICE_TAX_BP``) of organizations without a tax.
+    """
+
+    name: str
+    rate_bp: int
+    base_minor: int
+    tax_minor: int

@@ -6,6 +6,7 @@ import io
 from decimal import Decimal
 
 from portal.csvsafe import SafeWriter
+from portal.invoices.documents import taxes_of
 from portal.models import Invoice
 
 
@@ -45,9 +46,10 @@ def invoice_csv(invoice: Invoice) -> str:
             ]
         )
     writer.writerow(["subtotal", "", "", "", "", "", _major(invoice.subtotal_minor, places)])
-    writer.writerow(
-        ["tax", f"{Decimal(invoice.tax_rate_bp).scaleb(-2)} %", "", "", "", "", _major(invoice.tax_minor, places)]
-    )
+    taxes = taxes_of(invoice) or [{"name": "", "rate_bp": invoice.tax_rate_bp, "tax_minor": invoice.tax_minor}]
+    for tax in taxes:  # one row per rate, each rounded once (issue #15)
+        label = (f"{tax['name']} " if tax["name"] else "") + f"{Decimal(tax['rate_bp']).scaleb(-2)} %"
+        writer.writerow(["tax", label, "", "", "", "", _major(tax["tax_minor"], places)])
     writer.writerow(["total", "", "", "", "", "", _major(invoice.total_minor, places)])
     writer.writerow([])
     writer.writerow(

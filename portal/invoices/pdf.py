@@ -3,11 +3,14 @@
 The cache key is the invoice id plus a hash of the printable HTML, so a status
 change (paid, void) renders a new file while the frozen figures are reused
 safely.  Drafts are never cached.  WeasyPrint fetches nothing over the network:
-the stylesheet is read from ``static/`` and every URL is refused.
+the stylesheet is read from ``static/`` and every URL is refused (the seller's logo
+is inlined as a ``data:`` URI).  Fonts come from the system (Debian's DejaVu and Noto
+families, ``make system-deps``) and are embedded in the PDF, subset to the glyphs used.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import tempfile
@@ -29,7 +32,14 @@ def cache_dir() -> Path:
     return Path(configured) if configured else Path(current_app.instance_path) / "invoice-cache"
 
 
-def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+def _refuse(url: str, *args: Any, **kwargs: Any) -> Any:
+    """Load nothing from anywhere; only inline ``data:`` images (the seller's logo) are decoded here."""
+    if url.startswith(("data:image/png;base64,", "data:image/jpeg;base64,")):
+        from weasyprint.urls import URLFetcherResponse
+
+        header, _sep, payload = url.partition(";base64,")
+        body = base64.b64decode(payload, validate=True)
+        return URLFetcherResponse(url, body=body, headers={"Content-Type": header.removeprefix("data:")})
     raise ValueError(f"invoice PDFs load nothing from {url}")
 
 

@@ -11,6 +11,7 @@ freezes the tariff names, unit prices and amounts into ``invoice_lines`` /
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -25,7 +26,7 @@ from portal.billing_mail.compose import queue_invoice
 from portal.billing_read import Scope, billed_to, billing_scope, rate_scope
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.invoices import coverage
+from portal.invoices import coverage, documents
 from portal.invoices.numbering import next_number
 from portal.models import Invoice, InvoiceCameraLine, InvoiceLine, InvoiceStatus, Organization, User, utcnow
 from portal.payments import ledger
@@ -88,6 +89,7 @@ def _write(invoice: Invoice, scope: Scope, draft: InvoiceDraft) -> None:
     invoice.currency, invoice.minor_units = draft.currency, exponent(draft.currency)
     invoice.subtotal_minor, invoice.tax_minor = draft.subtotal_minor, draft.tax_minor
     invoice.total_minor, invoice.tax_rate_bp = draft.total_minor, draft.tax_bp
+    invoice.tax_breakdown = json.dumps(documents.tax_snapshot(draft), ensure_ascii=False)
     labels = price_labels(draft.lines, draft.period)
     invoice.lines = [
         InvoiceLine(
@@ -101,6 +103,9 @@ def _write(invoice: Invoice, scope: Scope, draft: InvoiceDraft) -> None:
             cameras=ln.cameras,
             camera_days=ln.camera_days,
             amount_minor=ln.amount_minor,
+            list_price_minor=ln.list_price_minor if ln.has_individual_price else None,
+            tax_name=ln.tax.name if ln.tax else None,
+            tax_rate_bp=ln.tax.rate_bp if ln.tax else None,
         )
         for i, (ln, label) in enumerate(zip(draft.lines, labels, strict=True), 1)
     ]
@@ -283,7 +288,12 @@ def issue_invoice(
 def _issue(
     invoice: Invoice, org: Organization, now: datetime, actor: User | None, settings: BillingSettings
 ) -> Invoice:
-    """Number a rated draft and mark it issued (one audit row)."""
+    """Freeze the seller and buyer, number a rated draft and mark it issued (one audit row).
+
+    Raises :class:`~portal.invoices.documents.SellerDetailsMissing` before numbering while
+    the operator's required details are missing.
+    """
+    documents.freeze(invoice, org)
     today = local_date(now, org.timezone)
     invoice.number = next_number(today.year)
     invoice.status, invoice.issued_at, invoice.issue_date = InvoiceStatus.ISSUED.value, now, today

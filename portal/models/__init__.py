@@ -1,6 +1,7 @@
 """All models, importable from one place so Alembic and the app see the full schema."""
 
 from portal.models import coverage_rules as _coverage_rules  # noqa: F401  (attaches the coverage DDL)
+from portal.models import document_rules as _document_rules  # noqa: F401  (attaches the snapshot DDL)
 from portal.models import invoice_rules as _invoice_rules  # noqa: F401  (attaches the invoice DDL)
 from portal.models import ledger_rules as _ledger_rules  # noqa: F401  (attaches the allocation/refund DDL)
 from portal.models.account import AccountToken
@@ -20,6 +21,15 @@ from portal.models.organization import MAX_DEPTH, Organization, organization_tar
 from portal.models.payment import Allocation, CreditNote, CreditNoteLine, CreditNoteSequence, Payment, Refund
 from portal.models.sync import JobLock, OutboxItem, SyncRun, WatcherSyncMixin
 from portal.models.tariff import Service, Tariff, TariffPrice, tariff_services
+from portal.models.terms import (
+    ADJUSTMENT_KINDS,
+    DocumentLogo,
+    IndividualPrice,
+    OperatorProfile,
+    OrganizationTerms,
+    Tax,
+    TaxRate,
+)
 from portal.models.usage import Camera, UsageInterval
 from portal.models.user import RIGHTS, ROLE_ACCOUNTANT, ROLE_ADMIN, ROLE_SUBSCRIBER, Membership, User
 
@@ -30,6 +40,13 @@ __all__ = [
     "CreditNoteSequence",
     "Payment",
     "Refund",
+    "TaxRate",
+    "Tax",
+    "OrganizationTerms",
+    "OperatorProfile",
+    "IndividualPrice",
+    "DocumentLogo",
+    "ADJUSTMENT_KINDS",
     "AccountToken",
     "AuditEvent",
     "Base",

@@ -82,6 +82,11 @@ class Invoice(Base):
     void_reason: Mapped[str | None] = mapped_column(Text)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     bill_to: Mapped[str] = mapped_column(Text, default="")
+    #: JSON, frozen at issue (portal/invoices/documents.py): the seller's and the buyer's details
+    #: as they were, and the taxes per rate.  Empty on drafts and on rows from before they existed.
+    seller_snapshot: Mapped[str | None] = mapped_column(Text)
+    buyer_snapshot: Mapped[str | None] = mapped_column(Text)
+    tax_breakdown: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
@@ -116,6 +121,11 @@ class InvoiceLine(Base):
     camera_days: Mapped[str] = mapped_column(Numeric(14, 4))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     is_trial: Mapped[bool] = mapped_column(default=False)
+    #: The list price when the organization pays an individual price (unit_price_minor) instead.
+    list_price_minor: Mapped[int | None] = mapped_column(BigInteger)
+    #: The tax rate of this line (None: the default rate of organizations without a tax).
+    tax_name: Mapped[str | None] = mapped_column(String(80))
+    tax_rate_bp: Mapped[int | None] = mapped_column(Integer)
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
 

@@ -24,7 +24,7 @@ from sqlalchemy import or_, select
 from portal.billing import NoPriceForPeriod, Period, PriceVersion, rate_period
 from portal.billing.periods import local_date, local_midnight
 from portal.billing.pricing import next_version_start
-from portal.billing_read import payer_of
+from portal.billing_read import load_terms, payer_of
 from portal.extensions import db
 from portal.models import Invoice, InvoiceLine, Organization, Tariff, UsageInterval
 from portal.usages.service import billing_scope, load_prices, load_spans, proration_mode
@@ -155,12 +155,13 @@ def price_impact(tariff: Tariff, amount_minor: int, starts_on: date, now: dateti
         scope = billing_scope(payer)
         spans, tariffs = load_spans(scope, period)
         prices = load_prices(sorted(t.id for t in tariffs))
+        terms = load_terms(scope.ids, (t.id for t in tariffs))
         try:
-            old = rate_period(scope.orgs, spans, prices, tariffs, period, now, mode=proration_mode())
+            old = rate_period(scope.orgs, spans, prices, tariffs, period, now, mode=proration_mode(), terms=terms)
             before += sum(ln.amount_minor for ln in old.lines if ln.tariff_id == tariff.id)
         except NoPriceForPeriod:
             pass  # the version prices usage that had no price at all: it was worth nothing so far
-        fresh = rate_period(scope.orgs, spans, [*prices, new], tariffs, period, now, mode=proration_mode())
+        fresh = rate_period(scope.orgs, spans, [*prices, new], tariffs, period, now, mode=proration_mode(), terms=terms)
         after += sum(ln.amount_minor for ln in fresh.lines if ln.tariff_id == tariff.id)
         for charge in fresh.charges:
             if charge.tariff_id == tariff.id and charge.price_from == starts_on:

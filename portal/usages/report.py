@@ -54,6 +54,8 @@ class LineRow:
     camera_days: Decimal
     amount_minor: int
     price_label: str = ""  #: the price version's dates when it does not span the period
+    #: The list price when the organization pays an individual price instead (None: list price).
+    list_price_minor: int | None = None
 
     @property
     def description(self) -> str:
@@ -106,6 +108,16 @@ def _day(day: date, period: Period) -> str:
     return format_date(day, "d MMM" if same_year else "d MMM yyyy", locale="en_US")
 
 
+def line_start(line: EngineLine) -> date:
+    """The first date of a line's terms: its price version, individual price or tax rate, the latest."""
+    found = [line.price_from]
+    if line.terms_from is not None:
+        found.append(line.terms_from)
+    if line.tax is not None:
+        found.append(line.tax.effective_from)
+    return max(found)
+
+
 def price_labels(lines: Sequence[EngineLine], period: Period) -> list[str]:
     """For each line, the dates of its price version inside ``period`` ("from 16 Oct",
     "until 15 Oct", "3 Oct – 15 Oct"), or "" when that one price covers the whole period.
@@ -115,11 +127,12 @@ def price_labels(lines: Sequence[EngineLine], period: Period) -> list[str]:
     """
     starts: dict[tuple[int, int, bool], list[date]] = defaultdict(list)
     for ln in lines:
-        starts[(ln.organization_id, ln.tariff_id, ln.is_trial)].append(ln.price_from)
+        starts[(ln.organization_id, ln.tariff_id, ln.is_trial)].append(line_start(ln))
     labels = []
     for ln in lines:
-        later = [d for d in starts[(ln.organization_id, ln.tariff_id, ln.is_trial)] if d > ln.price_from]
-        first = ln.price_from if ln.price_from > period.start else None
+        start = line_start(ln)
+        later = [d for d in starts[(ln.organization_id, ln.tariff_id, ln.is_trial)] if d > start]
+        first = start if start > period.start else None
         last = min(later) - timedelta(days=1) if later and min(later) <= period.end else None
         if first and last:
             labels.append(f"{_day(first, period)} – {_day(last, period)}")
@@ -161,6 +174,7 @@ def build_report(scope: Scope, statement: Statement) -> UsageReport:
             camera_days=ln.camera_days,
             amount_minor=ln.amount_minor,
             price_label=label,
+            list_price_minor=ln.list_price_minor if ln.has_individual_price else None,
         )
         for ln, label in zip(statement.lines, price_labels(statement.lines, statement.period), strict=True)
     )

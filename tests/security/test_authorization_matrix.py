@@ -27,8 +27,10 @@ from portal.extensions import db
 from portal.invoices.service import create_invoice
 from portal.models import Base, Invoice, OutboxItem, utcnow
 from portal.payments.service import record_payment
+from portal.terms.service import add_individual_price, add_tax_rate, save_operator, save_tax
 from tests.factories import PASSWORD, add_member, make_admin, make_org, make_service, make_tariff, make_user
 from tests.invoices.test_lifecycle import NOW, SEP
+from tests.terms.helpers import OPERATOR, tiny_png
 from tests.usages.helpers import golden_september
 
 PUBLIC = {
@@ -41,7 +43,7 @@ PUBLIC = {
     "bootstrap.static",
     "favicon",
 }
-ANY_USER = {"dashboard.index", "invoices.index", "account.change_password"}
+ANY_USER = {"dashboard.index", "invoices.index", "account.change_password", "terms.logo"}
 #: Ending the session: checked last, and in tests/security/test_sessions.py.
 SESSION_ENDERS = {"auth.logout", "account.sign_out_everywhere"}
 ORG_VISIBLE = {"dashboard.organization"}
@@ -55,7 +57,18 @@ INVOICE_BILLING = {
     "credit_notes.pdf",
 }
 ADMIN_PREFIXES = ("organizations.", "services.", "tariffs.", "users.", "audit.", "sync.", "dunning.", "payments.")
-ADMIN_ONLY = {"invoices.preview", "invoices.create", "invoices.act", "credit_notes.new"}
+ADMIN_ONLY = {
+    "invoices.preview",
+    "invoices.create",
+    "invoices.act",
+    "credit_notes.new",
+    "terms.operator",
+    "terms.taxes",
+    "terms.add_rate",
+    "terms.delete_rate",
+    "terms.pricing",
+    "terms.delete_price",
+}
 #: Admin pages the accountant may read (GET only; the routes take no other method).
 FINANCE_READ = {
     "organizations.index",
@@ -121,6 +134,10 @@ def _world(app: Flask) -> World:
         db.session.add(OutboxItem(kind="upsert", object_type="organization", object_id=a.id))
         db.session.flush()
         item_id = db.session.scalar(select(OutboxItem.id))
+        logo = save_operator(OPERATOR, logo=tiny_png())
+        tax = save_tax("IVA")
+        rate = add_tax_rate(tax, date(2026, 12, 1), 2100)
+        price = add_individual_price(a, tariff, date(2026, 12, 1), "override", 800)
         db.session.commit()
         world = World(
             orgs={"A": a.id, "A-sub": sub.id, "B": b.id},
@@ -132,6 +149,10 @@ def _world(app: Flask) -> World:
                 "item_id": item_id,
                 "admin": admin.id,
                 "payment_id": payment.id,
+                "tax_id": tax.id,
+                "rate_id": rate.id,
+                "price_id": price.id,
+                "sha256": logo.logo_sha256 or "",
             },
             credit_notes=credit_notes,
         )
@@ -185,6 +206,10 @@ def _build(rule: Rule, world: World, **values: Any) -> str:
         "item_id": world.ids["item_id"],
         "secret": "not-the-secret",
         "payment_id": world.ids["payment_id"],
+        "tax_id": world.ids["tax_id"],
+        "rate_id": world.ids["rate_id"],
+        "price_id": world.ids["price_id"],
+        "sha256": world.ids["sha256"],
     }
     defaults.update({k: v for k, v in values.items() if v is not None})
     _, path = rule.build({k: v for k, v in defaults.items() if k in rule.arguments}, append_unknown=False)
