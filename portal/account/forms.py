@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import EmailField, PasswordField, SelectField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from portal.account.service import MIN_PASSWORD
 from portal.forms import PortalForm
+from portal.i18n import language_choices
 
 _new = [DataRequired(), Length(min=MIN_PASSWORD, max=200, message=f"Use at least {MIN_PASSWORD} characters.")]
 
@@ -33,6 +38,17 @@ class ForgotForm(PortalForm):
 
     email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
     submit = SubmitField("Send me a link")
+
+
+class LanguageForm(PortalForm):
+    """The user's interface language; empty follows the browser."""
+
+    language = SelectField(_l("Language"), validators=[Optional()])
+    submit = SubmitField(_l("Save language"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = language_choices(follow_browser=str(_("As my browser asks")))
 
 
 class SignOutEverywhereForm(PortalForm):

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from portal import mailqueue, unit_of_work
-from portal.account.forms import ChangePasswordForm, ForgotForm, SetPasswordForm, SignOutEverywhereForm
-from portal.account.service import InvalidLink, check_link, set_password, use_link
+from portal.account.forms import ChangePasswordForm, ForgotForm, LanguageForm, SetPasswordForm, SignOutEverywhereForm
+from portal.account.service import InvalidLink, check_link, set_language, set_password, use_link
 from portal.audit import service as audit
 from portal.auth.service import normalize_email
 from portal.extensions import limiter
+from portal.i18n import select_locale
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -80,7 +83,29 @@ def change_password() -> str | Response:
             login_user(user)  # every other session ended with the old password; this one goes on
             flash("Your password is changed, here and in Watcher.", "success")
             return redirect(url_for("dashboard.index"))
-    return render_template("account/change_password.html", form=form, everywhere=SignOutEverywhereForm())
+    return _account_page(form)
+
+
+def _account_page(form: ChangePasswordForm, language: LanguageForm | None = None) -> str:
+    if language is None:
+        language = LanguageForm(formdata=None, language=current_user.language or "")
+    return render_template(
+        "account/change_password.html", form=form, everywhere=SignOutEverywhereForm(), language_form=language
+    )
+
+
+@bp.route("/language", methods=["POST"])
+@login_required
+def language() -> str | Response:
+    """Choose one's interface language (empty: follow the browser)."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        set_language(user, form.language.data or None)
+        with force_locale(select_locale()):  # the next page's language, chosen or the browser's
+            flash(_("Your language is saved."), "success")
+        return redirect(url_for("account.change_password"))
+    return _account_page(ChangePasswordForm(formdata=None), form)
 
 
 @bp.route("/sign-out-everywhere", methods=["POST"])

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
+from portal.i18n import document_locale
 from portal import settings, unit_of_work
 from portal.billing import BillingError, InvalidPeriod, Period
 from portal.billing_read import rate_scope
@@ -140,7 +141,9 @@ def detail(invoice_id: int) -> str:
 
 
 def _printable(invoice: Invoice, for_pdf: bool) -> str:
-    return render_template("invoices/print.html", invoice=invoice, for_pdf=for_pdf)
+    """The printable page and the PDF are documents: in the organization's document language."""
+    with document_locale(invoice.organization.document_language):
+        return render_template("invoices/print.html", invoice=invoice, for_pdf=for_pdf)
 
 
 @bp.route("/invoices/<int:invoice_id>/print")

@@ -90,6 +90,8 @@ class Organization(WatcherSyncMixin, Base):
     user_limit: Mapped[int | None] = mapped_column(Integer)
     billing_contact: Mapped[str] = mapped_column(Text, default="")
     invoice_to_parent: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The language of the organization's documents (invoices, credit notes, statements, reminders).
+    document_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -52,6 +52,8 @@ class User(UserMixin, WatcherSyncMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Part of every session and remember cookie; bumping it signs the user out everywhere.
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    #: The interface language ("en", "es", "ru"; portal/i18n.py); None follows the browser.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,6 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from portal.forms import CurrencyField, PortalForm, timezone_choices
+from portal.i18n import language_choices
 from portal.models.user import RIGHT_LABELS, RIGHTS
 
 
@@ -51,6 +53,12 @@ class OrganizationForm(PortalForm):
     trial_end = DateField("Trial ends", validators=[Optional()])
     timezone = SelectField("Timezone", choices=timezone_choices())
     currency = CurrencyField()
+    document_language = SelectField(
+        _l("Document language"),
+        choices=language_choices(),
+        default="en",
+        description=_l("The language of this organization's invoices and other documents."),
+    )
     camera_limit = IntegerField("Camera limit", validators=[Optional(), NumberRange(min=0, max=1_000_000)])
     user_limit = IntegerField("User limit", validators=[Optional(), NumberRange(min=0, max=1_000_000)])
     billing_contact = TextAreaField("Billing contact", validators=[Length(max=2000)])

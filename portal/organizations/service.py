@@ -45,6 +45,7 @@ FIELDS = (
     "user_limit",
     "billing_contact",
     "invoice_to_parent",
+    "document_language",
 )
 
 
@@ -62,6 +63,7 @@ class OrganizationData:
     user_limit: int | None = None
     billing_contact: str = ""
     invoice_to_parent: bool = False
+    document_language: str = "en"
 
 
 def find_organization(organization_id: int | None, field: str = "parent_id") -> Organization | None:
@@ -139,6 +141,7 @@ def _apply(org: Organization, data: OrganizationData, tariffs: list[Tariff]) -> 
     org.camera_limit, org.user_limit = data.camera_limit, data.user_limit
     org.billing_contact = data.billing_contact.strip()
     org.invoice_to_parent = data.invoice_to_parent
+    org.document_language = data.document_language
     org.allowed_tariffs = tariffs
 
 

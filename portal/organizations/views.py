@@ -212,6 +212,7 @@ def _data(form: OrganizationForm) -> OrganizationData:
         user_limit=form.user_limit.data,
         billing_contact=form.billing_contact.data or "",
         invoice_to_parent=bool(form.invoice_to_parent.data),
+        document_language=form.document_language.data or "en",
     )
 
 
