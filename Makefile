@@ -45,8 +45,7 @@ PO_FILES := $(wildcard $(CATALOGS)/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
 i18n-extract: deps
-	$(BABEL) extract -F babel.cfg -k _l -k lazy_gettext -k _nl:1,2 -k lazy_ngettext:1,2 \
-	  --sort-by-file --no-wrap --no-location --project "Watcher Billing" -o $(CATALOGS)/messages.pot .
+	$(PY) -m portal.i18n_catalogs extract
 
 i18n-update: deps
 	$(BABEL) update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-wrap --ignore-obsolete --no-fuzzy-matching
@@ -56,7 +55,7 @@ i18n-init: deps
 	$(BABEL) init -i $(CATALOGS)/messages.pot -d $(CATALOGS) -l $(LANG) --no-wrap
 
 $(CATALOGS)/%/LC_MESSAGES/messages.mo: $(CATALOGS)/%/LC_MESSAGES/messages.po | $(VENV)/.deps
-	$(BABEL) compile -q -i $< -o $@
+	$(BABEL) compile -i $< -o $@
 
 i18n-compile: $(MO_FILES)
 

@@ -83,3 +83,12 @@ def register(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["language_names"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_language"] = lambda: (get_locale() or Locale.parse(LANGUAGES[0])).language
+
+
+def N_(text: str) -> str:  # noqa: N802 - gettext's conventional name for a deferred marker
+    """Mark ``text`` for extraction only; it is translated where shown, with ``_(text)``.
+
+    For English text in module-level tables (state labels, right labels) whose type must
+    stay ``str``.
+    """
+    return text

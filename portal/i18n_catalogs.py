@@ -37,3 +37,38 @@ def compile_catalogs(directory: Path = CATALOGS) -> list[Path]:
         os.replace(temporary, mo)  # atomic: a parallel test worker reads the old or the new one
         written.append(mo)
     return written
+
+
+#: The one definition of what ``make i18n-extract`` collects (the test of the catalogs uses it too):
+#: Python under portal/ and the Jinja templates (babel.cfg), with the keywords the code uses.
+#: pybabel skips folders starting with "_", so templates/_macros is a second input.
+EXTRACT_KEYWORDS = ("_l", "lazy_gettext", "N_", "lazy_ngettext:1,2")
+EXTRACT_INPUTS = (".", "templates/_macros")
+
+
+def extract(output: Path, root: Path = CATALOGS.parent.parent) -> None:
+    """Extract every translatable message of the sources into the template ``output`` (a .pot)."""
+    from babel.messages.frontend import CommandLineInterface
+
+    args = ["pybabel", "-q", "extract", "-F", str(root / "babel.cfg")]
+    for keyword in EXTRACT_KEYWORDS:
+        args += ["-k", keyword]
+    args += ["--sort-by-file", "--no-wrap", "--no-location", "--project", "Watcher Billing", "-o", str(output)]
+    cwd = Path.cwd()
+    try:
+        os.chdir(root)  # babel.cfg's patterns are relative to the repository root
+        CommandLineInterface().run([*args, *EXTRACT_INPUTS])
+    finally:
+        os.chdir(cwd)
+
+
+if __name__ == "__main__":  # python -m portal.i18n_catalogs extract|compile
+    import sys
+
+    if sys.argv[1:] == ["extract"]:
+        extract(CATALOGS / "messages.pot")
+    elif sys.argv[1:] == ["compile"]:
+        for written in compile_catalogs():
+            print(f"compiled {written}")
+    else:
+        raise SystemExit("usage: python -m portal.i18n_catalogs extract|compile")

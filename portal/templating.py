@@ -8,11 +8,10 @@ the organization's document language.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
-
-import re
 
 from babel import Locale
 from babel.dates import format_date, format_datetime

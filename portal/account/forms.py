@@ -13,31 +13,32 @@ from portal.account.service import MIN_PASSWORD
 from portal.forms import PortalForm
 from portal.i18n import language_choices
 
-_new = [DataRequired(), Length(min=MIN_PASSWORD, max=200, message=f"Use at least {MIN_PASSWORD} characters.")]
+_new = [DataRequired(), Length(min=MIN_PASSWORD, max=200, message=_l("Use at least %(n)s characters.", n=MIN_PASSWORD))]
 
 
 class SetPasswordForm(PortalForm):
     """New password twice (activation and reset)."""
 
-    password = PasswordField("New password", validators=_new)
+    password = PasswordField(_l("New password"), validators=_new)
     confirm = PasswordField(
-        "Repeat the new password", validators=[DataRequired(), EqualTo("password", message="The passwords differ.")]
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )
-    submit = SubmitField("Set password")
+    submit = SubmitField(_l("Set password"))
 
 
 class ChangePasswordForm(SetPasswordForm):
     """The current password, then the new one twice."""
 
-    current = PasswordField("Current password", validators=[DataRequired()])
-    submit = SubmitField("Change password")
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    submit = SubmitField(_l("Change password"))
 
 
 class ForgotForm(PortalForm):
     """The login to send a reset link to."""
 
-    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
-    submit = SubmitField("Send me a link")
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField(_l("Send me a link"))
 
 
 class LanguageForm(PortalForm):
@@ -54,4 +55,4 @@ class LanguageForm(PortalForm):
 class SignOutEverywhereForm(PortalForm):
     """An empty form: ending every session is a POST with a CSRF token."""
 
-    submit = SubmitField("Sign out everywhere")
+    submit = SubmitField(_l("Sign out everywhere"))

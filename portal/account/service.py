@@ -66,7 +66,7 @@ def check_link(token: str, purpose: str) -> AccountToken:
         select(AccountToken).where(AccountToken.token_hash == _hash(token), AccountToken.purpose == purpose)
     )
     if row is None or row.used_at is not None or row.expires_at <= utcnow() or not row.user.is_enabled:
-        raise InvalidLink("This link is invalid, has expired or was already used.")
+        raise InvalidLink(_("This link is invalid, has expired or was already used."))
     return row
 
 

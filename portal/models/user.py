@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.i18n import N_
 from portal.models.base import Base, UTCDateTime, utcnow
 from portal.models.sync import WatcherSyncMixin
 from portal.passwords import hash_password, verify_password
@@ -23,12 +24,12 @@ ROLES = (ROLE_ADMIN, ROLE_SUBSCRIBER)
 #: Rights mirrored into Watcher (organization member flags) and the portal-only one.
 WATCHER_RIGHTS = ("can_view_streams", "can_edit_streams", "can_edit_users", "can_view_stats")
 RIGHTS = WATCHER_RIGHTS + ("can_view_invoices",)
-RIGHT_LABELS = {
-    "can_view_streams": "View cameras",
-    "can_edit_streams": "Edit cameras",
-    "can_edit_users": "Edit users",
-    "can_view_stats": "View statistics",
-    "can_view_invoices": "View invoices",
+RIGHT_LABELS = {  # English; translated where shown
+    "can_view_streams": N_("View cameras"),
+    "can_edit_streams": N_("Edit cameras"),
+    "can_edit_users": N_("Edit users"),
+    "can_view_stats": N_("View statistics"),
+    "can_view_invoices": N_("View invoices"),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 from werkzeug.wrappers import Response
@@ -109,7 +110,9 @@ def add_member(organization_id: int) -> str | Response | tuple[str, int]:
         except DomainError as error:
             unit_of_work.refuse(error, form, default_field="user_id")
         else:
-            flash(f"{member.user.email} added to “{org.title}”.", "success")
+            flash(
+                _("%(email)s added to “%(organization)s”.", email=member.user.email, organization=org.title), "success"
+            )
             return redirect(url_for("organizations.detail", organization_id=org.id))
     return _detail(org, form), 200
 
@@ -122,7 +125,7 @@ def update_member(organization_id: int, user_id: int) -> Response:
     form = RightsForm()
     if form.validate_on_submit():
         set_membership(membership.organization, membership.user, form.rights())
-        flash(f"Rights of {membership.user.email} saved.", "success")
+        flash(_("Rights of %(email)s saved.", email=membership.user.email), "success")
     return _back(organization_id, user_id)
 
 
@@ -139,7 +142,7 @@ def remove_member(organization_id: int, user_id: int) -> Response:
         except DomainError as error:
             unit_of_work.refuse(error)
         else:
-            flash(f"{email} removed.", "success")
+            flash(_("%(email)s removed.", email=email), "success")
     return _back(organization_id, user_id)
 
 
@@ -220,7 +223,7 @@ def _owner(form: OrganizationForm) -> User:
     if form.owner_id.data is not None:
         owner = db.session.get(User, form.owner_id.data)
         if owner is None:
-            raise DomainError("This user does not exist.", field="owner_id")
+            raise DomainError(_("This user does not exist."), field="owner_id")
         return owner
     return create_owner_from_email(form.owner_email.data)
 
@@ -230,9 +233,9 @@ def _send_activation(owner: User) -> None:
     try:
         send_link(owner, "activate")
     except MailError as error:
-        flash(f"{error} Send it again from the user's page.", "warning")
+        flash(_("%(error)s Send it again from the user's page.", error=error), "warning")
     else:
-        flash(f"An activation e-mail was sent to {owner.email}.", "info")
+        flash(_("An activation e-mail was sent to %(email)s.", email=owner.email), "info")
 
 
 def _save(form: OrganizationForm, org: Organization) -> str | Response:
@@ -250,7 +253,7 @@ def _save(form: OrganizationForm, org: Organization) -> str | Response:
         except DomainError as error:
             unit_of_work.refuse(error, form, default_field="title")
         else:
-            flash(f"Organization “{org.title}” saved.", "success")
+            flash(_("Organization “%(name)s” saved.", name=org.title), "success")
             if new_owner and org.owner is not None:
                 _send_activation(org.owner)
             return redirect(url_for("organizations.detail", organization_id=org.id))
