@@ -129,7 +129,8 @@ class MoneyFor:
 class CurrencyField(SelectField):
     """A select of the supported currencies."""
 
-    def __init__(self, label: str = "Currency", **kwargs: Any) -> None:
+    def __init__(self, label: Any = None, **kwargs: Any) -> None:
+        label = _l("Currency") if label is None else label
         super().__init__(label, choices=currency_choices(), **kwargs)
 
 

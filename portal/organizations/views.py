@@ -180,17 +180,17 @@ def _member_form(org: Organization) -> AddMemberForm:
     users = db.session.scalars(
         select(User).where(User.role == ROLE_SUBSCRIBER, User.id.not_in(taken)).order_by(User.email)
     )
-    form.user_id.choices = [("", "— choose a user —")] + [(u.id, u.email) for u in users]
+    form.user_id.choices = [("", _("— choose a user —"))] + [(u.id, u.email) for u in users]
     return form
 
 
 def _choices(form: OrganizationForm, org: Organization | None) -> None:
     owners = db.session.scalars(select(User).where(User.role == ROLE_SUBSCRIBER).order_by(User.email))
-    form.owner_id.choices = [("", "— new owner by e-mail —")] + [
+    form.owner_id.choices = [("", _("— new owner by e-mail —"))] + [
         (u.id, u.email + ("" if u.is_enabled else " (disabled)")) for u in owners
     ]
     roots, children = tree()
-    options: list[tuple[object, str]] = [("", "— none (top level) —")]
+    options: list[tuple[object, str]] = [("", _("— none (top level) —"))]
 
     def walk(nodes: list[Organization]) -> None:
         for node in nodes:

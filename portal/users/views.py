@@ -159,7 +159,7 @@ def _membership_form(user: User) -> AddMembershipForm:
     form = AddMembershipForm()
     taken = select(Membership.organization_id).where(Membership.user_id == user.id)
     orgs = db.session.scalars(select(Organization).where(Organization.id.not_in(taken)).order_by(Organization.title))
-    form.organization_id.choices = [("", "— choose an organization —")] + [(o.id, o.title) for o in orgs]
+    form.organization_id.choices = [("", _("— choose an organization —"))] + [(o.id, o.title) for o in orgs]
     return form
 
 
