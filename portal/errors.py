@@ -52,6 +52,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> tuple[str, int]:
+        unit_of_work.fail()  # before any text: choosing the language may read the signed-in user
         return error_page(
             400,
             _("Form expired or invalid"),
@@ -61,6 +62,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500
+        unit_of_work.fail()  # before any text: choosing the language may read the signed-in user
         if code == 429 and request.endpoint == "auth.login" and request.method == "POST":
             return _login_again(), 429
         title, generic = _generic_error(code, error.name)

@@ -171,7 +171,7 @@ def reconcile_run() -> Response:
             )
         else:
             flash(
-                ngettext("%(num)d difference found.", "%(num)d differences found.", len(drifts))
+                ngettext("%(num)d difference(s) found.", "%(num)d difference(s) found.", len(drifts))
                 if drifts
                 else _("Portal and Watcher are in step."),
                 "warning" if drifts else "success",
