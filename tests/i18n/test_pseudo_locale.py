@@ -250,6 +250,29 @@ def test_every_page_is_translated_in_the_pseudo_locale(app: Flask) -> None:
                 left = _leftovers(rest, data)
                 if left:
                     problems.setdefault(f"{identity} {url}", []).append(f"{' '.join(text.split())[:120]!r} {left}")
+    # error pages and forms refused with their messages (the portal's and WTForms' own)
+    admin = _sign_in(app, "admin@example.com")
+    refused = [
+        (anonymous, "GET", "/no-such-page", None),
+        (admin, "GET", "/admin/organizations/999999", None),
+        (anonymous, "POST", "/login", {"email": "not-an-address", "password": ""}),
+        (admin, "POST", "/admin/organizations/new", {"title": "", "trial_start": "2026-01-01", "camera_limit": "x"}),
+        (admin, "POST", "/admin/services/new", {"name": "S", "kind": "continuous_archive", "monthly_price": "1.234"}),
+        (admin, "POST", "/admin/users/new", {"email": "admin@example.com", "role": "subscriber"}),
+    ]
+    for client, method, url, form in refused:
+        response = client.open(url, method=method, data=form, headers={"Accept-Language": PSEUDO})
+        assert response.status_code in (200, 400, 404, 422), (method, url, response.status_code)
+        page = response.get_data(as_text=True)
+        if method == "POST":  # the form came back with its messages
+            assert "invalid-feedback" in page, (url, page)
+        parser = _Texts()
+        parser.feed(page)
+        checked += 1
+        for text, rest in zip(parser.texts, _without_pseudo(parser.texts), strict=True):
+            left = _leftovers(rest, data)
+            if left:
+                problems.setdefault(f"{method} {url}", []).append(f"{' '.join(text.split())[:120]!r} {left}")
     assert checked > 40, checked  # every page rendered, not a login page over and over
     assert problems == {}, "\n".join(f"{page}: {found}" for page, found in problems.items())
 
