@@ -10,7 +10,8 @@ WATCHER_PORT ?= 8081
 PYTEST_ARGS ?=
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test test-sqlite test-postgres deps dev-deps system-deps migrate demo bench lint fmt clean contract
+.PHONY: run test test-sqlite test-postgres deps dev-deps system-deps migrate demo bench lint fmt clean contract \
+	i18n-extract i18n-update i18n-compile i18n-init
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,14 +40,37 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	fi
 
-migrate: deps
+## Translations (CONTRIBUTING.md, "Translations"): extract the messages from the sources into the
+## template, merge it into each language's catalog, translate, compile.  The .mo files are built
+## here from the committed .po files (never committed); `run` and the tests depend on them.
+BABEL := $(VENV)/bin/pybabel
+CATALOGS := portal/translations
+PO_FILES := $(wildcard $(CATALOGS)/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+i18n-extract: deps
+	$(PY) -m portal.i18n_catalogs extract
+
+i18n-update: deps
+	$(BABEL) update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-wrap --ignore-obsolete --no-fuzzy-matching
+
+## i18n-init LANG=xx: start a new language's catalog (add it to portal/i18n.py LANGUAGES too).
+i18n-init: deps
+	$(BABEL) init -i $(CATALOGS)/messages.pot -d $(CATALOGS) -l $(LANG) --no-wrap
+
+$(CATALOGS)/%/LC_MESSAGES/messages.mo: $(CATALOGS)/%/LC_MESSAGES/messages.po | $(VENV)/.deps
+	$(BABEL) compile -i $< -o $@
+
+i18n-compile: $(MO_FILES)
+
+migrate: deps i18n-compile
 	$(FLASK) db upgrade
 
 demo: migrate
 	$(FLASK) demo load
 
 ## run: install, migrate, load demo data, start the Watcher-compatible server and the portal.
-run: deps
+run: deps i18n-compile
 	@bash scripts/run.sh
 
 ## lint: ruff (lint and format check) and mypy (strict on portal/billing and portal/watcher); see pyproject.toml.
@@ -61,13 +85,13 @@ fmt: dev-deps
 	$(VENV)/bin/ruff format .
 
 ## test: lint, then the whole suite on SQLite, then again on PostgreSQL.
-test: lint system-deps
+test: lint system-deps i18n-compile
 	@bash scripts/test.sh $(PYTEST_ARGS)
 
-test-sqlite: dev-deps
+test-sqlite: dev-deps i18n-compile
 	TEST_DATABASE=sqlite $(PY) -m pytest $(PYTEST_ARGS)
 
-test-postgres: dev-deps
+test-postgres: dev-deps i18n-compile
 	TEST_DATABASE=postgres $(PY) -m pytest $(PYTEST_ARGS)
 
 ## contract: check a real Watcher before go-live (creates, reads back and deletes only its own

@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, send_from_directory
+from flask_babel import gettext
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal.config import INSTANCE, ROOT, load_config
 from portal.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+from portal.i18n import N_
 
 if TYPE_CHECKING:
     from portal.models import User
@@ -83,6 +85,8 @@ def _register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "warning"
+    login_manager.login_message = N_("Please log in to access this page.")
+    login_manager.localize_callback = gettext  # translated when flashed, in the visitor's language
     login_manager.session_protection = "strong"
     csrf.init_app(app)
     bootstrap.init_app(app)

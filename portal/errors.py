@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
@@ -51,19 +52,37 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> tuple[str, int]:
+        unit_of_work.fail()  # before any text: choosing the language may read the signed-in user
         return error_page(
             400,
-            "Form expired or invalid",
-            "The form could not be verified (missing or stale CSRF token). Go back, reload the page and try again.",
+            _("Form expired or invalid"),
+            _("The form could not be verified (missing or stale CSRF token). Go back, reload the page and try again."),
         )
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500
+        unit_of_work.fail()  # before any text: choosing the language may read the signed-in user
         if code == 429 and request.endpoint == "auth.login" and request.method == "POST":
             return _login_again(), 429
-        titles = {403: "Not allowed", 404: "Not found", 429: "Too many attempts"}
-        return error_page(code, titles.get(code, error.name), error.description or "")
+        title, generic = _generic_error(code, error.name)
+        described = error.description and error.description != type(error).description
+        return error_page(code, title, str(error.description) if described else generic)
+
+
+def _generic_error(code: int, name: str) -> tuple[str, str]:
+    """The translated title and explanation of an HTTP error whose view gave no words of its own."""
+    known = {
+        400: (_("Bad request"), _("The request could not be understood. Go back and try again.")),
+        403: (_("Not allowed"), _("You may not open this page.")),
+        404: (_("Not found"), _("This page does not exist, or you may not see it.")),
+        405: (_("Not allowed"), _("This address does not accept this kind of request.")),
+        413: (_("Too large"), _("The request is too large.")),
+        422: (_("Cannot process"), _("The request could not be processed.")),
+        429: (_("Too many attempts"), _("Too many requests. Wait a minute and try again.")),
+        500: (_("Server error"), _("Something went wrong on our side. Try again in a moment.")),
+    }
+    return known.get(code, (name, _("The request failed (error %(code)s).", code=code)))
 
 
 def _login_again() -> str:
@@ -71,5 +90,5 @@ def _login_again() -> str:
     from portal.auth.forms import LoginForm
 
     form = LoginForm()
-    form.password.errors = ["Too many attempts from your address. Wait a minute and try again."]
+    form.password.errors = [_("Too many attempts from your address. Wait a minute and try again.")]
     return render_template("auth/login.html", form=form)

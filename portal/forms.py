@@ -5,6 +5,11 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import available_timezones
 
+from babel.numbers import get_currency_name
+from flask import has_request_context
+from flask_babel import LazyString, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     Field,
@@ -29,6 +34,7 @@ from portal.billing import (
     parse_amount,
 )
 from portal.billing.currencies import active_currencies
+from portal.i18n import format_locale
 
 #: Currencies offered in forms: every active ISO 4217 code of the shipped table
 #: (portal/billing/data), whose minor units the engine uses too.
@@ -36,13 +42,18 @@ CURRENCIES = tuple(c.code for c in active_currencies())
 TIMEZONES = tuple(sorted(tz for tz in available_timezones() if "/" in tz or tz == "UTC"))
 
 
-def currency_choices() -> list[tuple[str, str]]:
-    """Choices for a currency select: ``("COP", "COP · Colombian Peso (2 decimals)")``."""
-    return [(c.code, f"{c.code} · {c.name} ({_decimals(c.minor_units)})") for c in active_currencies()]
+def currency_choices() -> list[tuple[str, Any]]:
+    """Choices for a currency select: ``("COP", "COP · Colombian Peso (2 decimals)")``, the name and
+    the decimals in the language of the page that shows them (CLDR's name, the table's outside it)."""
+    return [(c.code, LazyString(_currency_label, c.code, c.name, c.minor_units)) for c in active_currencies()]
 
 
-def _decimals(places: int) -> str:
-    return "no decimals" if places == 0 else f"{places} decimal{'s' if places > 1 else ''}"
+def _currency_label(code: str, name: str, places: int) -> str:
+    locale = format_locale() if has_request_context() else None
+    if locale is not None and locale.language != "en":  # English keeps the ISO table's names
+        name = get_currency_name(code, locale=locale)
+    decimals = _("no decimals") if places == 0 else ngettext("%(num)d decimal", "%(num)d decimals", places)
+    return f"{code} · {name} ({decimals})"
 
 
 def timezone_choices() -> list[tuple[str, str]]:
@@ -66,23 +77,24 @@ def parse_money(text: str, currency: str) -> int:
     if cleaned.count(",") == 1 and "." not in cleaned:
         cleaned = cleaned.replace(",", ".")
     if not cleaned:
-        raise ValueError("Enter an amount.")
+        raise ValueError(_("Enter an amount."))
     if cleaned.startswith("."):
         cleaned = "0" + cleaned
     try:
         minor = parse_amount(cleaned, currency)
     except NegativeAmount as exc:
-        raise ValueError("The amount cannot be negative.") from exc
+        raise ValueError(_("The amount cannot be negative.")) from exc
     except TooManyDecimals as exc:
         places = exponent(currency)
-        unit = "no decimals" if places == 0 else f"at most {places} decimals"
-        raise ValueError(f"{currency} amounts take {unit}.") from exc
+        if places == 0:
+            raise ValueError(_("%(currency)s amounts take no decimals.", currency=currency)) from exc
+        raise ValueError(_("%(currency)s amounts take at most %(n)s decimals.", currency=currency, n=places)) from exc
     except AmountTooLarge as exc:
-        raise ValueError("The amount is too large.") from exc
+        raise ValueError(_("The amount is too large.")) from exc
     except BillingError as exc:
-        raise ValueError("Enter a number, e.g. 12.50.") from exc
+        raise ValueError(_("Enter a number, e.g. 12.50.")) from exc
     if minor > MAX_PRICE_MINOR:
-        raise ValueError("The amount is too large.")
+        raise ValueError(_("The amount is too large."))
     return minor
 
 
@@ -117,7 +129,8 @@ class MoneyFor:
 class CurrencyField(SelectField):
     """A select of the supported currencies."""
 
-    def __init__(self, label: str = "Currency", **kwargs: Any) -> None:
+    def __init__(self, label: Any = None, **kwargs: Any) -> None:
+        label = _l("Currency") if label is None else label
         super().__init__(label, choices=currency_choices(), **kwargs)
 
 
@@ -157,6 +170,13 @@ class RedirectTargetField(HiddenField):
         self.raw_data = [self.data]
 
 
+def _translated_input_error(problem: str) -> str:
+    """One of :mod:`portal.inputs`' English messages in the current language."""
+    if problem == inputs.RANGE_MESSAGE:
+        return _(inputs.RANGE_MESSAGE_TEMPLATE, first=inputs.INT_MIN, last=inputs.INT_MAX)
+    return _(problem)
+
+
 def hostile_input_error(field: Field) -> str | None:
     """Why the raw input of ``field`` must be refused (see :mod:`portal.inputs`), or None."""
     raw = [value for value in (field.raw_data or []) if isinstance(value, str)]
@@ -165,9 +185,9 @@ def hostile_input_error(field: Field) -> str | None:
     for value in raw:
         problem = inputs.bad_character(value, multiline=multiline)
         if problem:
-            return problem
+            return _(problem)
         if len(value) > limit:
-            return f"Use at most {limit} characters (this has {len(value)})."
+            return _("Use at most %(limit)s characters (this has %(n)s).", limit=limit, n=len(value))
     if _int_coercing(field):
         for value in raw:
             if value.strip() in ("", "None") and not isinstance(field, IntegerField):
@@ -176,7 +196,7 @@ def hostile_input_error(field: Field) -> str | None:
                 continue  # Optional()/InputRequired() decide about an empty number
             problem = inputs.int_error(value)
             if problem:
-                return problem
+                return _translated_input_error(problem)
     return None
 
 
@@ -204,4 +224,4 @@ class PortalForm(FlaskForm):
 class ConfirmForm(PortalForm):
     """An empty form behind delete/archive/issue buttons, for its CSRF token."""
 
-    submit = SubmitField("Confirm")
+    submit = SubmitField(_l("Confirm"))

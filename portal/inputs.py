@@ -21,17 +21,22 @@ import unicodedata
 from typing import Any
 
 from flask import Flask, abort, request
+from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
+
+from portal.i18n import N_
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 _STRICT_INT = re.compile(r"-?[0-9]{1,10}")
 #: Longest query-string value any page reads (search boxes, dates, ids, ``next``).
 MAX_QUERY_VALUE = 2000
 
-CONTROL_MESSAGE = "Remove control characters (such as NUL or escape codes) from this field."
-LINES_MESSAGE = "Use a single line here: line breaks and tabs are not allowed."
-NUMBER_MESSAGE = "Enter a whole number using digits only, e.g. 12."
-RANGE_MESSAGE = f"Enter a number between {INT_MIN} and {INT_MAX}."
+#: Messages in English; translated where shown (portal/forms.py).
+CONTROL_MESSAGE = N_("Remove control characters (such as NUL or escape codes) from this field.")
+LINES_MESSAGE = N_("Use a single line here: line breaks and tabs are not allowed.")
+NUMBER_MESSAGE = N_("Enter a whole number using digits only, e.g. 12.")
+RANGE_MESSAGE_TEMPLATE = N_("Enter a number between %(first)s and %(last)s.")
+RANGE_MESSAGE = RANGE_MESSAGE_TEMPLATE % {"first": INT_MIN, "last": INT_MAX}
 
 
 def bad_character(text: str, multiline: bool = False) -> str | None:
@@ -88,7 +93,7 @@ def register(app: Flask) -> None:
                     abort(403)  # Watcher's contract: "wrong credentials"; it keeps its stored password
                 abort(
                     400,
-                    description="The address contains control characters or line breaks; remove them and try again.",
+                    description=_("The address contains control characters or line breaks; remove them and try again."),
                 )
             if len(value) > MAX_QUERY_VALUE:
-                abort(400, description=f"A value in the address is longer than {MAX_QUERY_VALUE} characters.")
+                abort(400, description=_("A value in the address is longer than %(n)s characters.", n=MAX_QUERY_VALUE))

@@ -1,19 +1,29 @@
-"""Jinja filters: money, dates and times through Babel."""
+"""Jinja filters: money, dates and times through Babel, in the current language's locale.
+
+English is formatted as ``en_US`` (``€1,234.50``, ``Oct 1, 2026``), Spanish as ``es_ES``
+(``1.234,50 €``, ``1 oct 2026``), Russian as ``ru_RU`` (``1 234,50 €``, ``1 окт. 2026 г.``);
+see :func:`portal.i18n.format_locale`.  Inside :func:`portal.i18n.document_locale` that is
+the organization's document language.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, get_currency_precision
 from flask import Flask
 
 from portal.billing import UnknownCurrency, exponent
+from portal.i18n import format_locale
 from portal.invoices.display import invoice_state, invoice_zone, state_style
 
-LOCALE = "en_US"
+#: English's money pattern: the symbol first, always the currency's minor unit of decimals.
+EN_MONEY_PATTERN = "¤#,##0"
 
 
 def minor_units(currency: str) -> int:
@@ -35,13 +45,23 @@ def money(amount_minor: int | None, currency: str, places: int | None = None) ->
         return ""
     places = minor_units(currency) if places is None else places
     value = Decimal(amount_minor).scaleb(-places)
-    pattern = "¤#,##0" + ("." + "0" * places if places else "")
-    return format_currency(value, currency, format=pattern, locale=LOCALE, currency_digits=False)
+    locale = format_locale()
+    pattern = _money_pattern(locale, places)
+    return format_currency(value, currency, format=pattern, locale=locale, currency_digits=False)
+
+
+def _money_pattern(locale: Locale, places: int) -> str:
+    """The locale's currency pattern with exactly ``places`` decimals (``#,##0.00 ¤`` in es)."""
+    fraction = "." + "0" * places if places else ""
+    standard = locale.currency_formats["standard"].pattern
+    if locale.language == "en" or "." not in standard:
+        return EN_MONEY_PATTERN + fraction
+    return re.sub(r"\.0+", fraction, standard)
 
 
 def money_exact(amount: Decimal | str, currency: str) -> str:
     """Format a Decimal amount in major units (used for exact per-camera amounts)."""
-    return format_currency(Decimal(amount), currency, locale=LOCALE, decimal_quantization=False)
+    return format_currency(Decimal(amount), currency, locale=format_locale(), decimal_quantization=False)
 
 
 def minor_to_decimal(amount_minor: int, currency: str, places: int | None = None) -> Decimal:
@@ -55,13 +75,14 @@ def local_datetime(value: datetime | None, tz: str = "UTC") -> str:
         return ""
     local = value.astimezone(ZoneInfo(tz))
     offset = local.utcoffset()
-    zone_label = "UTC" if not offset else format_datetime(local, "'UTC'xxx", locale=LOCALE)
-    return f"{format_datetime(local, 'yyyy-MM-dd HH:mm', locale=LOCALE)} {zone_label}"
+    locale = format_locale()
+    zone_label = "UTC" if not offset else format_datetime(local, "'UTC'xxx", locale=locale)
+    return f"{format_datetime(local, 'yyyy-MM-dd HH:mm', locale=locale)} {zone_label}"
 
 
 def long_date(value: date | None) -> str:
-    """Format a date like ``Oct 1, 2026``."""
-    return format_date(value, "medium", locale=LOCALE) if value else ""
+    """Format a date like ``Oct 1, 2026`` (``1 oct 2026`` in Spanish)."""
+    return format_date(value, "medium", locale=format_locale()) if value else ""
 
 
 def register(app: Flask) -> None:

@@ -238,6 +238,13 @@ def ctx(app: Flask) -> Iterator[None]:
         yield
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile the translation catalogs the tests read (as ``make i18n-compile`` does)."""
+    from portal.i18n_catalogs import compile_catalogs
+
+    compile_catalogs()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """With CI=true a skipped test fails the run: nothing may be skipped in CI."""
     if os.environ.get("CI", "").lower() not in {"1", "true", "yes"}:

@@ -11,12 +11,14 @@ import secrets
 from datetime import timedelta
 
 from flask import has_request_context, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from portal import settings
 from portal.audit import service as audit
 from portal.auth.service import find_user
 from portal.extensions import db
+from portal.i18n import LANGUAGES, user_locale
 from portal.mail import send_mail
 from portal.mailqueue import composer
 from portal.models import AccountToken, MailItem, User, utcnow
@@ -64,7 +66,7 @@ def check_link(token: str, purpose: str) -> AccountToken:
         select(AccountToken).where(AccountToken.token_hash == _hash(token), AccountToken.purpose == purpose)
     )
     if row is None or row.used_at is not None or row.expires_at <= utcnow() or not row.user.is_enabled:
-        raise InvalidLink("This link is invalid, has expired or was already used.")
+        raise InvalidLink(_("This link is invalid, has expired or was already used."))
     return row
 
 
@@ -91,6 +93,24 @@ def set_password(user: User, password: str, reason: str) -> None:
     audit.record(f"user.password_{reason}", "user", user.id, summary=user.email, actor=user)
 
 
+def set_language(user: User, language: str | None) -> None:
+    """Set the user's interface language (None: follow the browser); flushes, the caller commits."""
+    if language is not None and language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}")
+    user.language = language
+    db.session.flush()
+
+
+def mail_language(user: User) -> str:
+    """The language of e-mails to ``user``: their own, else their first organization's
+    document language (a new owner has chosen none yet), else English."""
+    if user.language in LANGUAGES:
+        return str(user.language)
+    for membership in user.memberships:
+        return membership.organization.document_language
+    return LANGUAGES[0]
+
+
 def use_link(token: str, purpose: str, password: str) -> User:
     """Consume a link and set the password; raises :class:`InvalidLink`."""
     row = check_link(token, purpose)
@@ -101,23 +121,34 @@ def use_link(token: str, purpose: str, password: str) -> User:
 
 
 def activation_mail(user: User, link: str) -> tuple[str, str]:
-    """Subject and body of the activation e-mail."""
-    return (
-        "Activate your video surveillance account",
-        f"Hello {user.display_name},\n\nan account was opened for you. Set your password here "
-        f"(the link works once and expires in 7 days):\n\n{link}\n\nThe same login and password "
-        "work in the billing portal and in Watcher.\n",
-    )
+    """Subject and body of the activation e-mail, in the user's language (:func:`mail_language`)."""
+    with user_locale(mail_language(user)):
+        return (
+            _("Activate your video surveillance account"),
+            _(
+                "Hello %(name)s,\n\nan account was opened for you. Set your password here "
+                "(the link works once and expires in 7 days):\n\n%(link)s\n\nThe same login and password "
+                "work in the billing portal and in Watcher.\n",
+                name=user.display_name,
+                link=link,
+            ),
+        )
 
 
 def reset_mail(user: User, link: str) -> tuple[str, str]:
-    """Subject and body of the password-reset e-mail."""
-    return (
-        "Reset your password",
-        f"Hello {user.display_name},\n\nsomeone asked to reset the password of {user.email}. "
-        f"If it was you, set a new one here (the link works once and expires in 2 hours):\n\n{link}\n\n"
-        "If it was not you, ignore this e-mail: nothing changes.\n",
-    )
+    """Subject and body of the password-reset e-mail, in the user's language."""
+    with user_locale(mail_language(user)):
+        return (
+            _("Reset your password"),
+            _(
+                "Hello %(name)s,\n\nsomeone asked to reset the password of %(email)s. "
+                "If it was you, set a new one here (the link works once and expires in 2 hours):\n\n%(link)s\n\n"
+                "If it was not you, ignore this e-mail: nothing changes.\n",
+                name=user.display_name,
+                email=user.email,
+                link=link,
+            ),
+        )
 
 
 def send_link(user: User, purpose: str) -> str:

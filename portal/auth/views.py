@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -40,13 +41,13 @@ def login() -> str | Response | tuple[str, int]:
         wait = throttle.wait_seconds(email, request.remote_addr)
         if wait:
             form.password.errors.append(
-                f"Too many attempts for this account from your address. Try again in {wait} seconds."
+                _("Too many attempts for this account from your address. Try again in %(n)s seconds.", n=wait)
             )
             return render_template("auth/login.html", form=form), 429
         user, outcome = authenticate(email, form.password.data or "")
         if user is None:
             audit.record("auth.login_failed", "user", None, summary=f"{outcome}: {email}")
-            message = "This account is disabled." if outcome == "disabled" else "Wrong e-mail or password."
+            message = _("This account is disabled.") if outcome == "disabled" else _("Wrong e-mail or password.")
             form.password.errors.append(message)
         else:
             login_user(user, remember=bool(form.remember.data))
@@ -65,5 +66,5 @@ def logout() -> Response:
     if form.validate_on_submit():
         current_user.end_sessions()  # the session and remember cookies of this login die with it
         logout_user()
-        flash("You are signed out.", "info")
+        flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import Select, and_, exists, func, or_, select
 
 from portal.extensions import db
@@ -89,7 +90,7 @@ def _tariff_not_allowed() -> AttentionGroup:
     items = [
         AttentionItem(
             _camera_label(name, title),
-            f"{org_title}: tariff {tariff} is not allowed",
+            gettext("%(organization)s: tariff %(tariff)s is not allowed", organization=org_title, tariff=tariff),
             "organizations.edit",
             {"organization_id": org_id},
         )
@@ -97,7 +98,7 @@ def _tariff_not_allowed() -> AttentionGroup:
     ]
     return AttentionGroup(
         "tariff_not_allowed",
-        "Cameras on a tariff their organization is not allowed",
+        gettext("Cameras on a tariff their organization is not allowed"),
         rows[0].total if rows else 0,
         items,
     )
@@ -114,12 +115,19 @@ def _unmapped_presets() -> AttentionGroup:
     ).all()
     items = [
         AttentionItem(
-            _camera_label(name, title), f"{org_title}: Watcher preset #{preset} maps to no tariff", "tariffs.index"
+            _camera_label(name, title),
+            gettext(
+                "%(organization)s: Watcher preset #%(preset)s maps to no tariff", organization=org_title, preset=preset
+            ),
+            "tariffs.index",
         )
         for _, name, title, _, preset, _org_id, org_title in rows
     ]
     return AttentionGroup(
-        "unmapped_preset", "Cameras whose Watcher preset maps to no tariff", rows[0].total if rows else 0, items
+        "unmapped_preset",
+        gettext("Cameras whose Watcher preset maps to no tariff"),
+        rows[0].total if rows else 0,
+        items,
     )
 
 
@@ -134,16 +142,16 @@ def _unmanaged_organizations() -> AttentionGroup:
     items = [
         AttentionItem(
             _camera_label(name, title),
-            f"in Watcher organization #{worg}, which the portal does not manage"
+            gettext("in Watcher organization #%(id)s, which the portal does not manage", id=worg)
             if worg is not None
-            else "in no organization the portal manages",
+            else gettext("in no organization the portal manages"),
             "sync.reconcile",
         )
         for _, name, title, _, worg in rows
     ]
     return AttentionGroup(
         "unmanaged_organization",
-        "Cameras in Watcher organizations the portal does not manage",
+        gettext("Cameras in Watcher organizations the portal does not manage"),
         rows[0].total if rows else 0,
         items,
     )
@@ -172,12 +180,15 @@ def _failed_outbox() -> AttentionGroup:
     items = [
         AttentionItem(
             f"{kind} {object_type} #{object_id}",
-            f"{state}, {attempts} attempt(s)" + (f": {error}" if error else ""),
+            ngettext("%(state)s, %(num)d attempt", "%(state)s, %(num)d attempts", attempts, state=gettext(state))
+            + (f": {error}" if error else ""),
             "sync.index",
         )
         for _, kind, object_type, object_id, state, attempts, error, _ in rows
     ]
-    return AttentionGroup("sync_failed", "Changes not delivered to Watcher", rows[0].total if rows else 0, items)
+    return AttentionGroup(
+        "sync_failed", gettext("Changes not delivered to Watcher"), rows[0].total if rows else 0, items
+    )
 
 
 def _failed_pull() -> AttentionGroup:
@@ -188,10 +199,12 @@ def _failed_pull() -> AttentionGroup:
         .limit(1)
     ).first()
     if last is None or last.ok is not False:
-        return AttentionGroup("pull_failed", "Last camera pull from Watcher failed", 0, [])
+        return AttentionGroup("pull_failed", gettext("Last camera pull from Watcher failed"), 0, [])
     when = last.started_at.strftime("%Y-%m-%d %H:%M UTC")
-    item = AttentionItem(f"Pull started {when}", last.error or "failed without a message", "sync.index")
-    return AttentionGroup("pull_failed", "Last camera pull from Watcher failed", 1, [item])
+    item = AttentionItem(
+        gettext("Pull started %(when)s", when=when), last.error or gettext("failed without a message"), "sync.index"
+    )
+    return AttentionGroup("pull_failed", gettext("Last camera pull from Watcher failed"), 1, [item])
 
 
 def _without_owner() -> AttentionGroup:
@@ -202,7 +215,9 @@ def _without_owner() -> AttentionGroup:
         .limit(LISTED)
     ).all()
     items = [
-        AttentionItem(title, "has no owner to settle its bills", "organizations.edit", {"organization_id": org_id})
+        AttentionItem(
+            title, gettext("has no owner to settle its bills"), "organizations.edit", {"organization_id": org_id}
+        )
         for org_id, title, _ in rows
     ]
-    return AttentionGroup("no_owner", "Organizations without an owner", rows[0].total if rows else 0, items)
+    return AttentionGroup("no_owner", gettext("Organizations without an owner"), rows[0].total if rows else 0, items)

@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
+
 from portal.billing.periods import local_date
+from portal.i18n import N_
 from portal.models import Invoice, utcnow
 
 
@@ -24,12 +27,12 @@ class StateStyle:
     css: str
 
 
-STATES: dict[str, StateStyle] = {
-    "draft": StateStyle("Draft", "✎", "bg-light text-dark border border-secondary"),
-    "issued": StateStyle("Issued", "●", "bg-primary"),
-    "overdue": StateStyle("Overdue", "!", "bg-warning text-dark border border-danger"),
-    "paid": StateStyle("Paid", "✓", "bg-success"),
-    "void": StateStyle("VOID", "⊘", "bg-danger"),
+STATES: dict[str, StateStyle] = {  # labels in English, translated by state_style()
+    "draft": StateStyle(N_("Draft"), "✎", "bg-light text-dark border border-secondary"),
+    "issued": StateStyle(N_("Issued"), "●", "bg-primary"),
+    "overdue": StateStyle(N_("Overdue"), "!", "bg-warning text-dark border border-danger"),
+    "paid": StateStyle(N_("Paid"), "✓", "bg-success"),
+    "void": StateStyle(N_("VOID"), "⊘", "bg-danger"),
 }
 
 
@@ -49,4 +52,7 @@ def invoice_state(invoice: Invoice, now: datetime | None = None) -> str:
 
 def state_style(state: str) -> StateStyle:
     """The badge style of ``state`` (an unknown state shows as itself, neutral)."""
-    return STATES.get(state, StateStyle(state, "", "bg-secondary"))
+    style = STATES.get(state)
+    if style is None:
+        return StateStyle(state, "", "bg-secondary")
+    return StateStyle(gettext(style.label), style.sign, style.css)

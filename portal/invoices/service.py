@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +27,7 @@ from portal.billing_mail.compose import queue_invoice
 from portal.billing_read import Scope, billed_to, billing_scope, rate_scope
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.i18n import document_locale
 from portal.invoices import coverage, documents
 from portal.invoices.numbering import next_number
 from portal.models import Invoice, InvoiceCameraLine, InvoiceLine, InvoiceStatus, Organization, User, utcnow
@@ -40,8 +42,11 @@ class PeriodAlreadyInvoiced(DomainError):
     """A non-void invoice of the organization already covers (part of) the period."""
 
     def __init__(self, existing: Invoice | None) -> None:
-        label = (existing.number or f"draft #{existing.id}") if existing else "another invoice"
-        super().__init__(f"This period is already invoiced ({label}).")
+        if existing is None:
+            label = _("another invoice")
+        else:
+            label = existing.number or _("draft #%(id)s", id=existing.id)
+        super().__init__(_("This period is already invoiced (%(invoice)s).", invoice=label))
         self.existing = existing
 
 
@@ -78,8 +83,12 @@ def check_payer(org: Organization) -> None:
     payer = billed_to(org)
     if payer is not None:
         raise BilledToParent(
-            f"“{org.title}” is invoiced to its parent: its usage is on the invoice "
-            f"of “{payer.title}”. Issue the invoice for “{payer.title}” instead."
+            _(
+                "“%(organization)s” is invoiced to its parent: its usage is on the invoice of “%(payer)s”. "
+                "Issue the invoice for “%(payer)s” instead.",
+                organization=org.title,
+                payer=payer.title,
+            )
         )
 
 
@@ -90,7 +99,8 @@ def _write(invoice: Invoice, scope: Scope, draft: InvoiceDraft) -> None:
     invoice.subtotal_minor, invoice.tax_minor = draft.subtotal_minor, draft.tax_minor
     invoice.total_minor, invoice.tax_rate_bp = draft.total_minor, draft.tax_bp
     invoice.tax_breakdown = json.dumps(documents.tax_snapshot(draft), ensure_ascii=False)
-    labels = price_labels(draft.lines, draft.period)
+    with document_locale(scope.payer.document_language):  # frozen text of a document (the payer's)
+        labels = price_labels(draft.lines, draft.period)
     invoice.lines = [
         InvoiceLine(
             position=i,
@@ -145,7 +155,14 @@ def _rate(org: Organization, period: Period, now: datetime, settings: BillingSet
     """Read model -> engine, once: the invoice draft of ``org`` over ``period``."""
     scope, statement = rate_scope(org, period, now, mode=settings.proration)
     if not statement.lines:
-        raise NothingToInvoice(f"“{org.title}” has no usage from {period.start} to {period.end}: nothing to invoice.")
+        raise NothingToInvoice(
+            _(
+                "“%(organization)s” has no usage from %(start)s to %(end)s: nothing to invoice.",
+                organization=org.title,
+                start=period.start,
+                end=period.end,
+            )
+        )
     return scope, build_invoice(statement, settings.tax_bp)
 
 
@@ -217,7 +234,7 @@ def refresh_draft(
     invoice: Invoice, now: datetime, actor: User | None = None, settings: BillingSettings | None = None
 ) -> Invoice:
     """Recompute a draft from the current ledger and prices."""
-    _require(invoice, InvoiceStatus.DRAFT, "Only a draft can be refreshed.")
+    _require(invoice, InvoiceStatus.DRAFT, _("Only a draft can be refreshed."))
     _rewrite(invoice, now, _billing(settings))
     audit.record(
         "invoice.refresh", "invoice", invoice.id, actor=actor, summary=f"draft #{invoice.id}: {_total(invoice)}"
@@ -230,9 +247,13 @@ class PeriodNotOver(DomainError):
 
     def __init__(self, period: Period, ready: ReadyAt) -> None:
         super().__init__(
-            f"The period ends on {period.end.isoformat()} and is not over yet in "
-            f"{ready.timezone}: it can be issued from {ready.label}. Create a draft now and "
-            "issue it after the period."
+            _(
+                "The period ends on %(end)s and is not over yet in %(zone)s: it can be issued from %(when)s. "
+                "Create a draft now and issue it after the period.",
+                end=period.end.isoformat(),
+                zone=ready.timezone,
+                when=ready.label,
+            )
         )
         self.ready = ready
 
@@ -277,7 +298,7 @@ def issue_invoice(
 ) -> Invoice:
     """Freeze a draft: rate it once from the current ledger, number it, set issue and due dates."""
     settings = _billing(settings)
-    _require(invoice, InvoiceStatus.DRAFT, "Only a draft can be issued.")
+    _require(invoice, InvoiceStatus.DRAFT, _("Only a draft can be issued."))
     org = invoice.organization
     check_payer(org)
     _check_period_over(org, period_of(invoice), now)
@@ -314,11 +335,11 @@ def mark_paid(
     The payment is booked on the invoice's paying organization and allocated to this
     invoice, which becomes paid (see :func:`portal.payments.service.record_payment`).
     """
-    _require(invoice, InvoiceStatus.ISSUED, "Only an issued invoice can be marked paid.")
+    _require(invoice, InvoiceStatus.ISSUED, _("Only an issued invoice can be marked paid."))
     if paid_on is None:
-        raise DomainError("Enter the payment date.", field="paid_on")
+        raise DomainError(_("Enter the payment date."), field="paid_on")
     if not reference.strip():
-        raise DomainError("Enter the payment reference.", field="reference")
+        raise DomainError(_("Enter the payment reference."), field="reference")
     open_minor = ledger.open_amounts(db.session, [invoice.id])[invoice.id]
     try:
         record_payment(
@@ -341,9 +362,9 @@ def mark_paid(
 def void_invoice(invoice: Invoice, reason: str, now: datetime, actor: User | None = None) -> Invoice:
     """Void an issued (or paid) invoice; it keeps its number.  A reason is required."""
     if invoice.status not in (InvoiceStatus.ISSUED, InvoiceStatus.PAID):
-        raise DomainError("Only an issued or paid invoice can be voided; delete a draft instead.")
+        raise DomainError(_("Only an issued or paid invoice can be voided; delete a draft instead."))
     if not reason.strip():
-        raise DomainError("Enter the reason for voiding.", field="reason")
+        raise DomainError(_("Enter the reason for voiding."), field="reason")
     release_for_void(invoice, now)
     invoice.status, invoice.void_reason, invoice.voided_at = InvoiceStatus.VOID.value, reason.strip(), now
     for row in invoice.coverage:  # its instants may be invoiced again
@@ -364,7 +385,7 @@ def void_invoice(invoice: Invoice, reason: str, now: datetime, actor: User | Non
 
 def delete_draft(invoice: Invoice, actor: User | None = None) -> None:
     """Delete a draft (issued invoices are never deleted)."""
-    _require(invoice, InvoiceStatus.DRAFT, "Only a draft can be deleted; void an issued invoice instead.")
+    _require(invoice, InvoiceStatus.DRAFT, _("Only a draft can be deleted; void an issued invoice instead."))
     audit.record(
         "invoice.delete",
         "invoice",

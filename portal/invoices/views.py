@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
@@ -16,6 +17,7 @@ from portal.billing_read import rate_scope
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import ConfirmForm
+from portal.i18n import document_locale
 from portal.inputs import strict_int
 from portal.invoices.access import invoice_organization_ids, scoped_invoice_or_404, visible_invoices
 from portal.invoices.export import invoice_csv
@@ -51,14 +53,18 @@ def preview(organization_id: int) -> tuple[str, int]:
     report, error = None, None
     if not form.validate():
         return render_template(
-            "invoices/preview.html", org=org, report=None, form=None, error="Choose a valid period on the Usages page."
+            "invoices/preview.html",
+            org=org,
+            report=None,
+            form=None,
+            error=_("Choose a valid period on the Usages page."),
         ), 400
     period = form.chosen(utcnow(), org.timezone)
     try:
         check_payer(org)
         report = build_report(*rate_scope(org, period, utcnow(), mode=settings.current().billing.proration))
     except (DomainError, BillingError) as exc:
-        error = getattr(exc, "message", None) or f"This invoice cannot be priced: {exc}."
+        error = getattr(exc, "message", None) or _("This invoice cannot be priced: %(error)s.", error=exc)
     create = CreateInvoiceForm(start=period.start.isoformat(), end=period.end.isoformat())
     return render_template(
         "invoices/preview.html", org=org, report=report, form=create, error=error, period=period
@@ -76,7 +82,7 @@ def create(organization_id: int) -> BaseResponse:
             raise InvalidPeriod("missing period")
         period = Period(date.fromisoformat(form.start.data), date.fromisoformat(form.end.data))
     except ValueError:
-        flash("Choose a valid period.", "error")
+        flash(_("Choose a valid period."), "error")
         return redirect(url_for("usages.show", organization_id=org.id))
     args: dict[str, Any] = {"period": "custom", "start": period.start.isoformat(), "end": period.end.isoformat()}
     try:
@@ -95,9 +101,12 @@ def create(organization_id: int) -> BaseResponse:
             return redirect(url_for("invoices.detail", invoice_id=existing.id))
         return redirect(url_for("invoices.preview", organization_id=org.id, **args))
     except (DomainError, BillingError) as exc:
-        unit_of_work.refuse(exc, message=f"This invoice cannot be priced: {exc}.")
+        unit_of_work.refuse(exc, message=_("This invoice cannot be priced: %(error)s.", error=exc))
         return redirect(url_for("invoices.preview", organization_id=org.id, **args))
-    flash(f"Invoice {invoice.number} issued." if invoice.number else "Draft invoice created.", "success")
+    flash(
+        _("Invoice %(number)s issued.", number=invoice.number) if invoice.number else _("Draft invoice created."),
+        "success",
+    )
     return redirect(url_for("invoices.detail", invoice_id=invoice.id))
 
 
@@ -113,7 +122,7 @@ def index() -> str:
             .order_by(Organization.title)
         )
     )
-    form.organization.choices = [("", "All organizations")] + [(str(o.id), o.title) for o in orgs]
+    form.organization.choices = [("", _("All organizations"))] + [(str(o.id), o.title) for o in orgs]
     query = visible_invoices(current_user).order_by(Invoice.period_start.desc(), Invoice.id.desc())
     form.validate()
     organization_id = strict_int(form.organization.data)
@@ -146,7 +155,9 @@ def detail(invoice_id: int) -> str:
 
 
 def _printable(invoice: Invoice, for_pdf: bool) -> str:
-    return render_template("invoices/print.html", invoice=invoice, for_pdf=for_pdf)
+    """The printable page and the PDF are documents: in the organization's document language."""
+    with document_locale(invoice.organization.document_language):
+        return render_template("invoices/print.html", invoice=invoice, for_pdf=for_pdf)
 
 
 @bp.route("/invoices/<int:invoice_id>/print")
@@ -191,22 +202,22 @@ def _act(invoice_id: int, action: str) -> BaseResponse:
     try:
         if action == "issue":
             issue_invoice(invoice, now, actor, billing)
-            done = f"Invoice {invoice.number} issued."
+            done = _("Invoice %(number)s issued.", number=invoice.number)
         elif action == "refresh":
             refresh_draft(invoice, now, actor, billing)
-            done = "Draft recomputed from the current usage and prices."
+            done = _("Draft recomputed from the current usage and prices.")
         elif action == "pay":
             mark_paid(invoice, form.paid_on.data, form.reference.data or "", actor)
-            done = f"Invoice {invoice.number} marked paid."
+            done = _("Invoice %(number)s marked paid.", number=invoice.number)
         elif action == "void":
             void_invoice(invoice, form.reason.data or "", now, actor)
-            done = f"Invoice {invoice.number} voided."
+            done = _("Invoice %(number)s voided.", number=invoice.number)
         else:
             delete_draft(invoice, actor)
-            flash("Draft deleted.", "success")
+            flash(_("Draft deleted."), "success")
             return redirect(url_for("invoices.index"))
     except (DomainError, BillingError) as exc:
-        unit_of_work.refuse(exc, message=f"This invoice cannot be priced: {exc}.")
+        unit_of_work.refuse(exc, message=_("This invoice cannot be priced: %(error)s.", error=exc))
     else:
         flash(done, "success")
     return redirect(url_for("invoices.detail", invoice_id=invoice_id))

@@ -92,6 +92,8 @@ class Organization(WatcherSyncMixin, Base):
     #: Where invoices, reminders and receipts go; empty means the owner's address.
     billing_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     invoice_to_parent: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The language of the organization's documents (invoices, credit notes, statements, reminders).
+    document_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.billing.pricing import price_in_force
+from portal.i18n import N_
 from portal.models.base import Base, UTCDateTime, utcnow
 from portal.models.sync import WatcherSyncMixin
 
@@ -29,23 +30,29 @@ KIND_SPACE = "archive_space"
 KIND_ANALYTICS = "analytics"
 KIND_OTHER = "other"
 SERVICE_KINDS = {
-    KIND_CONTINUOUS: "Continuous archive",
-    KIND_EVENT: "Event archive",
-    KIND_SPACE: "Archive space cap",
-    KIND_ANALYTICS: "Video analytics",
-    KIND_OTHER: "Other",
+    KIND_CONTINUOUS: N_("Continuous archive"),
+    KIND_EVENT: N_("Event archive"),
+    KIND_SPACE: N_("Archive space cap"),
+    KIND_ANALYTICS: N_("Video analytics"),
+    KIND_OTHER: N_("Other"),
 }
 #: one sentence per kind: what it sets in the camera's Watcher preset
 KIND_HELP = {
-    KIND_CONTINUOUS: "Days of continuous recording kept for each camera (Watcher preset dvr.expiration).",
-    KIND_EVENT: "Extra days that recorded event episodes are kept beyond the continuous archive "
-    "(Watcher preset dvr.episodes_expiration).",
-    KIND_SPACE: "Disk space cap for a camera's whole archive, continuous recording and events together, "
-    "in GB (Watcher preset dvr.storage_limit).",
-    KIND_ANALYTICS: "Video analytics run on the camera: face or licence-plate recognition (Watcher preset vision.alg).",
-    KIND_OTHER: "A priced service that changes nothing in Watcher (for example support or installation).",
+    KIND_CONTINUOUS: N_("Days of continuous recording kept for each camera (Watcher preset dvr.expiration)."),
+    KIND_EVENT: N_(
+        "Extra days that recorded event episodes are kept beyond the continuous archive "
+        "(Watcher preset dvr.episodes_expiration)."
+    ),
+    KIND_SPACE: N_(
+        "Disk space cap for a camera's whole archive, continuous recording and events together, "
+        "in GB (Watcher preset dvr.storage_limit)."
+    ),
+    KIND_ANALYTICS: N_(
+        "Video analytics run on the camera: face or licence-plate recognition (Watcher preset vision.alg)."
+    ),
+    KIND_OTHER: N_("A priced service that changes nothing in Watcher (for example support or installation)."),
 }
-ANALYTICS = {"faces": "Face recognition", "plates": "Licence-plate recognition"}
+ANALYTICS = {"faces": N_("Face recognition"), "plates": N_("Licence-plate recognition")}
 
 tariff_services = Table(
     "tariff_services",

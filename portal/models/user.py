@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.i18n import N_
 from portal.models.base import Base, UTCDateTime, utcnow
 from portal.models.sync import WatcherSyncMixin
 from portal.passwords import hash_password, verify_password
@@ -25,12 +26,12 @@ ROLES = (ROLE_ADMIN, ROLE_SUBSCRIBER, ROLE_ACCOUNTANT)
 #: Rights mirrored into Watcher (organization member flags) and the portal-only one.
 WATCHER_RIGHTS = ("can_view_streams", "can_edit_streams", "can_edit_users", "can_view_stats")
 RIGHTS = WATCHER_RIGHTS + ("can_view_invoices",)
-RIGHT_LABELS = {
-    "can_view_streams": "View cameras",
-    "can_edit_streams": "Edit cameras",
-    "can_edit_users": "Edit users",
-    "can_view_stats": "View statistics",
-    "can_view_invoices": "View invoices",
+RIGHT_LABELS = {  # English; translated where shown
+    "can_view_streams": N_("View cameras"),
+    "can_edit_streams": N_("Edit cameras"),
+    "can_edit_users": N_("Edit users"),
+    "can_view_stats": N_("View statistics"),
+    "can_view_invoices": N_("View invoices"),
 }
 
 
@@ -54,6 +55,8 @@ class User(UserMixin, WatcherSyncMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Part of every session and remember cookie; bumping it signs the user out everywhere.
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    #: The interface language ("en", "es", "ru"; portal/i18n.py); None follows the browser.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from flask_babel import gettext as _
+
 from portal.audit import service as audit
 from portal.errors import DomainError
 from portal.extensions import db
@@ -18,11 +20,11 @@ def _summary(org: Organization, user: User) -> str:
 def add_member_to(org: Organization | None, user: User | None, rights: Mapping[str, bool]) -> Membership:
     """Add ``user`` to ``org`` with ``rights``; refused when either is missing or they are a member already."""
     if org is None:
-        raise DomainError("This organization does not exist.", field="organization_id")
+        raise DomainError(_("This organization does not exist."), field="organization_id")
     if user is None:
-        raise DomainError("This user does not exist.", field="user_id")
+        raise DomainError(_("This user does not exist."), field="user_id")
     if db.session.get(Membership, (user.id, org.id)) is not None:
-        raise DomainError("Already a member; change the rights in the table.", field="user_id")
+        raise DomainError(_("Already a member; change the rights in the table."), field="user_id")
     return set_membership(org, user, rights)
 
 
@@ -34,14 +36,14 @@ def set_membership(org: Organization, user: User, rights: Mapping[str, bool], en
     """
     unknown = set(rights) - set(RIGHTS)
     if unknown:
-        raise DomainError(f"Unknown rights: {', '.join(sorted(unknown))}.")
+        raise DomainError(_("Unknown rights: %(names)s.", names=", ".join(sorted(unknown))))
     if user.is_admin:
-        raise DomainError("Billing admins see every organization; add subscribers only.", field="user_id")
+        raise DomainError(_("Billing admins see every organization; add subscribers only."), field="user_id")
     flags = {name: bool(rights.get(name, False)) for name in RIGHTS}
     membership = db.session.get(Membership, (user.id, org.id))
     if membership is None:
         if enforce_limit and org.user_limit is not None and len(org.memberships) >= org.user_limit:
-            raise DomainError(f"The organization's user limit ({org.user_limit}) is reached.", field="user_id")
+            raise DomainError(_("The organization's user limit (%(n)s) is reached.", n=org.user_limit), field="user_id")
         membership = Membership(user=user, organization=org, **flags)
         db.session.add(membership)
         db.session.flush()
@@ -77,7 +79,7 @@ def remove_membership(membership: Membership) -> Organization:
     """Remove a user from an organization; the current owner cannot be removed."""
     org, user = membership.organization, membership.user
     if org.owner_id == user.id:
-        raise DomainError("The owner cannot be removed; change the owner first.")
+        raise DomainError(_("The owner cannot be removed; change the owner first."))
     before = {"user": user.email, **membership.rights()}
     db.session.delete(membership)
     db.session.flush()

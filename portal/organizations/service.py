@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal.audit import service as audit
@@ -46,6 +47,7 @@ FIELDS = (
     "billing_contact",
     "billing_email",
     "invoice_to_parent",
+    "document_language",
 )
 
 
@@ -64,6 +66,7 @@ class OrganizationData:
     billing_contact: str = ""
     billing_email: str = ""
     invoice_to_parent: bool = False
+    document_language: str = "en"
 
 
 def find_organization(organization_id: int | None, field: str = "parent_id") -> Organization | None:
@@ -72,7 +75,7 @@ def find_organization(organization_id: int | None, field: str = "parent_id") -> 
         return None
     org = db.session.get(Organization, organization_id)
     if org is None:
-        raise DomainError("This organization does not exist.", field=field)
+        raise DomainError(_("This organization does not exist."), field=field)
     return org
 
 
@@ -96,40 +99,47 @@ def _check(org: Organization | None, data: OrganizationData, parent_id: int | No
     """Business rules on the plain fields; nothing is changed before they pass."""
     title = data.title.strip()
     if not title:
-        raise DomainError("Enter a title.", field="title")
+        raise DomainError(_("Enter a title."), field="title")
     clash = db.session.scalar(select(Organization.id).where(func.lower(Organization.title) == title.lower()))
     if clash is not None and (org is None or clash != org.id):
-        raise DomainError("An organization with this title already exists.", field="title")
+        raise DomainError(_("An organization with this title already exists."), field="title")
     if (data.trial_start is None) != (data.trial_end is None):
-        raise DomainError("Give both trial dates or neither.", field="trial_end")
+        raise DomainError(_("Give both trial dates or neither."), field="trial_end")
     if data.trial_start and data.trial_end and data.trial_end < data.trial_start:
-        raise DomainError("The trial cannot end before it starts.", field="trial_end")
+        raise DomainError(_("The trial cannot end before it starts."), field="trial_end")
     for name in ("camera_limit", "user_limit"):
         value = getattr(data, name)
         if value is not None and value < 0:
-            raise DomainError("Cannot be negative.", field=name)
+            raise DomainError(_("Cannot be negative."), field=name)
     if data.invoice_to_parent and parent_id is None:
         raise DomainError(
-            "Only a subsidiary can be invoiced to its parent: choose a parent first.", field="invoice_to_parent"
+            _("Only a subsidiary can be invoiced to its parent: choose a parent first."), field="invoice_to_parent"
         )
     if data.invoice_to_parent and parent_id is not None:
         parent = find_organization(parent_id)
         if parent is not None and parent.currency != data.currency:
             raise DomainError(
-                f"Invoiced to its parent, it must use the parent's currency ({parent.currency}).", field="currency"
+                _(
+                    "Invoiced to its parent, it must use the parent's currency (%(currency)s).",
+                    currency=parent.currency,
+                ),
+                field="currency",
             )
     if org is not None and data.user_limit is not None and data.user_limit < len(org.memberships):
-        raise DomainError(f"The organization already has {len(org.memberships)} members.", field="user_limit")
+        raise DomainError(_("The organization already has %(n)s members.", n=len(org.memberships)), field="user_limit")
 
 
 def _tariffs(org: Organization | None, data: OrganizationData) -> list[Tariff]:
     """The allowed tariffs: the chosen active ones plus archived ones already allowed."""
     chosen = list(db.session.scalars(select(Tariff).where(Tariff.id.in_(list(data.tariff_ids)))))
     if len(chosen) != len(set(data.tariff_ids)) or any(t.is_archived for t in chosen):
-        raise DomainError("Choose among the active tariffs.", field="allowed_tariffs")
+        raise DomainError(_("Choose among the active tariffs."), field="allowed_tariffs")
     wrong = [t.name for t in chosen if t.currency != data.currency]
     if wrong:
-        raise DomainError(f"Not priced in {data.currency}: {', '.join(sorted(wrong))}.", field="allowed_tariffs")
+        raise DomainError(
+            _("Not priced in %(currency)s: %(names)s.", currency=data.currency, names=", ".join(sorted(wrong))),
+            field="allowed_tariffs",
+        )
     kept = [t for t in (org.allowed_tariffs if org is not None else []) if t.is_archived]
     return sorted(chosen + kept, key=lambda t: t.name)
 
@@ -142,12 +152,13 @@ def _apply(org: Organization, data: OrganizationData, tariffs: list[Tariff]) -> 
     org.billing_contact = data.billing_contact.strip()
     org.billing_email = data.billing_email.strip().lower()
     org.invoice_to_parent = data.invoice_to_parent
+    org.document_language = data.document_language
     org.allowed_tariffs = tariffs
 
 
 def _check_owner(owner: User) -> None:
     if owner.role != ROLE_SUBSCRIBER:
-        raise DomainError("The owner must be a subscriber, not a billing admin.", field="owner_id")
+        raise DomainError(_("The owner must be a subscriber, not a billing admin."), field="owner_id")
 
 
 def create_organization(data: OrganizationData, owner: User, parent: Organization | None = None) -> Organization:
@@ -185,7 +196,7 @@ def update_organization(org: Organization, data: OrganizationData) -> Organizati
 
 
 def _too_deep_message() -> str:
-    return f"The hierarchy is at most {MAX_DEPTH + 1} levels deep; this parent is too deep."
+    return _("The hierarchy is at most %(n)s levels deep; this parent is too deep.", n=MAX_DEPTH + 1)
 
 
 def move_organization(org: Organization, parent: Organization | None) -> Organization:
@@ -198,12 +209,17 @@ def move_organization(org: Organization, parent: Organization | None) -> Organiz
         return org
     nodes = subtree(org)
     if parent is not None and parent.id in {n.id for n in nodes}:
-        raise NotAllowed("An organization cannot be placed under itself or one of its subsidiaries.", field="parent_id")
+        raise NotAllowed(
+            _("An organization cannot be placed under itself or one of its subsidiaries."), field="parent_id"
+        )
     new_depth = parent.depth + 1 if parent is not None else 0
     shift = new_depth - org.depth
     if max(n.depth for n in nodes) + shift > MAX_DEPTH:
         raise NotAllowed(
-            f"The hierarchy is at most {MAX_DEPTH + 1} levels deep; moving here would push subsidiaries too deep.",
+            _(
+                "The hierarchy is at most %(n)s levels deep; moving here would push subsidiaries too deep.",
+                n=MAX_DEPTH + 1,
+            ),
             field="parent_id",
         )
     before = {"parent_id": org.parent_id, "depth": org.depth}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, selectinload
@@ -121,7 +122,9 @@ def add_member(organization_id: int) -> str | Response | tuple[str, int]:
         except DomainError as error:
             unit_of_work.refuse(error, form, default_field="user_id")
         else:
-            flash(f"{member.user.email} added to “{org.title}”.", "success")
+            flash(
+                _("%(email)s added to “%(organization)s”.", email=member.user.email, organization=org.title), "success"
+            )
             return redirect(url_for("organizations.detail", organization_id=org.id))
     return _detail(org, form), 200
 
@@ -134,7 +137,7 @@ def update_member(organization_id: int, user_id: int) -> Response:
     form = RightsForm()
     if form.validate_on_submit():
         set_membership(membership.organization, membership.user, form.rights())
-        flash(f"Rights of {membership.user.email} saved.", "success")
+        flash(_("Rights of %(email)s saved.", email=membership.user.email), "success")
     return _back(organization_id, user_id)
 
 
@@ -151,7 +154,7 @@ def remove_member(organization_id: int, user_id: int) -> Response:
         except DomainError as error:
             unit_of_work.refuse(error)
         else:
-            flash(f"{email} removed.", "success")
+            flash(_("%(email)s removed.", email=email), "success")
     return _back(organization_id, user_id)
 
 
@@ -194,17 +197,17 @@ def _member_form(org: Organization) -> AddMemberForm:
     users = db.session.scalars(
         select(User).where(User.role == ROLE_SUBSCRIBER, User.id.not_in(taken)).order_by(User.email)
     )
-    form.user_id.choices = [("", "— choose a user —")] + [(u.id, u.email) for u in users]
+    form.user_id.choices = [("", _("— choose a user —"))] + [(u.id, u.email) for u in users]
     return form
 
 
 def _choices(form: OrganizationForm, org: Organization | None) -> None:
     owners = db.session.scalars(select(User).where(User.role == ROLE_SUBSCRIBER).order_by(User.email))
-    form.owner_id.choices = [("", "— new owner by e-mail —")] + [
+    form.owner_id.choices = [("", _("— new owner by e-mail —"))] + [
         (u.id, u.email + ("" if u.is_enabled else " (disabled)")) for u in owners
     ]
     roots, children = tree()
-    options: list[tuple[object, str]] = [("", "— none (top level) —")]
+    options: list[tuple[object, str]] = [("", _("— none (top level) —"))]
 
     def walk(nodes: list[Organization]) -> None:
         for node in nodes:
@@ -230,6 +233,7 @@ def _data(form: OrganizationForm) -> OrganizationData:
         billing_contact=form.billing_contact.data or "",
         billing_email=form.billing_email.data or "",
         invoice_to_parent=bool(form.invoice_to_parent.data),
+        document_language=form.document_language.data or "en",
     )
 
 
@@ -237,7 +241,7 @@ def _owner(form: OrganizationForm) -> User:
     if form.owner_id.data is not None:
         owner = db.session.get(User, form.owner_id.data)
         if owner is None:
-            raise DomainError("This user does not exist.", field="owner_id")
+            raise DomainError(_("This user does not exist."), field="owner_id")
         return owner
     return create_owner_from_email(form.owner_email.data)
 
@@ -247,9 +251,9 @@ def _send_activation(owner: User) -> None:
     try:
         send_link(owner, "activate")
     except MailError as error:
-        flash(f"{error} Send it again from the user's page.", "warning")
+        flash(_("%(error)s Send it again from the user's page.", error=error), "warning")
     else:
-        flash(f"An activation e-mail was sent to {owner.email}.", "info")
+        flash(_("An activation e-mail was sent to %(email)s.", email=owner.email), "info")
 
 
 def _save(form: OrganizationForm, org: Organization) -> str | Response:
@@ -267,7 +271,7 @@ def _save(form: OrganizationForm, org: Organization) -> str | Response:
         except DomainError as error:
             unit_of_work.refuse(error, form, default_field="title")
         else:
-            flash(f"Organization “{org.title}” saved.", "success")
+            flash(_("Organization “%(name)s” saved.", name=org.title), "success")
             if new_owner and org.owner is not None:
                 _send_activation(org.owner)
             return redirect(url_for("organizations.detail", organization_id=org.id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal.audit import service as audit
@@ -28,7 +29,7 @@ def _check_name(name: str, service_id: int | None) -> None:
     query = select(Service.id).where(func.lower(Service.name) == name.strip().lower())
     existing = db.session.scalar(query)
     if existing is not None and existing != service_id:
-        raise DomainError("A service with this name already exists.", field="name")
+        raise DomainError(_("A service with this name already exists."), field="name")
 
 
 def save_service(service: Service, values: dict[str, object]) -> Service:
@@ -36,7 +37,7 @@ def save_service(service: Service, values: dict[str, object]) -> Service:
     before = audit.snapshot(service, FIELDS) if service.id else None
     _check_name(str(values["name"]), service.id)
     if service.id and values["currency"] != service.currency and tariffs_using(service):
-        raise DomainError("The currency cannot change while tariffs use this service.", field="currency")
+        raise DomainError(_("The currency cannot change while tariffs use this service."), field="currency")
     for name, value in values.items():
         setattr(service, name, value)
     _normalise(service)

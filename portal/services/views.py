@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
@@ -80,6 +81,6 @@ def _save(form: ServiceForm, service: Service) -> str | Response:
         except DomainError as error:
             unit_of_work.refuse(error, form, default_field="name")
         else:
-            flash(f"Service “{service.name}” saved.", "success")
+            flash(_("Service “%(name)s” saved.", name=service.name), "success")
             return redirect(url_for("services.detail", service_id=service.id))
     return render_template("services/form.html", form=form, service=service)

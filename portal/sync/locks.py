@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import Table, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -71,7 +72,7 @@ def job_lock(name: str, stale_after: timedelta = timedelta(minutes=30)) -> Itera
     """Hold the lock ``name`` for the block, or raise :class:`LockBusy`."""
     holder = try_acquire(name, stale_after)
     if holder is None:
-        raise LockBusy(f"Another '{name}' run is in progress.")
+        raise LockBusy(_("Another '%(name)s' run is in progress.", name=name))
     try:
         yield holder
     finally:

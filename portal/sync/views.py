@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
@@ -90,7 +92,7 @@ def confirm_presets() -> Response:
     """The admin confirms re-pushing the presets a migration changed."""
     if ConfirmForm().validate_on_submit():
         queued = service.confirm_presets()
-        flash(f"{queued} preset(s) queued for Watcher.", "success")
+        flash(ngettext("%(num)d preset queued for Watcher.", "%(num)d presets queued for Watcher.", queued), "success")
     return redirect(url_for("sync.index"))
 
 
@@ -100,21 +102,30 @@ def sync_now() -> Response:
     """Deliver the outbox and pull streams now."""
     if ConfirmForm().validate_on_submit():
         if not watcher_configured():
-            flash("Watcher is not configured (WATCHER_URL is empty).", "danger")
+            flash(_("Watcher is not configured (WATCHER_URL is empty)."), "danger")
             return redirect(url_for("sync.index"))
         try:
             pushed = service.run_dispatch()
             pulled = service.run_pull()
         except LockBusy:
-            flash("A sync is already running; try again in a moment.", "warning")
+            flash(_("A sync is already running; try again in a moment."), "warning")
         except WatcherError as error:
             unit_of_work.refuse(
-                error, category="danger", message=f"Watcher could not be reached or refused: {error.title or error}"
+                error,
+                category="danger",
+                message=_("Watcher could not be reached or refused: %(error)s", error=error.title or error),
             )
         else:
             flash(
-                f"Pushed {pushed.delivered} (failed {pushed.failed}); pulled {pulled.seen} cameras, "
-                f"{pulled.opened} intervals opened, {pulled.closed} closed.",
+                _(
+                    "Pushed %(delivered)s (failed %(failed)s); pulled %(seen)s cameras, "
+                    "%(opened)s intervals opened, %(closed)s closed.",
+                    delivered=pushed.delivered,
+                    failed=pushed.failed,
+                    seen=pulled.seen,
+                    opened=pulled.opened,
+                    closed=pulled.closed,
+                ),
                 "success" if not pushed.failed else "warning",
             )
     return redirect(url_for("sync.index"))
@@ -129,7 +140,7 @@ def retry(item_id: int) -> Response:
             abort(404)
         if watcher_configured():
             service.run_dispatch()
-        flash("Retried.", "info")
+        flash(_("Retried."), "info")
     return redirect(url_for("sync.index"))
 
 
@@ -148,17 +159,21 @@ def reconcile_run() -> Response:
     """Compare the portal with Watcher now."""
     if ConfirmForm().validate_on_submit():
         if not watcher_configured():
-            flash("Watcher is not configured (WATCHER_URL is empty).", "danger")
+            flash(_("Watcher is not configured (WATCHER_URL is empty)."), "danger")
             return redirect(url_for("sync.reconcile"))
         try:
             drifts = service.run_reconcile()
         except WatcherError as error:
             unit_of_work.refuse(
-                error, category="danger", message=f"Watcher could not be reached or refused: {error.title or error}"
+                error,
+                category="danger",
+                message=_("Watcher could not be reached or refused: %(error)s", error=error.title or error),
             )
         else:
             flash(
-                f"{len(drifts)} difference(s) found." if drifts else "Portal and Watcher are in step.",
+                ngettext("%(num)d difference(s) found.", "%(num)d difference(s) found.", len(drifts))
+                if drifts
+                else _("Portal and Watcher are in step."),
                 "warning" if drifts else "success",
             )
     return redirect(url_for("sync.reconcile"))
@@ -183,9 +198,22 @@ def repair() -> Response:
             queued = unit_of_work.run_job(service.repair_all, drifts)
         result = service.run_dispatch() if watcher_configured() else None
         if result is not None and result.failed:
-            flash(f"Queued {queued}; {result.failed} could not be delivered yet: {result.errors[0]}", "warning")
+            flash(
+                _(
+                    "Queued %(queued)s; %(failed)s could not be delivered yet: %(error)s",
+                    queued=queued,
+                    failed=result.failed,
+                    error=result.errors[0],
+                ),
+                "warning",
+            )
         else:
-            flash(f"Queued {queued} for re-push" + (f", delivered {result.delivered}." if result else "."), "success")
+            flash(
+                _("Queued %(queued)s for re-push, delivered %(delivered)s.", queued=queued, delivered=result.delivered)
+                if result
+                else _("Queued %(queued)s for re-push.", queued=queued),
+                "success",
+            )
         if watcher_configured():
             try:
                 service.run_reconcile()

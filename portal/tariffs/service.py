@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -182,20 +183,23 @@ def _flush(message: str, field: str) -> None:
 def _check_name(name: str, tariff_id: int | None) -> None:
     existing = db.session.scalar(select(Tariff.id).where(func.lower(Tariff.name) == name.strip().lower()))
     if existing is not None and existing != tariff_id:
-        raise DomainError("A tariff with this name already exists.", field="name")
+        raise DomainError(_("A tariff with this name already exists."), field="name")
 
 
 def _load_services(values: TariffValues) -> list[Service]:
     ids = list(dict.fromkeys(values.service_ids))
     services = list(db.session.scalars(select(Service).where(Service.id.in_(ids)).order_by(Service.name)))
     if len(services) != len(ids):
-        raise DomainError("A chosen service no longer exists; choose again.", field="services")
+        raise DomainError(_("A chosen service no longer exists; choose again."), field="services")
     foreign = [s for s in services if s.currency != values.currency]
     if foreign:
         names = ", ".join(f"{s.name} ({s.currency})" for s in foreign)
-        raise DomainError(f"All services must be priced in {values.currency}; not so: {names}.", field="services")
+        raise DomainError(
+            _("All services must be priced in %(currency)s; not so: %(names)s.", currency=values.currency, names=names),
+            field="services",
+        )
     if values.price_mode == "sum" and not services:
-        raise DomainError("Choose at least one service, or give the tariff a price of its own.", field="services")
+        raise DomainError(_("Choose at least one service, or give the tariff a price of its own."), field="services")
     return services
 
 
@@ -215,20 +219,20 @@ def save_tariff(
     creating = tariff.id is None
     before = None if creating else _snapshot(tariff)
     if values.price_mode not in PRICE_MODES:
-        raise DomainError("Choose how the price is set.", field="price_mode")
+        raise DomainError(_("Choose how the price is set."), field="price_mode")
     _check_name(values.name, tariff.id)
     if not creating and values.currency != tariff.currency:
-        raise DomainError("The currency of a tariff cannot change; create a new tariff instead.", field="currency")
+        raise DomainError(_("The currency of a tariff cannot change; create a new tariff instead."), field="currency")
     services = _load_services(values)
     if values.is_default_offer and tariff.is_archived:
         raise DomainError(
-            "An archived tariff cannot be offered by default; un-archive it first.", field="is_default_offer"
+            _("An archived tariff cannot be offered by default; un-archive it first."), field="is_default_offer"
         )
     if creating:
         if effective_from is None:
-            raise DomainError("Enter the date the first price is effective from.", field="effective_from")
+            raise DomainError(_("Enter the date the first price is effective from."), field="effective_from")
         if values.price_mode == "override" and first_price is None:
-            raise DomainError("Enter the override price, or choose the sum of services.", field="override_price")
+            raise DomainError(_("Enter the override price, or choose the sum of services."), field="override_price")
     tariff.name = values.name.strip()
     tariff.note = values.note.strip()
     tariff.currency = values.currency
@@ -268,8 +272,12 @@ class PriceInInvoicedPeriod(DomainError):
             for inv in invoices
         )
         super().__init__(
-            f"A price from {effective_from.isoformat()} would change issued invoices: {names}. "
-            "Choose a date after their periods (or void them first).",
+            _(
+                "A price from %(date)s would change issued invoices: %(names)s. "
+                "Choose a date after their periods (or void them first).",
+                date=effective_from.isoformat(),
+                names=names,
+            ),
             field="effective_from",
         )
         self.invoices = invoices
@@ -280,7 +288,7 @@ class PriceImpactToConfirm(DomainError):
 
     def __init__(self, impact: PriceImpact) -> None:
         super().__init__(
-            "This price starts in the past and changes usage not invoiced yet: check its impact below and confirm.",
+            _("This price starts in the past and changes usage not invoiced yet: check its impact below and confirm."),
             field="effective_from",
         )
         self.impact = impact
@@ -306,10 +314,11 @@ def set_price(
     """
     now = now or utcnow()
     if amount_minor < 0:
-        raise DomainError("The amount cannot be negative.", field="amount")
+        raise DomainError(_("The amount cannot be negative."), field="amount")
     if any(version.effective_from == effective_from for version in tariff.prices):
         raise DomainError(
-            f"A price from {effective_from.isoformat()} already exists; choose another date.", field="effective_from"
+            _("A price from %(date)s already exists; choose another date.", date=effective_from.isoformat()),
+            field="effective_from",
         )
     conflicts = invoiced_conflicts(tariff, effective_from)
     if conflicts:
@@ -326,7 +335,10 @@ def set_price(
     )
     tariff.prices.append(version)
     tariff.prices.sort(key=lambda v: v.effective_from)  # price_on() relies on the order
-    _flush(f"A price from {effective_from.isoformat()} already exists; choose another date.", "effective_from")
+    _flush(
+        _("A price from %(date)s already exists; choose another date.", date=effective_from.isoformat()),
+        "effective_from",
+    )
     before = None
     if previous is not None:
         before = {"effective_from": previous.effective_from, "amount_minor": previous.amount_minor}
@@ -360,7 +372,7 @@ def set_price(
 def archive_tariff(tariff: Tariff, *, by: User | None = None) -> Tariff:
     """Archive: hide from the default list and from new allowances; withdraw the default offer."""
     if tariff.is_archived:
-        raise DomainError("The tariff is already archived.")
+        raise DomainError(_("The tariff is already archived."))
     before = _snapshot(tariff)
     tariff.is_archived = True
     tariff.archived_at = utcnow()
@@ -376,7 +388,7 @@ def archive_tariff(tariff: Tariff, *, by: User | None = None) -> Tariff:
 def unarchive_tariff(tariff: Tariff, *, by: User | None = None) -> Tariff:
     """Bring an archived tariff back into use."""
     if not tariff.is_archived:
-        raise DomainError("The tariff is not archived.")
+        raise DomainError(_("The tariff is not archived."))
     before = _snapshot(tariff)
     tariff.is_archived = False
     tariff.archived_at = None
@@ -393,7 +405,9 @@ def delete_tariff(tariff: Tariff, *, by: User | None = None) -> Tariff:
     counts = usage_counts(tariff)
     if any(counts.values()):
         used = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.items() if n)
-        raise DomainError(f"“{tariff.name}” is in use ({used}) and cannot be deleted; archive it instead.")
+        raise DomainError(
+            _("“%(name)s” is in use (%(used)s) and cannot be deleted; archive it instead.", name=tariff.name, used=used)
+        )
     before = {
         **_snapshot(tariff),
         "prices": [{"effective_from": p.effective_from, "amount_minor": p.amount_minor} for p in tariff.prices],

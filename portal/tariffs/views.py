@@ -7,6 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
@@ -17,6 +18,7 @@ from portal import unit_of_work
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import ConfirmForm, format_minor_plain
+from portal.i18n import N_
 from portal.models import Service, Tariff, User
 from portal.pagination import paginate
 from portal.security import admin_required
@@ -43,7 +45,10 @@ def _get(tariff_id: int) -> Tariff:
 
 def _service_choices() -> list[tuple[int, str]]:
     services = db.session.scalars(select(Service).order_by(Service.currency, Service.name))
-    return [(s.id, f"{s.name} — {money(s.monthly_price_minor, s.currency)} / month") for s in services]
+    return [
+        (s.id, _("%(name)s — %(price)s / month", name=s.name, price=money(s.monthly_price_minor, s.currency)))
+        for s in services
+    ]
 
 
 def _blame(form: FlaskForm, error: DomainError) -> None:
@@ -95,7 +100,7 @@ def create() -> str | Response:
         except DomainError as error:
             _blame(form, error)
         else:
-            flash(f"Tariff “{tariff.name}” created.", "success")
+            flash(_("Tariff “%(name)s” created.", name=tariff.name), "success")
             return redirect(url_for("tariffs.detail", tariff_id=tariff.id))
     return render_template("tariffs/form.html", form=form, tariff=None)
 
@@ -115,7 +120,10 @@ def edit(tariff_id: int) -> str | Response:
         except DomainError as error:
             _blame(form, error)
         else:
-            flash(f"Tariff “{tariff.name}” saved. Its price is unchanged; set a new one below if needed.", "success")
+            flash(
+                _("Tariff “%(name)s” saved. Its price is unchanged; set a new one below if needed.", name=tariff.name),
+                "success",
+            )
             return redirect(url_for("tariffs.detail", tariff_id=tariff.id))
     return render_template("tariffs/form.html", form=form, tariff=tariff, services_sum=tariffs.services_sum(tariff))
 
@@ -181,7 +189,7 @@ def set_price(tariff_id: int) -> str | Response:
         except DomainError as error:
             _blame(form, error)
         else:
-            flash(f"New price set from {form.effective_from.data.isoformat()}.", "success")
+            flash(_("New price set from %(date)s.", date=form.effective_from.data.isoformat()), "success")
             return redirect(url_for("tariffs.detail", tariff_id=tariff.id))
     return _render_detail(tariff, form, impact)
 
@@ -190,14 +198,14 @@ def set_price(tariff_id: int) -> str | Response:
 @admin_required
 def archive(tariff_id: int) -> Response:
     """Archive a tariff."""
-    return _act(tariff_id, tariffs.archive_tariff, "Tariff “{}” archived.")
+    return _act(tariff_id, tariffs.archive_tariff, N_("Tariff “%(name)s” archived."))
 
 
 @bp.route("/<int:tariff_id>/unarchive", methods=["POST"])
 @admin_required
 def unarchive(tariff_id: int) -> Response:
     """Bring an archived tariff back."""
-    return _act(tariff_id, tariffs.unarchive_tariff, "Tariff “{}” is active again.")
+    return _act(tariff_id, tariffs.unarchive_tariff, N_("Tariff “%(name)s” is active again."))
 
 
 @bp.route("/<int:tariff_id>/delete", methods=["POST"])
@@ -213,7 +221,7 @@ def delete(tariff_id: int) -> Response:
     except DomainError as error:
         unit_of_work.refuse(error)
         return redirect(url_for("tariffs.detail", tariff_id=tariff_id))
-    flash(f"Tariff “{name}” deleted.", "success")
+    flash(_("Tariff “%(name)s” deleted.", name=name), "success")
     return redirect(url_for("tariffs.index"))
 
 
@@ -226,5 +234,5 @@ def _act(tariff_id: int, action: Callable[..., Tariff], message: str) -> Respons
     except DomainError as error:
         unit_of_work.refuse(error)
     else:
-        flash(message.format(tariff.name), "success")
+        flash(_(message, name=tariff.name), "success")
     return redirect(url_for("tariffs.detail", tariff_id=tariff_id))

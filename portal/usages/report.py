@@ -14,11 +14,13 @@ from decimal import Decimal
 from fractions import Fraction
 
 from babel.dates import format_date
+from flask_babel import gettext as _
 
 from portal.billing import InvoiceLine as EngineLine
 from portal.billing import Period, Statement, exponent
 from portal.billing.money import fraction_to_decimal
 from portal.billing_read import Scope
+from portal.i18n import format_locale
 from portal.usages.timeline import Timeline, build_timeline
 
 #: Decimal places of an exact per-camera amount in major units (as stored in the annex).
@@ -105,7 +107,7 @@ def camera_amount(exact_minor: Fraction, currency: str) -> Decimal:
 
 def _day(day: date, period: Period) -> str:
     same_year = period.start.year == period.end.year
-    return format_date(day, "d MMM" if same_year else "d MMM yyyy", locale="en_US")
+    return format_date(day, "d MMM" if same_year else "d MMM yyyy", locale=format_locale())
 
 
 def line_start(line: EngineLine) -> date:
@@ -135,11 +137,11 @@ def price_labels(lines: Sequence[EngineLine], period: Period) -> list[str]:
         first = start if start > period.start else None
         last = min(later) - timedelta(days=1) if later and min(later) <= period.end else None
         if first and last:
-            labels.append(f"{_day(first, period)} – {_day(last, period)}")
+            labels.append(_("%(start)s – %(end)s", start=_day(first, period), end=_day(last, period)))
         elif first:
-            labels.append(f"from {_day(first, period)}")
+            labels.append(_("from %(date)s", date=_day(first, period)))
         elif last:
-            labels.append(f"until {_day(last, period)}")
+            labels.append(_("until %(date)s", date=_day(last, period)))
         else:
             labels.append("")
     return labels

@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from babel.dates import format_date
+
 from portal.billing import Statement
 from portal.billing.periods import ONE_DAY, local_midnight
+from portal.i18n import format_locale
 
 PALETTE = ("#0d6efd", "#198754", "#fd7e14", "#6f42c1", "#d63384", "#20c997", "#ffc107", "#0dcaf0", "#6c757d", "#dc3545")
 LABEL_WIDTH = 220
@@ -86,7 +89,7 @@ def _ticks(statement: Statement, tz: str, lower: datetime, upper: datetime) -> t
     step_days = period.days <= 62
     while day <= period.end:
         if (step_days and (day - period.start).days % 7 == 0) or (not step_days and day.day == 1):
-            label = day.strftime("%d %b") if step_days else day.strftime("%b %Y")
+            label = format_date(day, "dd MMM" if step_days else "MMM yyyy", locale=format_locale())
             ticks.append(Tick(_x(local_midnight(day, tz), lower, upper), label))
         day += ONE_DAY
     return tuple(ticks)

@@ -5,6 +5,7 @@ ancestor), since the page shows prices and amounts.  Anyone else gets 404."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.billing import BillingError
@@ -26,7 +27,7 @@ def _report(org: Organization, form: PeriodForm) -> tuple[UsageReport | None, st
     try:
         return build_report(*rate_scope(org, period, utcnow())), None
     except BillingError as error:
-        return None, f"These usages cannot be priced: {error}."
+        return None, _("These usages cannot be priced: %(error)s.", error=error)
 
 
 @bp.route("/<int:organization_id>/usages")
@@ -63,7 +64,9 @@ def csv(organization_id: int) -> Response:
     form = PeriodForm(request.args)
     if not form.validate():
         return Response(
-            "Invalid period: " + "; ".join(e for f in form for e in f.errors) + "\n", status=400, mimetype="text/plain"
+            _("Invalid period: %(errors)s", errors="; ".join(e for f in form for e in f.errors)) + "\n",
+            status=400,
+            mimetype="text/plain",
         )
     report, error = _report(org, form)
     if report is None:

@@ -7,6 +7,7 @@ Subscribers are mirrored into Watcher through the outbox.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.audit import service as audit
@@ -23,12 +24,12 @@ FIELDS = ("email", "name", "role", "is_enabled")
 def _check_email_free(email: str, user_id: int | None) -> None:
     existing = db.session.scalar(select(User.id).where(User.email == email))
     if existing is not None and existing != user_id:
-        raise DomainError("A user with this e-mail already exists.", field="email")
+        raise DomainError(_("A user with this e-mail already exists."), field="email")
 
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise DomainError("Choose admin, subscriber or accountant.", field="role")
+        raise DomainError(_("Choose admin, subscriber or accountant."), field="role")
 
 
 def create_user(email: str, name: str = "", role: str = ROLE_SUBSCRIBER) -> User:
@@ -60,7 +61,7 @@ def create_owner_from_email(email: str) -> User:
         return create_user(email, role=ROLE_SUBSCRIBER)
     except DomainError as error:
         raise DomainError(
-            "A user with this e-mail already exists; choose them in the Owner list.", field="owner_email"
+            _("A user with this e-mail already exists; choose them in the Owner list."), field="owner_email"
         ) from error
 
 
@@ -70,7 +71,7 @@ def update_user(user: User, email: str, name: str, role: str, actor: User | None
     _check_email_free(email, user.id)
     _check_role(role)
     if actor is not None and actor.id == user.id and user.role == ROLE_ADMIN and role != ROLE_ADMIN:
-        raise DomainError("You cannot remove your own admin role.", field="role")
+        raise DomainError(_("You cannot remove your own admin role."), field="role")
     before = audit.snapshot(user, FIELDS)
     if (email, role) != (user.email, user.role):
         user.end_sessions()  # a new login or role: sessions issued for the old one end
@@ -84,7 +85,7 @@ def update_user(user: User, email: str, name: str, role: str, actor: User | None
 def set_enabled(user: User, enabled: bool, actor: User | None = None) -> User:
     """Enable or disable a user (a disabled user cannot log in); nobody can disable themselves."""
     if not enabled and actor is not None and actor.id == user.id:
-        raise DomainError("You cannot disable your own account.")
+        raise DomainError(_("You cannot disable your own account."))
     if user.is_enabled == enabled:
         return user
     before = audit.snapshot(user, ("is_enabled",))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
@@ -76,7 +77,10 @@ def toggle_enabled(user_id: int) -> Response:
         except DomainError as error:
             unit_of_work.refuse(error)
         else:
-            flash(f"{user.email} {'enabled' if enabled else 'disabled'}.", "success")
+            flash(
+                _("%(email)s enabled.", email=user.email) if enabled else _("%(email)s disabled.", email=user.email),
+                "success",
+            )
     return redirect(url_for("users.detail", user_id=user_id))
 
 
@@ -99,9 +103,12 @@ def send_link(user_id: int) -> Response:
                 summary=user.email,
                 actor=current_user._get_current_object(),
             )
-            flash(
-                f"{'Activation' if purpose == 'activate' else 'Password reset'} e-mail sent to {user.email}.", "success"
+            sent = (
+                _("Activation e-mail sent to %(email)s.")
+                if purpose == "activate"
+                else _("Password reset e-mail sent to %(email)s.")
             )
+            flash(sent % {"email": user.email}, "success")
     return redirect(url_for("users.detail", user_id=user_id))
 
 
@@ -119,7 +126,10 @@ def add_membership(user_id: int) -> str | Response:
                 error, form, field="organization_id" if error.field in (None, "user_id") else error.field
             )
         else:
-            flash(f"{user.email} added to “{member.organization.title}”.", "success")
+            flash(
+                _("%(email)s added to “%(organization)s”.", email=user.email, organization=member.organization.title),
+                "success",
+            )
             return redirect(url_for("users.detail", user_id=user.id))
     return _detail(user, form)
 
@@ -149,7 +159,7 @@ def _membership_form(user: User) -> AddMembershipForm:
     form = AddMembershipForm()
     taken = select(Membership.organization_id).where(Membership.user_id == user.id)
     orgs = db.session.scalars(select(Organization).where(Organization.id.not_in(taken)).order_by(Organization.title))
-    form.organization_id.choices = [("", "— choose an organization —")] + [(o.id, o.title) for o in orgs]
+    form.organization_id.choices = [("", _("— choose an organization —"))] + [(o.id, o.title) for o in orgs]
     return form
 
 
@@ -165,6 +175,6 @@ def _save(form: UserForm, user: User) -> str | Response:
         else:
             if user.id == current_user.id:
                 login_user(user)  # one's own new e-mail ended the old session; keep this one
-            flash(f"User {user.email} saved.", "success")
+            flash(_("User %(email)s saved.", email=user.email), "success")
             return redirect(url_for("users.detail", user_id=user.id))
     return render_template("users/form.html", form=form, user=user)

@@ -43,7 +43,7 @@ PUBLIC = {
     "bootstrap.static",
     "favicon",
 }
-ANY_USER = {"dashboard.index", "invoices.index", "account.change_password", "terms.logo"}
+ANY_USER = {"dashboard.index", "invoices.index", "account.change_password", "account.language", "terms.logo"}
 #: Ending the session: checked last, and in tests/security/test_sessions.py.
 SESSION_ENDERS = {"auth.logout", "account.sign_out_everywhere"}
 ORG_VISIBLE = {"dashboard.organization"}
