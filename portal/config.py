@@ -174,4 +174,7 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "MAIL_MAX_ATTEMPTS": _int(env, "MAIL_MAX_ATTEMPTS", 10),
         "MAIL_BACKOFF_SECONDS": _int(env, "MAIL_BACKOFF_SECONDS", 30),
         "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        "CACHE_REDIS_URL": env.get("CACHE_REDIS_URL", ""),
+        "USAGES_LIVE_SECONDS": _int(env, "USAGES_LIVE_SECONDS", 60),
+        "DOCUMENTS_RENDER_IN_PROCESS": _bool(env.get("DOCUMENTS_RENDER_IN_PROCESS"), default=True),
     }

@@ -54,6 +54,15 @@ class BillingSettings:
 
 
 @dataclass(frozen=True)
+class CacheSettings:
+    """The Usages statement cache: shared through Redis when ``CACHE_REDIS_URL`` is set."""
+
+    redis_url: str = ""
+    #: A running period is rated as of the last whole ``live_seconds`` (0: never cache it).
+    live_seconds: int = 60
+
+
+@dataclass(frozen=True)
 class MailSettings:
     """The SMTP server outgoing mail goes through."""
 
@@ -77,6 +86,7 @@ class Settings:
     watcher: WatcherSettings = WatcherSettings()
     billing: BillingSettings = BillingSettings()
     mail: MailSettings = MailSettings()
+    cache: CacheSettings = CacheSettings()
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -109,7 +119,16 @@ class Settings:
                 password=str(config.get("MAIL_PASSWORD") or ""),
                 sender=str(config.get("MAIL_FROM") or "billing@localhost"),
             ),
+            cache=_cache(config),
         )
+
+
+def _cache(config: Mapping[str, Any]) -> CacheSettings:
+    """The statement cache's settings, validated."""
+    live = number(config, "USAGES_LIVE_SECONDS", 60, int)
+    if not 0 <= live <= 3600:
+        raise ConfigError("USAGES_LIVE_SECONDS must be between 0 and 3600")
+    return CacheSettings(redis_url=str(config.get("CACHE_REDIS_URL") or ""), live_seconds=live)
 
 
 def _watcher(config: Mapping[str, Any]) -> WatcherSettings:

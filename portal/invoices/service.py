@@ -22,6 +22,7 @@ from portal.audit import service as audit
 from portal.billing import InvoiceDraft, Period, build_invoice, exponent
 from portal.billing.periods import local_date
 from portal.billing_read import Scope, billed_to, billing_scope, rate_scope
+from portal.documents.invoice import request_pdf
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.invoices import coverage
@@ -288,6 +289,7 @@ def _issue(
     invoice.bill_to = "\n".join(part for part in (org.title, org.billing_contact) if part)
     db.session.flush()
     audit.record("invoice.issue", "invoice", invoice.id, actor=actor, summary=f"{invoice.number}: {_total(invoice)}")
+    request_pdf(invoice)  # rendered in the background after commit: ready before anyone asks
     return invoice
 
 
@@ -307,6 +309,7 @@ def mark_paid(invoice: Invoice, paid_on: date | None, reference: str, actor: Use
         actor=actor,
         summary=f"{invoice.number}: {_total(invoice)} paid on {paid_on.isoformat()} ({reference.strip()})",
     )
+    request_pdf(invoice)
     return invoice
 
 
@@ -327,6 +330,7 @@ def void_invoice(invoice: Invoice, reason: str, now: datetime, actor: User | Non
         actor=actor,
         summary=f"{invoice.number}: {_total(invoice)} void: {reason.strip()}",
     )
+    request_pdf(invoice)
     return invoice
 
 

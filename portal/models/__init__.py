@@ -2,9 +2,11 @@
 
 from portal.models import coverage_rules as _coverage_rules  # noqa: F401  (attaches the coverage DDL)
 from portal.models import invoice_rules as _invoice_rules  # noqa: F401  (attaches the invoice DDL)
+from portal.models import ledger_rules as _ledger_rules  # noqa: F401  (attaches the ledger stamp DDL)
 from portal.models.account import AccountToken
 from portal.models.audit import AuditEvent
 from portal.models.base import Base, UTCDateTime, utcnow
+from portal.models.document import Document, DocumentState
 from portal.models.invoice import (
     Invoice,
     InvoiceCameraLine,
@@ -13,6 +15,7 @@ from portal.models.invoice import (
     InvoiceSequence,
     InvoiceStatus,
 )
+from portal.models.ledger import LEDGER_ROW, LedgerStamp
 from portal.models.mail import MAIL_DROPPED, MAIL_FAILED, MAIL_PENDING, MAIL_SENT, MailItem
 from portal.models.organization import MAX_DEPTH, Organization, organization_tariffs
 from portal.models.sync import JobLock, OutboxItem, SyncRun, WatcherSyncMixin
@@ -25,6 +28,8 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Camera",
+    "Document",
+    "DocumentState",
     "Invoice",
     "InvoiceCameraLine",
     "InvoiceCoverage",
@@ -32,6 +37,8 @@ __all__ = [
     "InvoiceSequence",
     "InvoiceStatus",
     "JobLock",
+    "LEDGER_ROW",
+    "LedgerStamp",
     "MAIL_DROPPED",
     "MAIL_FAILED",
     "MAIL_PENDING",
