@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency, get_currency_precision
 
-from portal.templating import LOCALE, local_datetime, money_exact
+from portal.templating import LOCALE, money_exact, utc_offset_label
 from portal.usages.report import CameraRow, UsageReport, format_duration
 from portal.usages.timeline import AXIS_HEIGHT, BAR_HEIGHT, ROW_HEIGHT, Timeline
 
@@ -59,14 +59,7 @@ class RowFormat:
     def when(self, value: datetime) -> str:
         """Like the ``local_dt`` filter: ``2026-10-01 01:00 UTC+01:00``."""
         local = value.astimezone(self.zone)
-        offset = local.utcoffset()
-        if offset is None or offset.seconds % 60 or offset.microseconds:
-            return local_datetime(value, self.tz)
-        minutes = int(offset.total_seconds()) // 60
-        sign = "+" if minutes >= 0 else "-"
-        hours, rest = divmod(abs(minutes), 60)
-        label = f"UTC{sign}{hours:02d}:{rest:02d}" if minutes else "UTC"
-        return f"{local:%Y-%m-%d %H:%M} {label}"
+        return f"{local:%Y-%m-%d %H:%M} {utc_offset_label(local.utcoffset())}"
 
 
 @dataclass(frozen=True)
