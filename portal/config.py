@@ -158,7 +158,6 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "BILLING_PRORATION": proration,
         "INVOICE_TAX_BP": tax_bp,
         "INVOICE_DUE_DAYS": due_days,
-        "INVOICE_CACHE_DIR": env.get("INVOICE_CACHE_DIR") or str(INSTANCE / "invoice-cache"),
         "EXTERNAL_AUTH_SECRET": env.get("EXTERNAL_AUTH_SECRET", ""),
         "EXTERNAL_AUTH_ALLOWED_IPS": env.get("EXTERNAL_AUTH_ALLOWED_IPS", ""),
         "EXTERNAL_AUTH_RATE_LIMIT": env.get("EXTERNAL_AUTH_RATE_LIMIT", "120 per minute"),

@@ -45,12 +45,11 @@ class WatcherSettings:
 
 @dataclass(frozen=True)
 class BillingSettings:
-    """Invoicing rules: proration, tax, due days, where PDFs are cached."""
+    """Invoicing rules: proration, tax, due days (PDFs are stored in the database: portal/documents)."""
 
     proration: ProrationMode = ProrationMode.SECOND
     tax_bp: int = 0
     due_days: int = 14
-    cache_dir: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,6 @@ class Settings:
                 proration=proration,
                 tax_bp=tax_bp,
                 due_days=due_days,
-                cache_dir=str(config.get("INVOICE_CACHE_DIR") or ""),
             ),
             mail=MailSettings(
                 server=str(config.get("MAIL_SERVER") or "127.0.0.1"),
