@@ -86,3 +86,6 @@ def register(app: Flask) -> None:
     from portal.dunning.cli import dunning_cli
 
     app.cli.add_command(dunning_cli)
+    from portal.documents.cli import documents_cli
+
+    app.cli.add_command(documents_cli)

@@ -160,7 +160,6 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "INVOICE_DUE_DAYS": due_days,
         "REMINDER_DAYS_BEFORE_DUE": env.get("REMINDER_DAYS_BEFORE_DUE", "3"),
         "REMINDER_DAYS_AFTER_DUE": env.get("REMINDER_DAYS_AFTER_DUE", "1,7,14"),
-        "INVOICE_CACHE_DIR": env.get("INVOICE_CACHE_DIR") or str(INSTANCE / "invoice-cache"),
         "EXTERNAL_AUTH_SECRET": env.get("EXTERNAL_AUTH_SECRET", ""),
         "EXTERNAL_AUTH_ALLOWED_IPS": env.get("EXTERNAL_AUTH_ALLOWED_IPS", ""),
         "EXTERNAL_AUTH_RATE_LIMIT": env.get("EXTERNAL_AUTH_RATE_LIMIT", "120 per minute"),
@@ -183,4 +182,7 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "DUNNING_STOP_RECORDING": _bool(env.get("DUNNING_STOP_RECORDING")),
         "DUNNING_BILL_SUSPENDED": _bool(env.get("DUNNING_BILL_SUSPENDED")),
         "DUNNING_LIVE_PRESET_TITLE": env.get("DUNNING_LIVE_PRESET_TITLE", "Suspended (live only)"),
+        "CACHE_REDIS_URL": env.get("CACHE_REDIS_URL", ""),
+        "USAGES_LIVE_SECONDS": _int(env, "USAGES_LIVE_SECONDS", 60),
+        "DOCUMENTS_RENDER_IN_PROCESS": _bool(env.get("DOCUMENTS_RENDER_IN_PROCESS"), default=True),
     }

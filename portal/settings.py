@@ -45,12 +45,20 @@ class WatcherSettings:
 
 @dataclass(frozen=True)
 class BillingSettings:
-    """Invoicing rules: proration, tax, due days, where PDFs are cached."""
+    """Invoicing rules: proration, tax, due days (PDFs are stored in the database: portal/documents)."""
 
     proration: ProrationMode = ProrationMode.SECOND
     tax_bp: int = 0
     due_days: int = 14
-    cache_dir: str = ""
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    """The Usages statement cache: shared through Redis when ``CACHE_REDIS_URL`` is set."""
+
+    redis_url: str = ""
+    #: A running period is rated as of the last whole ``live_seconds`` (0: never cache it).
+    live_seconds: int = 60
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,7 @@ class Settings:
     mail: MailSettings = MailSettings()
     dunning: DunningSettings = DunningSettings()
     reminders: ReminderSettings = ReminderSettings()
+    cache: CacheSettings = CacheSettings()
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -143,7 +152,6 @@ class Settings:
                 proration=proration,
                 tax_bp=tax_bp,
                 due_days=due_days,
-                cache_dir=str(config.get("INVOICE_CACHE_DIR") or ""),
             ),
             mail=MailSettings(
                 server=str(config.get("MAIL_SERVER") or "127.0.0.1"),
@@ -158,6 +166,7 @@ class Settings:
                 days_before_due=_days(config, "REMINDER_DAYS_BEFORE_DUE", "3"),
                 days_after_due=_days(config, "REMINDER_DAYS_AFTER_DUE", "1,7,14"),
             ),
+            cache=_cache(config),
         )
 
 
@@ -176,6 +185,14 @@ def _dunning(config: Mapping[str, Any]) -> DunningSettings:
     if dunning.tolerance_minor < 0:
         raise ConfigError("DUNNING_TOLERANCE_MINOR must not be negative")
     return dunning
+
+
+def _cache(config: Mapping[str, Any]) -> CacheSettings:
+    """The statement cache's settings, validated."""
+    live = number(config, "USAGES_LIVE_SECONDS", 60, int)
+    if not 0 <= live <= 3600:
+        raise ConfigError("USAGES_LIVE_SECONDS must be between 0 and 3600")
+    return CacheSettings(redis_url=str(config.get("CACHE_REDIS_URL") or ""), live_seconds=live)
 
 
 def _watcher(config: Mapping[str, Any]) -> WatcherSettings:

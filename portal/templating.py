@@ -9,7 +9,7 @@ the organization's document language.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -69,15 +69,22 @@ def minor_to_decimal(amount_minor: int, currency: str, places: int | None = None
     return Decimal(amount_minor).scaleb(-(minor_units(currency) if places is None else places))
 
 
+def utc_offset_label(offset: timedelta | None) -> str:
+    """``UTC``, ``UTC+01:00``, ``UTC-03:30`` (Babel's ``xxx`` shows St. John's -03:30 as -04:30)."""
+    minutes = int(offset.total_seconds()) // 60 if offset else 0
+    if not minutes:
+        return "UTC"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{'+' if minutes > 0 else '-'}{hours:02d}:{rest:02d}"
+
+
 def local_datetime(value: datetime | None, tz: str = "UTC") -> str:
     """Format an aware datetime in ``tz``, carrying its zone: ``2026-10-01 01:00 UTC+01:00``."""
     if value is None:
         return ""
     local = value.astimezone(ZoneInfo(tz))
-    offset = local.utcoffset()
     locale = format_locale()
-    zone_label = "UTC" if not offset else format_datetime(local, "'UTC'xxx", locale=locale)
-    return f"{format_datetime(local, 'yyyy-MM-dd HH:mm', locale=locale)} {zone_label}"
+    return f"{format_datetime(local, 'yyyy-MM-dd HH:mm', locale=locale)} {utc_offset_label(local.utcoffset())}"
 
 
 def long_date(value: date | None) -> str:

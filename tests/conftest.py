@@ -129,6 +129,8 @@ def make_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": "memory://",
         # a cheap hash: production's scrypt costs a quarter second per login or new user
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # no background PDF renders outliving a test; tests of them switch it on and wait
+        "DOCUMENTS_RENDER_IN_PROCESS": False,
     }
     config.update(overrides)
     return config

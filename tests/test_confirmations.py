@@ -24,7 +24,7 @@ def _confirmations(client: FlaskClient, path: str) -> list[str]:
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
-    assert '<script src="/static/confirm.js"></script>' in html
+    assert '<script defer src="/static/confirm.js"></script>' in html
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline script"
     assert " onclick=" not in html and " onsubmit=" not in html
     return CONFIRM.findall(html)

@@ -18,14 +18,13 @@ import logging
 from datetime import date
 from typing import Any
 
-from flask import render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import settings
 from portal.collections.receivables import DbSession, open_by_invoice
+from portal.documents.invoice import invoice_pdf
 from portal.extensions import db
-from portal.invoices.pdf import invoice_pdf
 from portal.mail import Attachment
 from portal.mailqueue import Composed, composer, enqueue
 from portal.models import Invoice, InvoiceStatus, MailItem, Organization
@@ -37,9 +36,9 @@ INVOICE, REMINDER, RECEIPT = "invoice", "invoice_reminder", "payment_receipt"
 
 
 def invoice_pdf_bytes(session: DbSession, invoice: Invoice) -> bytes:
-    """The invoice's PDF: the ONE function billing mail gets it from (to be pointed at the document store)."""
-    del session  # the document store will read it from the database
-    return invoice_pdf(invoice, render_template("invoices/print.html", invoice=invoice, for_pdf=True))
+    """The invoice's PDF: the ONE function billing mail gets it from (the stored document, rendered if missing)."""
+    del session  # the document store reads and writes through the unit of work's session
+    return invoice_pdf(invoice)
 
 
 def _link(invoice: Invoice) -> str:

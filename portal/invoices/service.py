@@ -25,6 +25,7 @@ from portal.billing import InvoiceDraft, Period, build_invoice, exponent
 from portal.billing.periods import local_date
 from portal.billing_mail.compose import queue_invoice
 from portal.billing_read import Scope, billed_to, billing_scope, rate_scope
+from portal.documents.invoice import request_pdf
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.i18n import document_locale
@@ -324,6 +325,7 @@ def _issue(
     audit.record("invoice.issue", "invoice", invoice.id, actor=actor, summary=f"{invoice.number}: {_total(invoice)}")
     apply_credit(invoice, now, actor)  # the payer's credit in this currency settles what it can
     queue_invoice(invoice)  # the PDF is rendered and sent by the mail outbox, after commit
+    request_pdf(invoice)  # rendered in the background after commit: ready before anyone asks
     return invoice
 
 
@@ -356,6 +358,7 @@ def mark_paid(
         if exc.field == "received_on":
             exc.field = "paid_on"
         raise
+    request_pdf(invoice)  # paid: the document's version changed
     return invoice
 
 
@@ -380,6 +383,7 @@ def void_invoice(invoice: Invoice, reason: str, now: datetime, actor: User | Non
     ledger.notify_settlement(
         ledger.Settlement(organization_id=invoice.organization_id, kind="void", invoice_id=invoice.id)
     )
+    request_pdf(invoice)
     return invoice
 
 

@@ -14,15 +14,15 @@ from werkzeug.wrappers import Response as BaseResponse
 from portal import settings, unit_of_work
 from portal.billing import BillingError, InvalidPeriod, Period
 from portal.billing_read import rate_scope
+from portal.documents.invoice import invoice_pdf, is_rendering, pdf_state, printable_html, retry_pdf
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import ConfirmForm
-from portal.i18n import document_locale
 from portal.inputs import strict_int
 from portal.invoices.access import invoice_organization_ids, scoped_invoice_or_404, visible_invoices
+from portal.invoices.annex import annex_page
 from portal.invoices.export import invoice_csv
 from portal.invoices.forms import CreateInvoiceForm, InvoiceFilterForm, PayForm, VoidForm
-from portal.invoices.pdf import invoice_pdf
 from portal.invoices.service import (
     PeriodAlreadyInvoiced,
     check_payer,
@@ -40,6 +40,7 @@ from portal.payments.ledger import invoice_settlement
 from portal.security import admin_required
 from portal.usages.forms import PeriodForm
 from portal.usages.report import build_report
+from portal.usages.views import page_of_cameras
 
 bp = Blueprint("invoices", __name__)
 
@@ -66,8 +67,16 @@ def preview(organization_id: int) -> tuple[str, int]:
     except (DomainError, BillingError) as exc:
         error = getattr(exc, "message", None) or _("This invoice cannot be priced: %(error)s.", error=exc)
     create = CreateInvoiceForm(start=period.start.isoformat(), end=period.end.isoformat())
+    cams, page_url = page_of_cameras(report) if report else (None, None)
     return render_template(
-        "invoices/preview.html", org=org, report=report, form=create, error=error, period=period
+        "invoices/preview.html",
+        org=org,
+        report=report,
+        form=create,
+        error=error,
+        period=period,
+        cams=cams,
+        page_url=page_url,
     ), 200
 
 
@@ -144,6 +153,12 @@ def index() -> str:
 def detail(invoice_id: int) -> str:
     """One invoice with its lines, annex and (for admins) the lifecycle actions."""
     invoice = scoped_invoice_or_404(current_user, invoice_id)
+    annex = annex_page(invoice, strict_int(request.args.get("page")), show_all=request.args.get("all") == "1")
+
+    def page_url(number: int | None = None, everything: bool = False) -> str:
+        extra = {"all": "1"} if everything else ({"page": number} if number and number > 1 else {})
+        return url_for("invoices.detail", invoice_id=invoice.id, **extra) + "#invoice-annex"
+
     return render_template(
         "invoices/detail.html",
         invoice=invoice,
@@ -151,30 +166,42 @@ def detail(invoice_id: int) -> str:
         pay_form=PayForm(),
         void_form=VoidForm(),
         **invoice_settlement(invoice),
+        annex=annex,
+        page_url=page_url,
+        document=pdf_state(invoice),
     )
-
-
-def _printable(invoice: Invoice, for_pdf: bool) -> str:
-    """The printable page and the PDF are documents: in the organization's document language."""
-    with document_locale(invoice.organization.document_language):
-        return render_template("invoices/print.html", invoice=invoice, for_pdf=for_pdf)
 
 
 @bp.route("/invoices/<int:invoice_id>/print")
 @login_required
 def printable(invoice_id: int) -> str:
     """The invoice as a printable page (its own template and print CSS)."""
-    return _printable(scoped_invoice_or_404(current_user, invoice_id), for_pdf=False)
+    return printable_html(scoped_invoice_or_404(current_user, invoice_id), for_pdf=False)
 
 
 @bp.route("/invoices/<int:invoice_id>/pdf")
 @login_required
-def pdf(invoice_id: int) -> Response:
-    """The invoice as PDF (cached once issued)."""
+def pdf(invoice_id: int) -> BaseResponse:
+    """The invoice as PDF: the stored file (rendered when issued); while a renderer is still at
+    work, the invoice page says so instead of rendering it a second time."""
     invoice = scoped_invoice_or_404(current_user, invoice_id)
-    data = invoice_pdf(invoice, _printable(invoice, for_pdf=True))
+    if is_rendering(pdf_state(invoice)):
+        flash(_("The PDF is being prepared; it will be ready in a moment."), "info")
+        return redirect(url_for("invoices.detail", invoice_id=invoice.id) + "#invoice-pdf")
+    data = invoice_pdf(invoice)
     name = f"{invoice.number or f'draft-{invoice.id}'}.pdf"
     return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@bp.route("/invoices/<int:invoice_id>/pdf/retry", methods=["POST"])
+@admin_required
+def pdf_retry(invoice_id: int) -> BaseResponse:
+    """Render a failed PDF again."""
+    invoice = db.session.get(Invoice, invoice_id) or abort(404)
+    if ConfirmForm().validate_on_submit():
+        retry_pdf(invoice)
+        flash(_("The PDF is being prepared again."), "info")
+    return redirect(url_for("invoices.detail", invoice_id=invoice.id) + "#invoice-pdf")
 
 
 @bp.route("/invoices/<int:invoice_id>/csv")

@@ -4,9 +4,11 @@ from portal.models import coverage_rules as _coverage_rules  # noqa: F401  (atta
 from portal.models import document_rules as _document_rules  # noqa: F401  (attaches the snapshot DDL)
 from portal.models import invoice_rules as _invoice_rules  # noqa: F401  (attaches the invoice DDL)
 from portal.models import ledger_rules as _ledger_rules  # noqa: F401  (attaches the allocation/refund DDL)
+from portal.models import stamp_rules as _stamp_rules  # noqa: F401  (attaches the ledger stamp DDL)
 from portal.models.account import AccountToken
 from portal.models.audit import AuditEvent
 from portal.models.base import Base, UTCDateTime, utcnow
+from portal.models.document import Document, DocumentState
 from portal.models.dunning import DunningPolicy, SuspendedCamera, Suspension
 from portal.models.invoice import (
     Invoice,
@@ -16,6 +18,7 @@ from portal.models.invoice import (
     InvoiceSequence,
     InvoiceStatus,
 )
+from portal.models.ledger import LEDGER_ROW, LedgerStamp
 from portal.models.mail import MAIL_DROPPED, MAIL_FAILED, MAIL_PENDING, MAIL_SENT, MailItem
 from portal.models.organization import MAX_DEPTH, Organization, organization_tariffs
 from portal.models.payment import Allocation, CreditNote, CreditNoteLine, CreditNoteSequence, Payment, Refund
@@ -51,6 +54,8 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Camera",
+    "Document",
+    "DocumentState",
     "DunningPolicy",
     "Invoice",
     "InvoiceCameraLine",
@@ -59,6 +64,8 @@ __all__ = [
     "InvoiceSequence",
     "InvoiceStatus",
     "JobLock",
+    "LEDGER_ROW",
+    "LedgerStamp",
     "MAIL_DROPPED",
     "MAIL_FAILED",
     "MAIL_PENDING",

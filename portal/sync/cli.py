@@ -100,6 +100,7 @@ def worker_command(interval: int, rounds: int) -> None:
     done = 0
     while True:
         _send_mail_round()
+        _render_documents_round()
         try:
             result = service.run_dispatch()
             if result.attempted:
@@ -126,6 +127,16 @@ def worker_command(interval: int, rounds: int) -> None:
             time.sleep(step)
             waited += step
             _send_mail_round()
+
+
+def _render_documents_round() -> None:
+    from portal.documents.store import render_pending
+
+    try:
+        render_pending()
+    except Exception:
+        unit_of_work.rollback()
+        log.exception("documents: render round failed; retrying")
 
 
 #: How often the worker looks for e-mail between Watcher rounds.

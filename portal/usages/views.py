@@ -4,30 +4,58 @@ ancestor), since the page shows prices and amounts.  Anyone else gets 404."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import Blueprint, Response, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.billing import BillingError
 from portal.billing_read import billed_to, rate_scope
+from portal.inputs import strict_int
 from portal.invoices.access import invoice_organization_or_404
 from portal.invoices.service import ready_at
 from portal.models import Organization, utcnow
+from portal.usages import cache
 from portal.usages.export import report_csv
 from portal.usages.forms import PeriodForm
+from portal.usages.paging import CameraPage, camera_page
 from portal.usages.report import UsageReport, build_report, format_duration
 
 bp = Blueprint("usages", __name__, url_prefix="/organizations")
 bp.add_app_template_filter(format_duration, "duration")
 
 
-def _report(org: Organization, form: PeriodForm) -> tuple[UsageReport | None, str | None]:
-    """Rate the chosen period; a billing error becomes a message, not a stack trace."""
-    period = form.chosen(utcnow(), org.timezone)
+def _report(org: Organization, form: PeriodForm) -> tuple[UsageReport | None, str | None, datetime]:
+    """Rate the chosen period (cached per ledger stamp); a billing error becomes a message.
+
+    Also returns the instant the figures are as of (``now``, or a little earlier for a
+    running period served from the cache).
+    """
+    now = utcnow()
+    period = form.chosen(now, org.timezone)
     try:
-        return build_report(*rate_scope(org, period, utcnow())), None
+        report, at = cache.cached_report(
+            org, period, now, str(get_locale()), lambda at: build_report(*rate_scope(org, period, at))
+        )
+        return report, None, at
     except BillingError as error:
-        return None, _("These usages cannot be priced: %(error)s.", error=error)
+        return None, _("These usages cannot be priced: %(error)s.", error=error), now
+
+
+def page_of_cameras(report: UsageReport) -> tuple[CameraPage, Callable[..., str]]:
+    """The page of cameras the request asks for (``page``, ``all``) and a link maker for others."""
+    cams = camera_page(report, strict_int(request.args.get("page")), request.args.get("all") == "1")
+    kept: dict[str, object] = {k: v for k, v in request.args.items() if k not in ("page", "all")}
+
+    def link(number: int | None = None, everything: bool = False) -> str:
+        extra: dict[str, object] = {"all": "1"} if everything else ({"page": number} if number and number > 1 else {})
+        values: dict[str, object] = {**(request.view_args or {}), **kept, **extra}
+        return url_for(str(request.endpoint), **values) + "#usage-cameras"  # type: ignore[arg-type]
+
+    return cams, link
 
 
 @bp.route("/<int:organization_id>/usages")
@@ -36,13 +64,14 @@ def show(organization_id: int) -> tuple[str, int]:
     """Per-camera rows, per-tariff lines, total, trial share and a timeline for a period."""
     org = invoice_organization_or_404(current_user, organization_id)
     form = PeriodForm(request.args)
-    report, error, status = None, None, 200
+    report, error, status, now = None, None, 200, utcnow()
     if form.validate():
-        report, error = _report(org, form)
+        report, error, as_of = _report(org, form)
     else:
-        status = 400
+        status, as_of = 400, now
     payer = billed_to(org)
     ready = ready_at(payer or org, report.period) if report else None
+    cams, page_url = page_of_cameras(report) if report else (None, None)
     return render_template(
         "usages/show.html",
         org=org,
@@ -51,7 +80,10 @@ def show(organization_id: int) -> tuple[str, int]:
         error=error,
         payer=payer,
         ready=ready,
-        now=utcnow(),
+        now=now,
+        as_of=as_of if as_of < now else None,
+        cams=cams,
+        page_url=page_url,
         args=form.query_args(report.period) if report else {},
     ), status
 
@@ -68,7 +100,7 @@ def csv(organization_id: int) -> Response:
             status=400,
             mimetype="text/plain",
         )
-    report, error = _report(org, form)
+    report, error, _at = _report(org, form)
     if report is None:
         return Response(f"{error}\n", status=422, mimetype="text/plain")
     name = f"usages-{org.id}-{report.period.start.isoformat()}-{report.period.end.isoformat()}.csv"

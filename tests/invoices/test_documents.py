@@ -1,18 +1,19 @@
-"""PDF (text parsed with pypdf, cached once issued), printable HTML and CSV of an invoice."""
+"""PDF (text parsed with pypdf, stored once issued), printable HTML and CSV of an invoice."""
 
 from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
+from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from portal.extensions import db
 from portal.invoices.service import create_invoice
-from portal.models import Organization
+from portal.models import Document, Organization
 from tests.invoices.helpers import golden_org
 from tests.invoices.test_lifecycle import NOW, SEP
 
@@ -25,14 +26,20 @@ def _invoice(app: Flask, issue: bool = True) -> int:
         return invoice.id
 
 
-def test_pdf_shows_number_and_total_and_is_cached(app: Flask, admin_client: FlaskClient) -> None:
+def _stored(app: Flask) -> list[Document]:
+    with app.app_context():
+        return list(db.session.scalars(select(Document).options(undefer(Document.body))))
+
+
+def test_pdf_shows_number_and_total_and_is_stored(app: Flask, admin_client: FlaskClient) -> None:
     invoice_id = _invoice(app)
     response = admin_client.get(f"/invoices/{invoice_id}/pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     assert "INV-2026-000001" in text and "€30.00" in text and "Total due" in text
-    cached = list(Path(app.config["INVOICE_CACHE_DIR"]).glob(f"{invoice_id}-*.pdf"))
-    assert len(cached) == 1 and cached[0].read_bytes() == response.data
+    stored = _stored(app)
+    assert [(d.kind, d.owner_id, d.state) for d in stored] == [("invoice_pdf", invoice_id, "ready")]
+    assert stored[0].body == response.data
     assert admin_client.get(f"/invoices/{invoice_id}/pdf").data == response.data
 
 
@@ -42,7 +49,7 @@ def test_draft_pdf_is_never_cached(app: Flask, admin_client: FlaskClient) -> Non
     assert response.status_code == 200
     text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
     assert "DRAFT" in text
-    assert not Path(app.config["INVOICE_CACHE_DIR"]).exists()
+    assert _stored(app) == []
 
 
 def test_printable_page_uses_its_own_stylesheet(app: Flask, admin_client: FlaskClient) -> None:

@@ -1,0 +1,1 @@
+"""Rendered documents (PDFs) stored in the database: :mod:`portal.documents.store`."""
