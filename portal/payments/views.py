@@ -66,7 +66,15 @@ def new(organization_id: int) -> str | BaseResponse:
     opened = ledger.open_invoices(db.session, payer.id)
     form = PaymentForm()
     form.invoices.choices = [
-        (inv.id, f"{inv.number} · {_('open')} {_major(open_minor, inv.minor_units)} {inv.currency}")
+        (
+            inv.id,
+            _(
+                "%(number)s · open %(amount)s %(currency)s",
+                number=inv.number,
+                amount=_major(open_minor, inv.minor_units),
+                currency=inv.currency,
+            ),
+        )
         for inv, open_minor in opened
     ]
     if request.method == "GET":

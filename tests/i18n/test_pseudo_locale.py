@@ -17,6 +17,7 @@ Identifiers shown on purpose (JSON in <pre>, codes in <code>, anything marked
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -31,16 +32,32 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.routing import Rule
 
+from portal.billing import month_period
+from portal.dunning.service import suspend
 from portal.extensions import db
 from portal.i18n import LANGUAGE_NAMES, babel
 from portal.i18n_catalogs import extract
-from portal.invoices.service import mark_paid, void_invoice
-from portal.models import Camera, Invoice, InvoiceLine, Organization, Service, Tariff, User
+from portal.invoices.service import create_invoice, mark_paid, void_invoice
+from portal.models import (
+    Camera,
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceLine,
+    MailItem,
+    OperatorProfile,
+    Organization,
+    Service,
+    Suspension,
+    Tariff,
+    User,
+)
 from tests.factories import PASSWORD
 from tests.invoices.test_lifecycle import NOW
 from tests.security.test_authorization_matrix import World, _build, _world
 
 OPEN, CLOSE = "⟦", "⟧"
+OCT = month_period(2026, 10)
 PSEUDO = "ru"  # the pseudo catalog stands in for Russian: real plural rules and formats
 
 #: Attributes people read (or hear): checked like text.
@@ -48,6 +65,17 @@ READ_ATTRIBUTES = ("title", "placeholder", "aria-label", "data-confirm", "data-c
 #: Elements whose content is code or data by design.
 SKIPPED_ELEMENTS = {"script", "style", "code", "pre"}
 #: Words that are the same in every language: codes, units, product names.
+#: GET endpoints that answer with a file, not a page.
+NOT_HTML = (
+    "invoices.pdf",
+    "invoices.csv",
+    "usages.csv",
+    "extauth.check",
+    "statements.csv",
+    "terms.logo",
+)
+#: Modules whose PDFs are rendered from HTML on demand: the test takes the HTML instead (see ``pdf_as_html``).
+PDF_RENDERERS = ("portal.credit_notes.views", "portal.payments.statement_views")
 ALLOWED_WORDS = {"PDF", "CSV", "UTC", "GB", "ID", "Watcher", "WATCHER_URL", "WATCHER_LOGIN", "WATCHER_PASSWORD"}
 
 
@@ -99,6 +127,14 @@ def fresh_translations(app: Flask) -> Iterator[None]:
     yield
     with app.app_context():
         babel.domain_instance.cache.clear()
+
+
+@pytest.fixture()
+def pdf_as_html(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The credit note and statement PDFs answer with the HTML they would print, so the check reads
+    the documents' text too (the invoice PDF is checked in test_documents.py)."""
+    for module in PDF_RENDERERS:
+        monkeypatch.setattr(f"{module}.render_pdf", lambda html: html.encode())
 
 
 class _Texts(HTMLParser):
@@ -158,8 +194,20 @@ def _data_values(app: Flask) -> list[str]:
             Invoice.void_reason,
             Invoice.payment_reference,
             InvoiceLine.description,
+            CreditNote.reason,
+            CreditNoteLine.description,
+            Suspension.reason,
+            MailItem.subject,
+            OperatorProfile.legal_name,
+            OperatorProfile.address,
+            OperatorProfile.tax_id,
+            OperatorProfile.registration,
+            OperatorProfile.payment_details,
+            OperatorProfile.footer,
         ):
-            values.update(v for v in db.session.scalars(select(column)) if v)
+            values.update(
+                line for v in db.session.scalars(select(column)) if v for line in v.splitlines() if line.strip()
+            )
         from portal.models import AuditEvent
 
         values.update(v for v in db.session.scalars(select(AuditEvent.summary)) if v)
@@ -192,11 +240,13 @@ def _pages(app: Flask, world: World) -> list[str]:
     for rule in rules:
         if "GET" not in (rule.methods or ()) or rule.endpoint in ("static", "bootstrap.static", "favicon"):
             continue
-        if rule.endpoint in ("invoices.pdf", "invoices.csv", "usages.csv", "extauth.check"):
-            continue  # not HTML; the PDF is checked in test_documents.py
+        if rule.endpoint in NOT_HTML:
+            continue  # not HTML; the invoice PDF is checked in test_documents.py
         if rule.endpoint in ("auth.logout", "account.sign_out_everywhere"):
             continue
-        if "invoice_id" in rule.arguments:
+        if "credit_note_id" in rule.arguments:
+            urls += [_build(rule, world, credit_note_id=cid) for cid in world.credit_notes.values()]
+        elif "invoice_id" in rule.arguments:
             urls += [_build(rule, world, invoice_id=invoice_id) for invoice_id in world.invoices.values()]
         elif "organization_id" in rule.arguments:
             urls += [_build(rule, world, organization_id=org_id) for org_id in world.orgs.values()]
@@ -206,11 +256,15 @@ def _pages(app: Flask, world: World) -> list[str]:
 
 
 def _richer(app: Flask, world: World) -> None:
-    """Invoices in every state the pages show: issued (A), paid (B), void (A-sub); documents in
-    the pseudo language."""
+    """Invoices in every state the pages show: issued (A, with a payment and a credit note), paid
+    (B), void (an October invoice of A-sub: one with a credit note cannot be voided), a suspended
+    organization (B); documents in the pseudo language."""
     with app.app_context():
         mark_paid(db.session.get(Invoice, world.invoices["B"]), NOW.date(), "TRX-778")
-        void_invoice(db.session.get(Invoice, world.invoices["A-sub"]), "Duplicate of another run", NOW)
+        october = create_invoice(db.session.get(Organization, world.orgs["A-sub"]), OCT, NOW, issue=True)
+        void_invoice(october, "Duplicate of another run", NOW)
+        world.invoices["A-sub-void"] = october.id
+        suspend(db.session.get(Organization, world.orgs["B"]), manual=True, reason="Cheque bounced", now=NOW)
         for org in db.session.scalars(select(Organization)):
             org.document_language = PSEUDO  # the printable invoices are documents: checked too
         db.session.commit()
@@ -223,7 +277,7 @@ def _sign_in(app: Flask, email: str) -> Any:
 
 
 @pytest.mark.own_app
-@pytest.mark.usefixtures("fresh_translations")
+@pytest.mark.usefixtures("fresh_translations", "pdf_as_html")
 def test_every_page_is_translated_in_the_pseudo_locale(app: Flask) -> None:
     world = _world(app)
     _richer(app, world)
@@ -235,6 +289,7 @@ def test_every_page_is_translated_in_the_pseudo_locale(app: Flask) -> None:
         ("anonymous", anonymous),
         ("admin", _sign_in(app, "admin@example.com")),
         ("owner-a", _sign_in(app, "owner-a@example.com")),
+        ("accountant", _sign_in(app, "accountant@example.com")),
     ):
         for url in _pages(app, world):
             response = client.get(url, headers={"Accept-Language": PSEUDO})
@@ -250,22 +305,48 @@ def test_every_page_is_translated_in_the_pseudo_locale(app: Flask) -> None:
                 left = _leftovers(rest, data)
                 if left:
                     problems.setdefault(f"{identity} {url}", []).append(f"{' '.join(text.split())[:120]!r} {left}")
-    # error pages and forms refused with their messages (the portal's and WTForms' own)
+    # error pages, forms refused with their messages (the portal's and WTForms' own) and pages that
+    # answer a form: the review of a bank statement (rows to book, unmatched, in another currency)
     admin = _sign_in(app, "admin@example.com")
+    with app.app_context():
+        number_a = db.session.get(Invoice, world.invoices["A"]).number
+    statement = f"date,amount,currency,reference\n2026-11-01,5.00,EUR,{number_a}\n2026-11-01,5.00,EUR,ZX-9\n"
+    statement += f"2026-11-01,5.00,USD,{number_a}\n"
+    bad_statement = "date,amount,currency,reference\n2026-13-01,-5.00,EUR,ZX-9\n"
     refused = [
-        (anonymous, "GET", "/no-such-page", None),
-        (admin, "GET", "/admin/organizations/999999", None),
-        (anonymous, "POST", "/login", {"email": "not-an-address", "password": ""}),
-        (admin, "POST", "/admin/organizations/new", {"title": "", "trial_start": "2026-01-01", "camera_limit": "x"}),
-        (admin, "POST", "/admin/services/new", {"name": "S", "kind": "continuous_archive", "monthly_price": "1.234"}),
-        (admin, "POST", "/admin/users/new", {"email": "admin@example.com", "role": "subscriber"}),
+        (anonymous, "GET", "/no-such-page", None, None),
+        (admin, "GET", "/admin/organizations/999999", None, None),
+        (anonymous, "POST", "/login", {"email": "not-an-address", "password": ""}, "invalid-feedback"),
+        (
+            admin,
+            "POST",
+            "/admin/organizations/new",
+            {"title": "", "trial_start": "2026-01-01", "camera_limit": "x"},
+            "invalid-feedback",
+        ),
+        (
+            admin,
+            "POST",
+            "/admin/services/new",
+            {"name": "S", "kind": "continuous_archive", "monthly_price": "1.234"},
+            "invalid-feedback",
+        ),
+        (admin, "POST", "/admin/users/new", {"email": "admin@example.com", "role": "subscriber"}, "invalid-feedback"),
+        (
+            admin,
+            "POST",
+            "/payments/import",
+            {"file": (io.BytesIO(bad_statement.encode()), "s.csv")},
+            "invalid-feedback",
+        ),
+        (admin, "POST", "/payments/import", {"file": (io.BytesIO(statement.encode()), "s.csv")}, 'class="match-book"'),
     ]
-    for client, method, url, form in refused:
+    for client, method, url, form, expected in refused:
         response = client.open(url, method=method, data=form, headers={"Accept-Language": PSEUDO})
         assert response.status_code in (200, 400, 404, 422), (method, url, response.status_code)
         page = response.get_data(as_text=True)
-        if method == "POST":  # the form came back with its messages
-            assert "invalid-feedback" in page, (url, page)
+        if expected:  # the form came back with its messages, or the page answering it
+            assert expected in page, (url, page)
         parser = _Texts()
         parser.feed(page)
         checked += 1
