@@ -12,23 +12,30 @@ The ledger rules (DESIGN.md section 4):
 
 Presets that map to no tariff and organizations the portal does not manage are
 reported, never guessed: such a camera is kept with no open interval.  The work
-is set-based: a fixed number of statements whatever the number of cameras.
+is set-based and page by page: a fixed number of statements per page of streams
+(plain columns, only changed rows written, ``last_seen_at`` in one statement per
+page), and memory that follows the page size, not the number of cameras.  While a
+page is written the next one is already being fetched.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, case, insert, select, update
 
 from portal import settings as portal_settings
 from portal import unit_of_work
 from portal.extensions import db
 from portal.models import Camera, Organization, SyncRun, Tariff, UsageInterval, utcnow
 from portal.sync.locks import job_lock
-from portal.watcher import Stream, WatcherClient, ms_to_datetime
+from portal.watcher import Stream, WatcherClient, WatcherProtocolError, ms_to_datetime
 
 STREAM_FIELDS = ("name", "title", "disabled", "organization", "organization_id", "preset", "created_at", "last_change")
 
@@ -71,109 +78,191 @@ def _change_time(stream: Stream, previous_seen: datetime | None, floor: datetime
     return at
 
 
-def apply_streams(streams: list[Stream], now: datetime | None = None, bill_disabled: bool | None = None) -> PullResult:
+_CAMERA_COLUMNS = (
+    Camera.id,
+    Camera.name,
+    Camera.title,
+    Camera.organization_id,
+    Camera.tariff_id,
+    Camera.watcher_organization_id,
+    Camera.watcher_preset_id,
+    Camera.disabled,
+    Camera.watcher_created_at,
+    Camera.last_seen_at,
+    Camera.missing_since,
+)
+_FIELDS = (
+    "title",
+    "organization_id",
+    "tariff_id",
+    "watcher_organization_id",
+    "watcher_preset_id",
+    "disabled",
+    "watcher_created_at",
+)
+#: Names kept per unknown preset or unmanaged organization in a report (the count stays exact).
+REPORT_NAMES = 100
+#: Streams asked for per page, and the most kept in memory at once.
+PAGE_SIZE = 500
+
+
+class Puller:
+    """One pull, fed page by page: memory follows the page, not the number of cameras.
+
+    Each page costs a fixed number of statements: one read of its cameras and their
+    open intervals as plain columns, bulk writes of what changed, and ONE ``UPDATE``
+    of ``last_seen_at`` for every camera it listed.  :meth:`finish` then marks the
+    cameras no page listed as vanished, set-based.  Flushes, never commits.
+    """
+
+    def __init__(self, now: datetime | None = None, bill_disabled: bool | None = None) -> None:
+        self.now = now or utcnow()
+        if bill_disabled is None:
+            bill_disabled = portal_settings.current().watcher.bill_disabled_cameras
+        self.bill_disabled = bill_disabled
+        self.result = PullResult()
+        self.orgs: dict[int, int] = {
+            w: i
+            for w, i in db.session.execute(
+                select(Organization.watcher_id, Organization.id).where(Organization.watcher_id.is_not(None))
+            )
+        }
+        self.tariffs: dict[int, int] = {
+            w: i
+            for w, i in db.session.execute(select(Tariff.watcher_id, Tariff.id).where(Tariff.watcher_id.is_not(None)))
+        }
+
+    def _report(self, found: dict[str, list[str]], key: str, name: str) -> None:
+        names = found.setdefault(key, [])
+        if len(names) < REPORT_NAMES:
+            names.append(name)
+
+    def page(self, streams: Sequence[Stream]) -> None:
+        """Apply one page of the listing."""
+        if not streams:
+            return
+        now, result = self.now, self.result
+        result.seen += len(streams)
+        rows = {
+            row.name: row
+            for row in db.session.execute(
+                select(
+                    *_CAMERA_COLUMNS,
+                    UsageInterval.id.label("open_id"),
+                    UsageInterval.organization_id.label("open_org"),
+                    UsageInterval.tariff_id.label("open_tariff"),
+                    UsageInterval.started_at.label("open_start"),
+                )
+                .outerjoin(UsageInterval, and_(UsageInterval.camera_id == Camera.id, UsageInterval.ended_at.is_(None)))
+                .where(Camera.name.in_([s.name for s in streams]))
+            )
+        }
+        new_rows: list[dict[str, Any]] = []
+        camera_updates: list[dict[str, Any]] = []
+        seen_ids: list[int] = []
+        closes: list[dict[str, Any]] = []
+        opens: list[dict[str, Any]] = []
+        pending_opens: list[tuple[str, dict[str, Any]]] = []
+        for stream in streams:
+            org_id = self.orgs.get(stream.organization_id) if stream.organization_id is not None else None
+            tariff_id = self.tariffs.get(stream.preset_id) if stream.preset_id is not None else None
+            if stream.organization_id is not None and org_id is None:
+                self._report(result.unmanaged_organizations, str(stream.organization_id), stream.name)
+            elif org_id is not None and tariff_id is None:
+                label = f"{stream.preset_id} {stream.preset_title or ''}".strip() if stream.preset_id else "(none)"
+                self._report(result.unknown_presets, label, stream.name)
+            billable = org_id is not None and tariff_id is not None and (self.bill_disabled or not stream.disabled)
+            want = (org_id, tariff_id) if billable else None
+            fields = {
+                "title": stream.title or "",
+                "organization_id": org_id,
+                "tariff_id": tariff_id,
+                "watcher_organization_id": stream.organization_id,
+                "watcher_preset_id": stream.preset_id,
+                "disabled": stream.disabled,
+                "watcher_created_at": _ts(stream.created_at),
+            }
+            camera = rows.get(stream.name)
+            if camera is None:
+                created = _ts(stream.created_at)
+                start = created if created is not None and created <= now else now
+                new_rows.append(
+                    {"name": stream.name, **fields, "first_seen_at": now, "last_seen_at": now, "missing_since": None}
+                )
+                result.new_cameras += 1
+                if want:
+                    pending_opens.append(
+                        (stream.name, {"organization_id": org_id, "tariff_id": tariff_id, "started_at": start})
+                    )
+                continue
+            have = (camera.open_org, camera.open_tariff) if camera.open_id is not None else None
+            reappeared = camera.missing_since is not None
+            if want != have:
+                floor = camera.open_start if camera.open_id is not None else None
+                at = now if reappeared else _change_time(stream, camera.last_seen_at, floor, now)
+                if camera.open_id is not None:
+                    closes.append({"id": camera.open_id, "ended_at": at})
+                    result.closed += 1
+                if want:
+                    opens.append(
+                        {"camera_id": camera.id, "organization_id": org_id, "tariff_id": tariff_id, "started_at": at}
+                    )
+            if reappeared or any(getattr(camera, k) != v for k, v in fields.items()):
+                result.updated_cameras += 1
+                camera_updates.append({"id": camera.id, **fields, "last_seen_at": now, "missing_since": None})
+            else:
+                seen_ids.append(camera.id)
+
+        if seen_ids:  # set-based: one statement for every unchanged camera of the page
+            db.session.execute(
+                update(Camera)
+                .where(Camera.id.in_(seen_ids))
+                .values(last_seen_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        if camera_updates:
+            db.session.execute(update(Camera), camera_updates)
+        if new_rows:
+            inserted = db.session.execute(insert(Camera).returning(Camera.id, Camera.name), new_rows).all()
+            ids = {name: cid for cid, name in inserted}
+            opens.extend({"camera_id": ids[name], **row} for name, row in pending_opens)
+        if closes:
+            db.session.execute(update(UsageInterval), closes)
+        if opens:
+            db.session.execute(insert(UsageInterval), [{**row, "created_at": now} for row in opens])
+        result.opened += len(opens)
+
+    def finish(self) -> PullResult:
+        """Close the cameras no page listed (vanished), set-based; returns the result."""
+        now = self.now
+        unseen = and_(Camera.missing_since.is_(None), Camera.last_seen_at != now)
+        closed = db.session.execute(
+            update(UsageInterval)
+            .where(UsageInterval.ended_at.is_(None), UsageInterval.camera_id.in_(select(Camera.id).where(unseen)))
+            .values(ended_at=case((UsageInterval.started_at > now, UsageInterval.started_at), else_=now))
+            .execution_options(synchronize_session=False)
+        )
+        vanished = db.session.execute(
+            update(Camera).where(unseen).values(missing_since=now).execution_options(synchronize_session=False)
+        )
+        self.result.closed += int(getattr(closed, "rowcount", 0) or 0)
+        self.result.vanished += int(getattr(vanished, "rowcount", 0) or 0)
+        db.session.flush()
+        return self.result
+
+
+def apply_streams(
+    streams: Iterable[Stream], now: datetime | None = None, bill_disabled: bool | None = None
+) -> PullResult:
     """Update cameras and the usage ledger from a full listing of streams (flushes, no commit).
 
     ``bill_disabled`` defaults to the ``BILL_DISABLED_CAMERAS`` setting.
     """
-    now = now or utcnow()
-    if bill_disabled is None:
-        bill_disabled = portal_settings.current().watcher.bill_disabled_cameras
-    result = PullResult(seen=len(streams))
-    orgs: dict[int | None, int] = {
-        w: i
-        for w, i in db.session.execute(
-            select(Organization.watcher_id, Organization.id).where(Organization.watcher_id.is_not(None))
-        )
-    }
-    tariffs: dict[int | None, int] = {
-        w: i for w, i in db.session.execute(select(Tariff.watcher_id, Tariff.id).where(Tariff.watcher_id.is_not(None)))
-    }
-    cameras = {c.name: c for c in db.session.scalars(select(Camera))}
-    open_by_camera = {
-        i.camera_id: i for i in db.session.scalars(select(UsageInterval).where(UsageInterval.ended_at.is_(None)))
-    }
-    new_rows: list[dict[str, Any]] = []
-    camera_updates: list[dict[str, Any]] = []
-    closes: list[dict[str, Any]] = []
-    opens: list[dict[str, Any]] = []
-    pending_opens: list[tuple[str, dict[str, Any]]] = []
-    listed: set[str] = set()
-
-    for stream in streams:
-        listed.add(stream.name)
-        org_id = orgs.get(stream.organization_id) if stream.organization_id is not None else None
-        tariff_id = tariffs.get(stream.preset_id) if stream.preset_id is not None else None
-        if stream.organization_id is not None and org_id is None:
-            result.unmanaged_organizations.setdefault(str(stream.organization_id), []).append(stream.name)
-        elif org_id is not None and tariff_id is None:
-            label = f"{stream.preset_id} {stream.preset_title or ''}".strip() if stream.preset_id else "(none)"
-            result.unknown_presets.setdefault(label, []).append(stream.name)
-        billable = org_id is not None and tariff_id is not None and (bill_disabled or not stream.disabled)
-        want = (org_id, tariff_id) if billable else None
-        fields = {
-            "title": stream.title or "",
-            "organization_id": org_id,
-            "tariff_id": tariff_id,
-            "watcher_organization_id": stream.organization_id,
-            "watcher_preset_id": stream.preset_id,
-            "disabled": stream.disabled,
-            "watcher_created_at": _ts(stream.created_at),
-        }
-        camera = cameras.get(stream.name)
-        if camera is None:
-            created = _ts(stream.created_at)
-            start = created if created is not None and created <= now else now
-            new_rows.append(
-                {"name": stream.name, **fields, "first_seen_at": now, "last_seen_at": now, "missing_since": None}
-            )
-            result.new_cameras += 1
-            if want:
-                pending_opens.append(
-                    (stream.name, {"organization_id": org_id, "tariff_id": tariff_id, "started_at": start})
-                )
-            continue
-        current = open_by_camera.get(camera.id)
-        have = (current.organization_id, current.tariff_id) if current is not None else None
-        reappeared = camera.missing_since is not None
-        if want != have:
-            floor = current.started_at if current is not None else None
-            at = now if reappeared else _change_time(stream, camera.last_seen_at, floor, now)
-            if current is not None:
-                closes.append({"id": current.id, "ended_at": at})
-                result.closed += 1
-            if want:
-                opens.append(
-                    {"camera_id": camera.id, "organization_id": org_id, "tariff_id": tariff_id, "started_at": at}
-                )
-        differs = reappeared or any(getattr(camera, k) != v for k, v in fields.items())
-        if differs:
-            result.updated_cameras += 1
-        camera_updates.append({"id": camera.id, **fields, "last_seen_at": now, "missing_since": None})
-
-    for camera in cameras.values():
-        if camera.name in listed or camera.missing_since is not None:
-            continue
-        result.vanished += 1
-        camera_updates.append({"id": camera.id, "missing_since": now})
-        current = open_by_camera.get(camera.id)
-        if current is not None:
-            closes.append({"id": current.id, "ended_at": max(now, current.started_at)})
-            result.closed += 1
-
-    if camera_updates:
-        db.session.execute(update(Camera), camera_updates)
-    if new_rows:
-        inserted = db.session.execute(insert(Camera).returning(Camera.id, Camera.name), new_rows).all()
-        ids = {name: cid for cid, name in inserted}
-        opens.extend({"camera_id": ids[name], **row} for name, row in pending_opens)
-    if closes:
-        db.session.execute(update(UsageInterval), closes)
-    if opens:
-        db.session.execute(insert(UsageInterval), [{**row, "created_at": now} for row in opens])
-    result.opened = len(opens)
-    db.session.flush()
-    return result
+    puller = Puller(now, bill_disabled)
+    items = iter(streams)
+    while chunk := tuple(islice(items, PAGE_SIZE)):
+        puller.page(chunk)
+    return puller.finish()
 
 
 def pull(client: WatcherClient, now: datetime | None = None) -> PullResult:
@@ -186,8 +275,10 @@ def pull(client: WatcherClient, now: datetime | None = None) -> PullResult:
     with job_lock("watcher-pull"):
         try:
             with unit_of_work.transaction():
-                streams = list(client.iter_streams(select=STREAM_FIELDS, limit=500))
-                result = apply_streams(streams, now=now)
+                puller = Puller(now)
+                for page in _prefetched(client):
+                    puller.page(page)
+                result = puller.finish()
                 db.session.add(
                     SyncRun(
                         direction="pull",
@@ -214,3 +305,52 @@ def pull(client: WatcherClient, now: datetime | None = None) -> PullResult:
                 )
             raise
     return result
+
+
+def _prefetched(client: WatcherClient, depth: int = 2) -> Iterator[tuple[Stream, ...]]:
+    """The pages of the listing, fetched one ahead on a thread while the caller writes.
+
+    At most ``depth`` pages wait in memory.  A fetch error is raised here, in the
+    caller's thread; when the caller stops early the fetching thread stops too.
+    """
+    pages: queue.Queue[tuple[Stream, ...] | BaseException | None] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[Stream, ...] | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                pages.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fetch() -> None:
+        try:
+            cursor: str | None = None
+            seen: set[str] = set()
+            while True:
+                page = client.list_streams(select=STREAM_FIELDS, limit=PAGE_SIZE, cursor=cursor)
+                if not put(page.items) or not page.next:
+                    break
+                if page.next in seen:
+                    raise WatcherProtocolError(f"cursor loop: the server returned cursor {page.next!r} twice")
+                seen.add(page.next)
+                cursor = page.next
+            put(None)
+        except BaseException as error:  # handed to the caller's thread
+            put(error)
+
+    worker = threading.Thread(target=fetch, name="watcher-pull-fetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = pages.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
