@@ -83,3 +83,6 @@ def register(app: Flask) -> None:
     from portal.billing_cli import billing_cli
 
     app.cli.add_command(billing_cli)
+    from portal.jobs.cli import jobs_cli
+
+    app.cli.add_command(jobs_cli)

@@ -20,6 +20,7 @@ page is written the next one is already being fetched.
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -28,12 +29,29 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import and_, case, insert, select, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ColumnElement,
+    DateTime,
+    Integer,
+    String,
+    Table,
+    and_,
+    bindparam,
+    case,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.types import TypeEngine
 
 from portal import settings as portal_settings
 from portal import unit_of_work
 from portal.extensions import db
 from portal.models import Camera, Organization, SyncRun, Tariff, UsageInterval, utcnow
+from portal.models.base import UTCDateTime
 from portal.sync.locks import job_lock
 from portal.watcher import Stream, WatcherClient, WatcherProtocolError, ms_to_datetime
 
@@ -100,6 +118,8 @@ _FIELDS = (
     "disabled",
     "watcher_created_at",
 )
+_cameras: Table = Camera.__table__  # type: ignore[assignment]
+_intervals: Table = UsageInterval.__table__  # type: ignore[assignment]
 #: Names kept per unknown preset or unmanaged organization in a report (the count stays exact).
 REPORT_NAMES = 100
 #: Streams asked for per page, and the most kept in memory at once.
@@ -143,6 +163,7 @@ class Puller:
             return
         now, result = self.now, self.result
         result.seen += len(streams)
+        names = [s.name for s in streams]
         rows = {
             row.name: row
             for row in db.session.execute(
@@ -154,7 +175,7 @@ class Puller:
                     UsageInterval.started_at.label("open_start"),
                 )
                 .outerjoin(UsageInterval, and_(UsageInterval.camera_id == Camera.id, UsageInterval.ended_at.is_(None)))
-                .where(Camera.name.in_([s.name for s in streams]))
+                .where(_among(_cameras.c.name, names, String()))
             )
         }
         new_rows: list[dict[str, Any]] = []
@@ -173,15 +194,16 @@ class Puller:
                 self._report(result.unknown_presets, label, stream.name)
             billable = org_id is not None and tariff_id is not None and (self.bill_disabled or not stream.disabled)
             want = (org_id, tariff_id) if billable else None
-            fields = {
-                "title": stream.title or "",
-                "organization_id": org_id,
-                "tariff_id": tariff_id,
-                "watcher_organization_id": stream.organization_id,
-                "watcher_preset_id": stream.preset_id,
-                "disabled": stream.disabled,
-                "watcher_created_at": _ts(stream.created_at),
-            }
+            values = (
+                stream.title or "",
+                org_id,
+                tariff_id,
+                stream.organization_id,
+                stream.preset_id,
+                stream.disabled,
+                _ts(stream.created_at),
+            )
+            fields = dict(zip(_FIELDS, values, strict=True))
             camera = rows.get(stream.name)
             if camera is None:
                 created = _ts(stream.created_at)
@@ -207,7 +229,7 @@ class Puller:
                     opens.append(
                         {"camera_id": camera.id, "organization_id": org_id, "tariff_id": tariff_id, "started_at": at}
                     )
-            if reappeared or any(getattr(camera, k) != v for k, v in fields.items()):
+            if reappeared or tuple(camera[2:9]) != values:  # title .. watcher_created_at, as selected
                 result.updated_cameras += 1
                 camera_updates.append({"id": camera.id, **fields, "last_seen_at": now, "missing_since": None})
             else:
@@ -216,20 +238,19 @@ class Puller:
         if seen_ids:  # set-based: one statement for every unchanged camera of the page
             db.session.execute(
                 update(Camera)
-                .where(Camera.id.in_(seen_ids))
+                .where(_among(_cameras.c.id, seen_ids, Integer()))
                 .values(last_seen_at=now)
                 .execution_options(synchronize_session=False)
             )
         if camera_updates:
-            db.session.execute(update(Camera), camera_updates)
+            _bulk_update(_cameras, camera_updates)
         if new_rows:
-            inserted = db.session.execute(insert(Camera).returning(Camera.id, Camera.name), new_rows).all()
-            ids = {name: cid for cid, name in inserted}
+            ids = dict(_bulk_insert(_cameras, new_rows, returning=("name", "id")))
             opens.extend({"camera_id": ids[name], **row} for name, row in pending_opens)
         if closes:
-            db.session.execute(update(UsageInterval), closes)
+            _bulk_update(_intervals, closes)
         if opens:
-            db.session.execute(insert(UsageInterval), [{**row, "created_at": now} for row in opens])
+            _bulk_insert(_intervals, [{**row, "created_at": now} for row in opens])
         result.opened += len(opens)
 
     def finish(self) -> PullResult:
@@ -249,6 +270,74 @@ class Puller:
         self.result.vanished += int(getattr(vanished, "rowcount", 0) or 0)
         db.session.flush()
         return self.result
+
+
+def _postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _among(column: ColumnElement[Any], values: list[Any], kind: TypeEngine[Any]) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL one JSON parameter whatever the count (cheap to send and parse)."""
+    if not _postgres():
+        return column.in_(values)
+    pg_type = "integer" if isinstance(kind, Integer) else "text"
+    return column.in_(
+        text(f"SELECT CAST(value AS {pg_type}) FROM json_array_elements_text(CAST(:among AS json))")
+        .bindparams(among=json.dumps(values))
+        .columns(value=kind)
+    )
+
+
+def _pg_type(column: Column[Any]) -> str:
+    kind = column.type
+    if isinstance(kind, UTCDateTime | DateTime):
+        return "timestamptz"
+    if isinstance(kind, Boolean):
+        return "boolean"
+    if isinstance(kind, Integer):
+        return "integer"
+    return "text"
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _recordset(table: Table, keys: list[str], rows: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """``json_to_recordset(:rows) AS v(key type, ...)`` and its one parameter: a page of rows as JSON."""
+    columns = ", ".join(f"{k} {_pg_type(table.c[k])}" for k in keys)
+    data = json.dumps([{k: _json_value(row[k]) for k in keys} for row in rows])
+    return f"json_to_recordset(CAST(:rows AS json)) AS v({columns})", {"rows": data}
+
+
+def _bulk_insert(
+    table: Table, rows: list[dict[str, Any]], returning: tuple[str, str] | None = None
+) -> list[tuple[Any, Any]]:
+    """Insert a page of rows in one statement (PostgreSQL: from one JSON parameter); optionally return two columns."""
+    keys = list(rows[0])
+    if _postgres():
+        source, params = _recordset(table, keys, rows)
+        sql = f"INSERT INTO {table.name} ({', '.join(keys)}) SELECT {', '.join(keys)} FROM {source}"
+        if returning:
+            sql += f" RETURNING {', '.join(returning)}"
+        result = db.session.execute(text(sql), params)
+    else:
+        stmt = insert(table)
+        result = db.session.execute(stmt.returning(*(table.c[k] for k in returning)) if returning else stmt, rows)
+    return [(row[0], row[1]) for row in result] if returning else []
+
+
+def _bulk_update(table: Table, rows: list[dict[str, Any]]) -> None:
+    """Update a page of rows by ``id`` in one statement (PostgreSQL: from one JSON parameter)."""
+    keys = list(rows[0])
+    if _postgres():
+        source, params = _recordset(table, keys, rows)
+        sets = ", ".join(f"{k} = v.{k}" for k in keys if k != "id")
+        db.session.execute(text(f"UPDATE {table.name} AS t SET {sets} FROM {source} WHERE t.id = v.id"), params)
+        return
+    values: dict[str, Any] = {k: bindparam(f"v_{k}") for k in keys if k != "id"}
+    stmt = update(table).where(table.c.id == bindparam("v_id")).values(values)
+    db.session.execute(stmt, [{f"v_{k}": v for k, v in row.items()} for row in rows])
 
 
 def apply_streams(
