@@ -259,7 +259,9 @@ def child_floor(watcher_url: str) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
     cursor, count = None, 0
     while True:
-        params = {"select": SELECT, "limit": PAGE_SIZE, **({"cursor": cursor} if cursor else {})}
+        params: dict[str, str | int] = {"select": SELECT, "limit": PAGE_SIZE}
+        if cursor:
+            params["cursor"] = cursor
         body = session.get(base + "/streams", params=params, headers=headers, timeout=120).json()
         count += len(body["streams"])
         cursor = body.get("next")
