@@ -116,10 +116,13 @@ def test_a_killed_workers_batch_is_run_again_and_every_org_is_invoiced_once(
                 proc.terminate()
                 proc.wait(timeout=30)
     with app.app_context():
-        per_org = dict(
-            db.session.execute(select(Invoice.organization_id, func.count()).group_by(Invoice.organization_id)).all()
-        )
+        per_org = {
+            org_id: count
+            for org_id, count in db.session.execute(
+                select(Invoice.organization_id, func.count()).group_by(Invoice.organization_id)
+            )
+        }
         orgs = set(db.session.scalars(select(Organization.id)))
         assert set(per_org) == orgs and set(per_org.values()) == {1}, per_org
-        numbers = sorted(db.session.scalars(select(Invoice.number)))
+        numbers = sorted(n or "" for n in db.session.scalars(select(Invoice.number)))
         assert numbers == [f"INV-2026-{i:06d}" for i in range(1, ORGS + 1)]
