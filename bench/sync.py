@@ -157,13 +157,11 @@ def simulator(path: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        import requests
-
-        for _ in range(200):
+        for _ in range(400):  # wait until it listens (not /_sim/state: that dumps every stream)
             try:
-                requests.get(url + "/_sim/state", timeout=1)
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
-            except requests.ConnectionError:
+            except OSError:
                 time.sleep(0.05)
         yield url
     finally:

@@ -35,8 +35,8 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     Integer,
-    String,
     Table,
+    TextClause,
     and_,
     bindparam,
     case,
@@ -45,7 +45,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.types import TypeEngine
 
 from portal import settings as portal_settings
 from portal import unit_of_work
@@ -175,7 +174,7 @@ class Puller:
                     UsageInterval.started_at.label("open_start"),
                 )
                 .outerjoin(UsageInterval, and_(UsageInterval.camera_id == Camera.id, UsageInterval.ended_at.is_(None)))
-                .where(_among(_cameras.c.name, names, String()))
+                .where(_among(_cameras.c.name, names))
             )
         }
         new_rows: list[dict[str, Any]] = []
@@ -238,7 +237,7 @@ class Puller:
         if seen_ids:  # set-based: one statement for every unchanged camera of the page
             db.session.execute(
                 update(Camera)
-                .where(_among(_cameras.c.id, seen_ids, Integer()))
+                .where(_among(_cameras.c.id, seen_ids))
                 .values(last_seen_at=now)
                 .execution_options(synchronize_session=False)
             )
@@ -276,16 +275,19 @@ def _postgres() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
-def _among(column: ColumnElement[Any], values: list[Any], kind: TypeEngine[Any]) -> ColumnElement[bool]:
-    """``column IN values``; on PostgreSQL one JSON parameter whatever the count (cheap to send and parse)."""
+def _among(column: Column[Any], values: list[Any]) -> ColumnElement[bool] | TextClause:
+    """``column IN values``; on PostgreSQL ``= ANY(array)`` built from one JSON parameter.
+
+    One parameter whatever the count (cheap to send and parse), and the array form lets
+    the planner look the page up in the column's index instead of scanning the table.
+    """
     if not _postgres():
         return column.in_(values)
-    pg_type = "integer" if isinstance(kind, Integer) else "text"
-    return column.in_(
-        text(f"SELECT CAST(value AS {pg_type}) FROM json_array_elements_text(CAST(:among AS json))")
-        .bindparams(among=json.dumps(values))
-        .columns(value=kind)
-    )
+    pg_type = "integer" if isinstance(column.type, Integer) else "text"
+    name = f"{column.table.name}.{column.name}"
+    return text(
+        f"{name} = ANY(ARRAY(SELECT CAST(value AS {pg_type}) FROM json_array_elements_text(CAST(:among AS json))))"
+    ).bindparams(among=json.dumps(values))
 
 
 def _pg_type(column: Column[Any]) -> str:
@@ -333,7 +335,11 @@ def _bulk_update(table: Table, rows: list[dict[str, Any]]) -> None:
     if _postgres():
         source, params = _recordset(table, keys, rows)
         sets = ", ".join(f"{k} = v.{k}" for k in keys if k != "id")
-        db.session.execute(text(f"UPDATE {table.name} AS t SET {sets} FROM {source} WHERE t.id = v.id"), params)
+        # the ANY(ARRAY(..)) lets the planner fetch the page's rows by primary key (no table scan)
+        ids = "ANY(ARRAY(SELECT CAST(e->>'id' AS integer) FROM json_array_elements(CAST(:rows AS json)) AS e))"
+        db.session.execute(
+            text(f"UPDATE {table.name} AS t SET {sets} FROM {source} WHERE t.id = v.id AND t.id = {ids}"), params
+        )
         return
     values: dict[str, Any] = {k: bindparam(f"v_{k}") for k in keys if k != "id"}
     stmt = update(table).where(table.c.id == bindparam("v_id")).values(values)
