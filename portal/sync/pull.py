@@ -41,6 +41,7 @@ from sqlalchemy import (
     bindparam,
     case,
     insert,
+    literal,
     select,
     text,
     update,
@@ -162,27 +163,7 @@ class Puller:
             return
         now, result = self.now, self.result
         result.seen += len(streams)
-        names = [s.name for s in streams]
-        rows = {
-            row.name: row
-            for row in db.session.execute(
-                select(
-                    *_CAMERA_COLUMNS,
-                    UsageInterval.id.label("open_id"),
-                    UsageInterval.organization_id.label("open_org"),
-                    UsageInterval.tariff_id.label("open_tariff"),
-                    UsageInterval.started_at.label("open_start"),
-                )
-                .outerjoin(UsageInterval, and_(UsageInterval.camera_id == Camera.id, UsageInterval.ended_at.is_(None)))
-                .where(_among(_cameras.c.name, names))
-            )
-        }
-        new_rows: list[dict[str, Any]] = []
-        camera_updates: list[dict[str, Any]] = []
-        seen_ids: list[int] = []
-        closes: list[dict[str, Any]] = []
-        opens: list[dict[str, Any]] = []
-        pending_opens: list[tuple[str, dict[str, Any]]] = []
+        wanted: list[tuple[Stream, tuple[Any, ...], tuple[int, int] | None]] = []
         for stream in streams:
             org_id = self.orgs.get(stream.organization_id) if stream.organization_id is not None else None
             tariff_id = self.tariffs.get(stream.preset_id) if stream.preset_id is not None else None
@@ -192,7 +173,6 @@ class Puller:
                 label = f"{stream.preset_id} {stream.preset_title or ''}".strip() if stream.preset_id else "(none)"
                 self._report(result.unknown_presets, label, stream.name)
             billable = org_id is not None and tariff_id is not None and (self.bill_disabled or not stream.disabled)
-            want = (org_id, tariff_id) if billable else None
             values = (
                 stream.title or "",
                 org_id,
@@ -202,10 +182,22 @@ class Puller:
                 stream.disabled,
                 _ts(stream.created_at),
             )
-            fields = dict(zip(_FIELDS, values, strict=True))
+            wanted.append((stream, values, (org_id, tariff_id) if billable else None))  # type: ignore[arg-type]
+        rows = _read_page_pg(wanted, now) if _postgres() else _read_page(wanted)
+
+        new_rows: list[dict[str, Any]] = []
+        camera_updates: list[dict[str, Any]] = []
+        seen_ids: list[int] = []
+        closes: list[dict[str, Any]] = []
+        opens: list[dict[str, Any]] = []
+        pending_opens: list[tuple[str, dict[str, Any]]] = []
+        for stream, values, want in wanted:
             camera = rows.get(stream.name)
+            if camera is not None and camera.same:
+                continue  # unchanged, and its last_seen_at is already set
+            fields = dict(zip(_FIELDS, values, strict=True))
             if camera is None:
-                created = _ts(stream.created_at)
+                created = values[-1]
                 start = created if created is not None and created <= now else now
                 new_rows.append(
                     {"name": stream.name, **fields, "first_seen_at": now, "last_seen_at": now, "missing_since": None}
@@ -213,7 +205,7 @@ class Puller:
                 result.new_cameras += 1
                 if want:
                     pending_opens.append(
-                        (stream.name, {"organization_id": org_id, "tariff_id": tariff_id, "started_at": start})
+                        (stream.name, {"organization_id": want[0], "tariff_id": want[1], "started_at": start})
                     )
                 continue
             have = (camera.open_org, camera.open_tariff) if camera.open_id is not None else None
@@ -226,7 +218,7 @@ class Puller:
                     result.closed += 1
                 if want:
                     opens.append(
-                        {"camera_id": camera.id, "organization_id": org_id, "tariff_id": tariff_id, "started_at": at}
+                        {"camera_id": camera.id, "organization_id": want[0], "tariff_id": want[1], "started_at": at}
                     )
             if reappeared or tuple(camera[2:9]) != values:  # title .. watcher_created_at, as selected
                 result.updated_cameras += 1
@@ -269,6 +261,71 @@ class Puller:
         self.result.vanished += int(getattr(vanished, "rowcount", 0) or 0)
         db.session.flush()
         return self.result
+
+
+def _read_page(wanted: Sequence[tuple[Stream, tuple[Any, ...], Any]]) -> dict[str, Any]:
+    """The page's cameras and open intervals as plain columns, by name (``same`` is never set here)."""
+    return {
+        row.name: row
+        for row in db.session.execute(
+            select(
+                *_CAMERA_COLUMNS,
+                UsageInterval.id.label("open_id"),
+                UsageInterval.organization_id.label("open_org"),
+                UsageInterval.tariff_id.label("open_tariff"),
+                UsageInterval.started_at.label("open_start"),
+                literal(False).label("same"),
+            )
+            .outerjoin(UsageInterval, and_(UsageInterval.camera_id == Camera.id, UsageInterval.ended_at.is_(None)))
+            .where(_among(_cameras.c.name, [stream.name for stream, _, _ in wanted]))
+        )
+    }
+
+
+_PAGE_PG = """
+WITH v AS (
+    SELECT * FROM json_to_recordset(CAST(:rows AS json)) AS v(
+        name text, title text, organization_id integer, tariff_id integer, watcher_organization_id integer,
+        watcher_preset_id integer, disabled boolean, watcher_created_at timestamptz,
+        want_org integer, want_tariff integer)
+), c AS (
+    SELECT c.id, c.name, c.title, c.organization_id, c.tariff_id, c.watcher_organization_id, c.watcher_preset_id,
+           c.disabled, c.watcher_created_at, c.last_seen_at, c.missing_since,
+           i.id AS open_id, i.organization_id AS open_org, i.tariff_id AS open_tariff, i.started_at AS open_start,
+           (c.missing_since IS NULL
+            AND (c.title, c.organization_id, c.tariff_id, c.watcher_organization_id, c.watcher_preset_id,
+                 c.disabled, c.watcher_created_at)
+                IS NOT DISTINCT FROM (v.title, v.organization_id, v.tariff_id, v.watcher_organization_id,
+                                      v.watcher_preset_id, v.disabled, v.watcher_created_at)
+            AND (i.organization_id, i.tariff_id) IS NOT DISTINCT FROM (v.want_org, v.want_tariff)) AS same
+    FROM cameras AS c
+    JOIN v ON v.name = c.name
+    LEFT JOIN usage_intervals AS i ON i.camera_id = c.id AND i.ended_at IS NULL
+    WHERE c.name = ANY(ARRAY(SELECT name FROM v))
+), touched AS (
+    UPDATE cameras SET last_seen_at = :now WHERE id = ANY(ARRAY(SELECT id FROM c WHERE same))
+)
+SELECT * FROM c
+"""
+
+
+def _read_page_pg(wanted: Sequence[tuple[Stream, tuple[Any, ...], Any]], now: datetime) -> dict[str, Any]:
+    """PostgreSQL: read the page's cameras and, in the same statement, set ``last_seen_at`` of the unchanged.
+
+    The page goes as one JSON parameter; the database compares each camera and its
+    open interval with what the stream wants (``same``), so Python looks only at changes.
+    """
+    page = [
+        {
+            "name": stream.name,
+            **{k: _json_value(v) for k, v in zip(_FIELDS, values, strict=True)},
+            "want_org": want[0] if want else None,
+            "want_tariff": want[1] if want else None,
+        }
+        for stream, values, want in wanted
+    ]
+    result = db.session.execute(text(_PAGE_PG), {"rows": json.dumps(page), "now": now})
+    return {row.name: row for row in result}
 
 
 def _postgres() -> bool:
