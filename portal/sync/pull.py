@@ -41,7 +41,6 @@ from sqlalchemy import (
     bindparam,
     case,
     insert,
-    literal,
     select,
     text,
     update,
@@ -163,7 +162,7 @@ class Puller:
             return
         now, result = self.now, self.result
         result.seen += len(streams)
-        wanted: list[tuple[Stream, tuple[Any, ...], tuple[int, int] | None]] = []
+        wanted: list[tuple[Stream, int | None, int | None, tuple[int, int] | None]] = []
         for stream in streams:
             org_id = self.orgs.get(stream.organization_id) if stream.organization_id is not None else None
             tariff_id = self.tariffs.get(stream.preset_id) if stream.preset_id is not None else None
@@ -173,6 +172,23 @@ class Puller:
                 label = f"{stream.preset_id} {stream.preset_title or ''}".strip() if stream.preset_id else "(none)"
                 self._report(result.unknown_presets, label, stream.name)
             billable = org_id is not None and tariff_id is not None and (self.bill_disabled or not stream.disabled)
+            want = (org_id, tariff_id) if billable and org_id is not None and tariff_id is not None else None
+            wanted.append((stream, org_id, tariff_id, want))
+        postgres = _postgres()
+        # PostgreSQL answers only the streams that need work (unchanged ones are already touched);
+        # a row whose ``id`` is None is a new camera.  Elsewhere every known camera is answered.
+        rows = _read_page_pg(wanted, now) if postgres else _read_page(wanted)
+
+        new_rows: list[dict[str, Any]] = []
+        camera_updates: list[dict[str, Any]] = []
+        seen_ids: list[int] = []
+        closes: list[dict[str, Any]] = []
+        opens: list[dict[str, Any]] = []
+        pending_opens: list[tuple[str, dict[str, Any]]] = []
+        for stream, org_id, tariff_id, want in wanted:
+            camera = rows.get(stream.name)
+            if camera is None and postgres:
+                continue  # unchanged, and its last_seen_at is already set
             values = (
                 stream.title or "",
                 org_id,
@@ -182,21 +198,8 @@ class Puller:
                 stream.disabled,
                 _ts(stream.created_at),
             )
-            wanted.append((stream, values, (org_id, tariff_id) if billable else None))  # type: ignore[arg-type]
-        rows = _read_page_pg(wanted, now) if _postgres() else _read_page(wanted)
-
-        new_rows: list[dict[str, Any]] = []
-        camera_updates: list[dict[str, Any]] = []
-        seen_ids: list[int] = []
-        closes: list[dict[str, Any]] = []
-        opens: list[dict[str, Any]] = []
-        pending_opens: list[tuple[str, dict[str, Any]]] = []
-        for stream, values, want in wanted:
-            camera = rows.get(stream.name)
-            if camera is not None and camera.same:
-                continue  # unchanged, and its last_seen_at is already set
             fields = dict(zip(_FIELDS, values, strict=True))
-            if camera is None:
+            if camera is None or camera.id is None:
                 created = values[-1]
                 start = created if created is not None and created <= now else now
                 new_rows.append(
@@ -263,8 +266,8 @@ class Puller:
         return self.result
 
 
-def _read_page(wanted: Sequence[tuple[Stream, tuple[Any, ...], Any]]) -> dict[str, Any]:
-    """The page's cameras and open intervals as plain columns, by name (``same`` is never set here)."""
+def _read_page(wanted: Sequence[tuple[Stream, Any, Any, Any]]) -> dict[str, Any]:
+    """The page's known cameras and their open intervals as plain columns, by name."""
     return {
         row.name: row
         for row in db.session.execute(
@@ -274,55 +277,62 @@ def _read_page(wanted: Sequence[tuple[Stream, tuple[Any, ...], Any]]) -> dict[st
                 UsageInterval.organization_id.label("open_org"),
                 UsageInterval.tariff_id.label("open_tariff"),
                 UsageInterval.started_at.label("open_start"),
-                literal(False).label("same"),
             )
             .outerjoin(UsageInterval, and_(UsageInterval.camera_id == Camera.id, UsageInterval.ended_at.is_(None)))
-            .where(_among(_cameras.c.name, [stream.name for stream, _, _ in wanted]))
+            .where(_among(_cameras.c.name, [w[0].name for w in wanted]))
         )
     }
 
 
 _PAGE_PG = """
 WITH v AS (
-    SELECT * FROM json_to_recordset(CAST(:rows AS json)) AS v(
-        name text, title text, organization_id integer, tariff_id integer, watcher_organization_id integer,
-        watcher_preset_id integer, disabled boolean, watcher_created_at timestamptz,
-        want_org integer, want_tariff integer)
+    SELECT e->>0 AS name, e->>1 AS title, CAST(e->>2 AS integer) AS organization_id,
+           CAST(e->>3 AS integer) AS tariff_id, CAST(e->>4 AS integer) AS watcher_organization_id,
+           CAST(e->>5 AS integer) AS watcher_preset_id, CAST(e->>6 AS boolean) AS disabled,
+           timestamptz 'epoch' + CAST(e->>7 AS bigint) * interval '1 millisecond' AS watcher_created_at,
+           CAST(e->>8 AS integer) AS want_org, CAST(e->>9 AS integer) AS want_tariff
+    FROM json_array_elements(CAST(:rows AS json)) AS e
 ), c AS (
-    SELECT c.id, c.name, c.title, c.organization_id, c.tariff_id, c.watcher_organization_id, c.watcher_preset_id,
+    SELECT c.id, v.name, c.title, c.organization_id, c.tariff_id, c.watcher_organization_id, c.watcher_preset_id,
            c.disabled, c.watcher_created_at, c.last_seen_at, c.missing_since,
            i.id AS open_id, i.organization_id AS open_org, i.tariff_id AS open_tariff, i.started_at AS open_start,
-           (c.missing_since IS NULL
+           (c.id IS NOT NULL AND c.missing_since IS NULL
             AND (c.title, c.organization_id, c.tariff_id, c.watcher_organization_id, c.watcher_preset_id,
                  c.disabled, c.watcher_created_at)
                 IS NOT DISTINCT FROM (v.title, v.organization_id, v.tariff_id, v.watcher_organization_id,
                                       v.watcher_preset_id, v.disabled, v.watcher_created_at)
             AND (i.organization_id, i.tariff_id) IS NOT DISTINCT FROM (v.want_org, v.want_tariff)) AS same
-    FROM cameras AS c
-    JOIN v ON v.name = c.name
+    FROM v
+    LEFT JOIN cameras AS c ON c.name = v.name
     LEFT JOIN usage_intervals AS i ON i.camera_id = c.id AND i.ended_at IS NULL
-    WHERE c.name = ANY(ARRAY(SELECT name FROM v))
 ), touched AS (
     UPDATE cameras SET last_seen_at = :now WHERE id = ANY(ARRAY(SELECT id FROM c WHERE same))
 )
-SELECT * FROM c
+SELECT * FROM c WHERE NOT same
 """
 
 
-def _read_page_pg(wanted: Sequence[tuple[Stream, tuple[Any, ...], Any]], now: datetime) -> dict[str, Any]:
-    """PostgreSQL: read the page's cameras and, in the same statement, set ``last_seen_at`` of the unchanged.
+def _read_page_pg(wanted: Sequence[tuple[Stream, Any, Any, Any]], now: datetime) -> dict[str, Any]:
+    """PostgreSQL: one statement per page that sets ``last_seen_at`` of the unchanged cameras and
+    answers only the streams that need work (changed, reappeared or new: ``id`` None).
 
-    The page goes as one JSON parameter; the database compares each camera and its
-    open interval with what the stream wants (``same``), so Python looks only at changes.
+    The page goes as one JSON parameter; the database compares each camera and its open
+    interval with what the stream wants, so Python looks only at the changes.
     """
     page = [
-        {
-            "name": stream.name,
-            **{k: _json_value(v) for k, v in zip(_FIELDS, values, strict=True)},
-            "want_org": want[0] if want else None,
-            "want_tariff": want[1] if want else None,
-        }
-        for stream, values, want in wanted
+        [
+            stream.name,
+            stream.title or "",
+            org_id,
+            tariff_id,
+            stream.organization_id,
+            stream.preset_id,
+            stream.disabled,
+            stream.created_at,
+            want[0] if want else None,
+            want[1] if want else None,
+        ]
+        for stream, org_id, tariff_id, want in wanted
     ]
     result = db.session.execute(text(_PAGE_PG), {"rows": json.dumps(page), "now": now})
     return {row.name: row for row in result}
@@ -365,7 +375,8 @@ def _json_value(value: Any) -> Any:
 def _recordset(table: Table, keys: list[str], rows: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
     """``json_to_recordset(:rows) AS v(key type, ...)`` and its one parameter: a page of rows as JSON."""
     columns = ", ".join(f"{k} {_pg_type(table.c[k])}" for k in keys)
-    data = json.dumps([{k: _json_value(row[k]) for k in keys} for row in rows])
+    stamps = [k for k in keys if _pg_type(table.c[k]) == "timestamptz"]
+    data = json.dumps([{**row, **{k: _json_value(row[k]) for k in stamps}} for row in rows])
     return f"json_to_recordset(CAST(:rows AS json)) AS v({columns})", {"rows": data}
 
 
