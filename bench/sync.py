@@ -13,7 +13,8 @@ and runs in its own process; every pull and every floor runs in a fresh process 
 so ``peak_mib`` is that process's peak resident memory (the floor's is
 ``floor_peak_mib``).  The portal database is PostgreSQL (``BENCH_PG_URL``, default
 the local server; a throwaway database is created and dropped), or SQLite with
-``BENCH_DATABASE=sqlite``.
+``BENCH_DATABASE=sqlite``.  Each case is run ``BENCH_REPEAT`` times (default 2) and
+the best pull and the best floor are kept.
 """
 
 from __future__ import annotations
@@ -296,8 +297,25 @@ def _child(kind: str, *args: Any) -> dict[str, Any]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def run(n: int) -> list[dict[str, Any]]:
-    """Seed ``n`` streams and time first sync, re-sync and 1 % changed, each against its floor."""
+def forget_cameras(database_url: str) -> None:
+    """Empty the portal's cameras and ledger, so the next pull is a first sync again."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        for table in ("sync_runs", "usage_intervals", "cameras"):
+            conn.execute(text(f"DELETE FROM {table}"))
+    engine.dispose()
+
+
+def run(n: int, repeat: int | None = None) -> list[dict[str, Any]]:
+    """Seed ``n`` streams and time first sync, re-sync and 1 % changed, each against its floor.
+
+    Each case runs ``repeat`` times (``BENCH_REPEAT``, default 2), floor and pull
+    interleaved, and keeps the best of each: on a shared machine that is the figure
+    least disturbed by others.
+    """
+    repeat = repeat or int(os.environ.get("BENCH_REPEAT") or 2)
     rows: list[dict[str, Any]] = []
     day = 86_400_000
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as folder:
@@ -307,23 +325,29 @@ def run(n: int) -> list[dict[str, Any]]:
         with simulator(sim_path) as watcher_url, portal_database(tmp) as database_url:
             seed_portal(database_url, watcher_url, n)
             now = CREATED_MS + 30 * day
-            cases = [("sync: first sync", None), ("sync: re-sync", None), ("sync: 1 % changed", "change")]
-            for what, action in cases:
-                now += day
-                if action == "change":
-                    change_one_percent(sim_path, now - day // 2)
-                floor = _child("floor", watcher_url)
-                pulled = _child("pull", watcher_url, database_url, now)
+            for what in ("sync: first sync", "sync: re-sync", "sync: 1 % changed"):
+                floors, pulls = [], []
+                for _ in range(repeat):
+                    now += day
+                    if what.endswith("first sync"):
+                        forget_cameras(database_url)
+                    if what.endswith("changed"):
+                        change_one_percent(sim_path, now - day // 2)
+                    floors.append(_child("floor", watcher_url))
+                    pulls.append(_child("pull", watcher_url, database_url, now))
+                floor = min(f["seconds"] for f in floors)
+                best = min(pulls, key=lambda p: float(p["seconds"]))
                 rows.append(
                     {
                         "what": what,
                         "N": n,
-                        "seconds": round(pulled["seconds"], 3),
-                        "floor_seconds": round(floor["seconds"], 3),
-                        "ratio": round(pulled["seconds"] / floor["seconds"], 2),
-                        "peak_mib": pulled["peak_mib"],
-                        "floor_peak_mib": floor["peak_mib"],
-                        "counts": pulled["counts"],
+                        "seconds": round(best["seconds"], 3),
+                        "floor_seconds": round(floor, 3),
+                        "ratio": round(best["seconds"] / floor, 2),
+                        "peak_mib": max(p["peak_mib"] for p in pulls),
+                        "floor_peak_mib": max(f["peak_mib"] for f in floors),
+                        "runs": repeat,
+                        "counts": best["counts"],
                     }
                 )
     return rows
