@@ -102,8 +102,10 @@ contract: deps
 	@WATCHER_URL="$(WATCHER_URL)" WATCHER_LOGIN="$(WATCHER_LOGIN)" WATCHER_PASSWORD="$(WATCHER_PASSWORD)" \
 	  $(PY) -m portal.watcher.contract
 
+## bench: every scale item against its floor at 10k and 100k (PostgreSQL), one table; `make bench N=1000000`
+## for other sizes (comma-separated), `BENCH_1M=1 make bench` to add 1M.  See README "Performance".
 bench: dev-deps
-	$(PY) -m bench
+	$(PY) -m bench $(if $(N),--n $(N),)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

@@ -1,153 +1,132 @@
-"""Run the benchmarks: ``python -m bench [--cameras N]``.
+"""``make bench`` / ``python -m bench``: every scale item against its floor, in one run, in one table.
 
-* the pure engine rating a month of usage for many cameras;
-* the pull turning a full listing of streams into the ledger (first sync and a re-sync);
-* the Usages path (load_statement: set-based SQL + engine) for one large organization.
+Each item is a module with ``run(n) -> list[dict]`` whose rows hold ``what``, ``N``,
+``seconds``, ``floor_seconds`` and ``ratio`` (plus anything else, e.g. ``peak_mib``):
 
-Figures are printed and written to bench/results/latest.json (not committed).
-They are measurements, not assertions: compare them between commits.
+* ``bench.sync``: the Watcher pull vs paging the same streams with plain requests;
+* ``bench.billing``: the billing run vs its SQL floor (when present);
+* ``bench.pages``: the Usages page vs its own SQL, and under gunicorn vs a trivial page (when present).
+
+Sizes: 10,000 and 100,000 by default; ``BENCH_1M=1`` adds 1,000,000; ``--n`` (or
+``make bench N=...``, comma-separated) replaces the list.  ``--only sync,billing``
+picks items.  The table is printed at the end and saved to bench/results/latest.json
+(not committed).  ``--classic`` also runs the first benchmarks (bench/classic.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import os
+import sys
 import time
-import tracemalloc
-from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+import traceback
 from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
+ITEMS = ("sync", "billing", "pages")
+DEFAULT_SIZES = (10_000, 100_000)
 
 
-def measure(name: str, func: Callable[[], Any], repeat: int = 3) -> dict[str, Any]:
-    """Best wall time of ``repeat`` runs and the peak memory of one."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        best = min(best, time.perf_counter() - start)
-    tracemalloc.start()
-    func()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    row = {"name": name, "seconds": round(best, 4), "peak_mib": round(peak / 2**20, 2)}
-    print(f"{name:<48} {row['seconds']:>9.4f} s {row['peak_mib']:>9.2f} MiB")
-    return row
+def sizes(text: str | None, one_million: bool) -> list[int]:
+    """The N to run: ``text`` (comma-separated, ``_`` allowed) or the defaults (+1M when asked)."""
+    if text:
+        return [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    return [*DEFAULT_SIZES, *((1_000_000,) if one_million else ())]
 
 
-def bench_engine(cameras: int) -> dict[str, Any]:
-    """Rate one month for ``cameras`` cameras, each with a mid-month tariff change."""
-    from portal.billing import BillingOrg, PriceVersion, TariffInfo, UsageSpan, month_period, rate_period
-
-    org = BillingOrg(
-        id=1,
-        title="Big",
-        timezone="Europe/Berlin",
-        currency="EUR",
-        trial_start=None,
-        trial_end=None,
-        parent_id=None,
-        invoice_to_parent=False,
-    )
-    start = datetime(2026, 9, 20, tzinfo=timezone.utc)
-    switch = datetime(2026, 10, 15, 12, tzinfo=timezone.utc)
-    spans = []
-    for i in range(cameras):
-        spans.append(UsageSpan(i, f"cam{i}", "", 1, 1 + i % 3, start, switch))
-        spans.append(UsageSpan(i, f"cam{i}", "", 1, 1 + (i + 1) % 3, switch, None))
-    prices = [PriceVersion(t, date(2026, 1, 1), 900 + t * 100, "EUR") for t in (1, 2, 3)]
-    prices.append(PriceVersion(2, date(2026, 10, 10), 1250, "EUR"))
-    tariffs = [TariffInfo(t, f"T{t}") for t in (1, 2, 3)]
-    now = datetime(2026, 11, 2, tzinfo=timezone.utc)
-    return measure(
-        f"engine: rate October, {cameras} cameras ({2 * cameras} spans)",
-        lambda: rate_period([org], spans, prices, tariffs, month_period(2026, 10), now),
-    )
-
-
-def bench_database(cameras: int, workdir: Path) -> list[dict[str, Any]]:
-    """Pull and Usages against a real SQLite database with ``cameras`` cameras."""
-    from portal import create_app
-    from portal.billing import month_period
-    from portal.extensions import db
-    from portal.models import Base, Organization, Tariff, TariffPrice, UsageInterval
-    from portal.sync.pull import apply_streams
-    from portal.usages.service import load_statement
-    from portal.watcher import Stream
-
-    url = f"sqlite:///{workdir / 'bench.sqlite'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret-key-0123456789abcdef"})
-    rows = []
-    with app.app_context():
-        Base.metadata.drop_all(db.engine)
-        Base.metadata.create_all(db.engine)
-        tariffs = []
-        for i in (1, 2):
-            tariff = Tariff(name=f"T{i}", currency="EUR", watcher_id=100 + i)
-            tariff.prices.append(TariffPrice(effective_from=date(2026, 1, 1), amount_minor=1000 * i, currency="EUR"))
-            tariffs.append(tariff)
-        org = Organization(title="Big", timezone="Europe/Berlin", currency="EUR", watcher_id=7, depth=0)
-        db.session.add_all([*tariffs, org])
-        db.session.commit()
-        created = int(datetime(2026, 9, 1, tzinfo=timezone.utc).timestamp() * 1000)
-        first = [Stream(name=f"cam{i}", organization_id=7, preset_id=101, created_at=created) for i in range(cameras)]
-        changed = [
-            Stream(
-                name=f"cam{i}",
-                organization_id=7,
-                preset_id=101 + (i % 2),
-                created_at=created,
-                last_change_at=created + 86_400_000 * 40,
-            )
-            for i in range(cameras)
-        ]
-        now = datetime(2026, 10, 20, tzinfo=timezone.utc)
-
-        def reset() -> None:
-            db.session.execute(db.delete(UsageInterval))
-            db.session.execute(db.text("DELETE FROM cameras"))
-            db.session.commit()
-
-        def first_sync() -> None:
-            reset()
-            apply_streams(first, now=now)
-            db.session.commit()
-
-        rows.append(measure(f"pull: first sync, {cameras} new cameras", first_sync))
-
-        def resync() -> None:
-            apply_streams(changed, now=now + timedelta(hours=1))
-            db.session.rollback()
-
-        first_sync()
-        rows.append(measure(f"pull: re-sync, {cameras} cameras, half re-preset", resync))
-        apply_streams(changed, now=now + timedelta(hours=1))
-        db.session.commit()
-        org = db.session.get(Organization, org.id)
-        rows.append(
-            measure(
-                f"usages: load_statement, {cameras} cameras",
-                lambda: load_statement(org, month_period(2026, 10), datetime(2026, 11, 1, tzinfo=timezone.utc)),
-            )
-        )
-        db.engine.dispose()
+def collect(items: list[str], ns: list[int]) -> list[dict[str, Any]]:
+    """Run every item at every N; a missing module is noted, a failing one gives an error row."""
+    rows: list[dict[str, Any]] = []
+    for item in items:
+        try:
+            module = importlib.import_module(f"bench.{item}")
+        except ModuleNotFoundError as error:
+            if error.name != f"bench.{item}":
+                raise
+            print(f"bench: {item}: no bench/{item}.py in this tree, skipped", file=sys.stderr)
+            continue
+        for n in ns:
+            print(f"bench: {item} at N={n:,} ...", file=sys.stderr, flush=True)
+            started = time.perf_counter()
+            try:
+                found = list(module.run(n))
+            except Exception as error:  # one item failing must not hide the others' figures
+                traceback.print_exc()
+                found = [{"what": f"{item}: FAILED ({type(error).__name__}: {error})", "N": n}]
+            print(f"bench: {item} at N={n:,} took {time.perf_counter() - started:.0f} s", file=sys.stderr)
+            rows.extend(found)
     return rows
 
 
-def main() -> None:
-    """Run everything and save the figures."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--cameras", type=int, default=5000)
-    args = parser.parse_args()
+def _cell(value: Any, digits: int = 3) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+MAIN_KEYS = ("what", "N", "seconds", "floor_seconds", "ratio", "peak_mib")
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """One Markdown table: what, N, seconds, floor, ratio, peak MiB and the rows' other figures."""
+    head = ["what", "N", "seconds", "floor s", "ratio", "peak MiB", "other"]
+    lines = [head]
+    for row in rows:
+        other = ", ".join(
+            f"{k}={json.dumps(v) if isinstance(v, dict | list) else v}" for k, v in row.items() if k not in MAIN_KEYS
+        )
+        ratio = row.get("ratio")
+        lines.append(
+            [
+                str(row.get("what", "?")),
+                _cell(row.get("N")),
+                _cell(row.get("seconds")),
+                _cell(row.get("floor_seconds")),
+                f"{ratio:.2f}×" if isinstance(ratio, int | float) else _cell(ratio),
+                _cell(row.get("peak_mib"), 1),
+                other,
+            ]
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head) - 1)]
+    out = []
+    for index, line in enumerate(lines):
+        cells = [cell.ljust(widths[i]) if i < len(widths) else cell for i, cell in enumerate(line)]
+        out.append("| " + " | ".join(cells) + " |")
+        if index == 0:
+            out.append("|" + "|".join("-" * (w + 2) for w in [*widths, len(head[-1])]) + "|")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run, print the table, save the figures."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", default=os.environ.get("N") or None, help="sizes, comma-separated")
+    parser.add_argument("--only", default="", help=f"items, comma-separated (of {', '.join(ITEMS)})")
+    parser.add_argument("--classic", action="store_true", help="also run bench/classic.py")
+    args = parser.parse_args(argv)
+    items = [i for i in args.only.split(",") if i] or list(ITEMS)
+    unknown = sorted(set(items) - set(ITEMS))
+    if unknown:
+        parser.error(f"unknown item(s): {', '.join(unknown)}")
+    ns = sizes(args.n, os.environ.get("BENCH_1M", "") not in ("", "0"))
+    rows = collect(items, ns)
+    if args.classic:
+        from bench import classic
+
+        classic.main([])
     RESULTS.mkdir(exist_ok=True)
-    print(f"{'benchmark':<48} {'best':>11} {'peak mem':>13}")
-    rows = [bench_engine(args.cameras)]
-    rows += bench_database(args.cameras, RESULTS)
-    (RESULTS / "latest.json").write_text(json.dumps({"cameras": args.cameras, "results": rows}, indent=2))
+    (RESULTS / "latest.json").write_text(json.dumps({"sizes": ns, "rows": rows}, indent=2, default=str))
+    print()
+    print(table(rows))
+    return 1 if any(str(r.get("what", "")).endswith(")") and "FAILED" in str(r.get("what")) for r in rows) else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

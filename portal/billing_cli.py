@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 
 import click
 from flask.cli import AppGroup
 
 from portal import settings
 from portal.billing import InvalidPeriod, Period, from_minor, month_period
-from portal.invoices.run import billing_run
+from portal.invoices.run import RunSummary, billing_run
 from portal.models import utcnow
 from portal.sync.locks import LockBusy
 
@@ -33,16 +34,25 @@ def parse_month(text: str) -> Period:
 def run(month: str, draft: bool) -> None:
     """Issue (or draft) the invoices of every organization that had usage in the month."""
     period = parse_month(month)
+    jobs = settings.current().jobs
+    started = time.monotonic()
     try:
-        summary = billing_run(
-            period,
-            utcnow(),
-            draft=draft,
-            progress=lambda ids: click.progressbar(ids, label="Invoicing"),
-            settings=settings.current().billing,
-        )
+        if jobs.fan_out:
+            summary = _fanned_out(period, draft)
+        else:
+            summary = billing_run(
+                period,
+                utcnow(),
+                draft=draft,
+                progress=lambda ids: click.progressbar(ids, label="Invoicing", show_pos=True, show_eta=True),
+                settings=settings.current().billing,
+            )
     except LockBusy as exc:
         raise click.ClickException(f"{exc} Try again when it has finished.") from exc
+    elapsed = time.monotonic() - started
+    handled = summary.created + len(summary.skipped) + len(summary.already) + len(summary.errors) + len(summary.waiting)
+    where = f"over the workers of {jobs.namespace}" if jobs.fan_out else "in-process"
+    click.echo(f"{handled} organization(s) in {elapsed:.1f} s ({where}).")
     click.echo(
         f"Billing run {period}: {len(summary.issued)} issued, {len(summary.drafted)} drafted, "
         f"{len(summary.skipped)} skipped (no billable usage), {len(summary.already)} already "
@@ -59,3 +69,30 @@ def run(month: str, draft: bool) -> None:
         click.echo("Nothing new to invoice.")
     if summary.errors:
         raise SystemExit(1)
+
+
+def _fanned_out(period: Period, draft: bool) -> RunSummary:
+    """The run as batches over ``flask jobs worker`` processes, with a progress bar."""
+    from portal.jobs.billing import fan_out_billing_run
+
+    jobs = settings.current().jobs
+    state: dict[str, object] = {}
+
+    def progress(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            click.echo(f"Invoicing {total} organization(s) in batches of {jobs.batch_size} over the workers.")
+            bar = click.progressbar(length=max(total, 1), label="Invoicing", show_pos=True, show_eta=True)
+            bar.__enter__()
+            state["bar"], state["done"] = bar, 0
+        step = done - int(state["done"])  # type: ignore[call-overload]
+        if step:
+            bar.update(step)  # type: ignore[attr-defined]
+            state["done"] = done
+
+    try:
+        return fan_out_billing_run(period, utcnow(), jobs, draft=draft, progress=progress)
+    finally:
+        bar = state.get("bar")
+        if bar is not None:
+            bar.__exit__(None, None, None)  # type: ignore[attr-defined]

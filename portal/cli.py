@@ -89,3 +89,6 @@ def register(app: Flask) -> None:
     from portal.documents.cli import documents_cli
 
     app.cli.add_command(documents_cli)
+    from portal.jobs.cli import jobs_cli
+
+    app.cli.add_command(jobs_cli)

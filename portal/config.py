@@ -185,4 +185,12 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "CACHE_REDIS_URL": env.get("CACHE_REDIS_URL", ""),
         "USAGES_LIVE_SECONDS": _int(env, "USAGES_LIVE_SECONDS", 60),
         "DOCUMENTS_RENDER_IN_PROCESS": _bool(env.get("DOCUMENTS_RENDER_IN_PROCESS"), default=True),
+        # jobs over several hosts: empty = everything runs in-process (see portal/jobs)
+        "JOB_BROKER_URL": env.get("JOB_BROKER_URL", ""),
+        "JOB_NAMESPACE": env.get("JOB_NAMESPACE", "portal"),
+        "JOB_BATCH_SIZE": _int(env, "JOB_BATCH_SIZE", 100),
+        "JOB_HEARTBEAT_SECONDS": _int(env, "JOB_HEARTBEAT_SECONDS", 30),
+        "JOB_MAINTENANCE_PERCENT": _int(env, "JOB_MAINTENANCE_PERCENT", 10),
+        "JOB_TIME_LIMIT_SECONDS": _int(env, "JOB_TIME_LIMIT_SECONDS", 3600),
+        "JOB_WAIT_SECONDS": _int(env, "JOB_WAIT_SECONDS", 6 * 3600),
     }

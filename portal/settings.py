@@ -116,6 +116,24 @@ def _days(config: Mapping[str, Any], name: str, default: str) -> tuple[int, ...]
 
 
 @dataclass(frozen=True)
+class JobSettings:
+    """Where jobs go when they fan out over hosts (``JOB_BROKER_URL``; empty = in-process)."""
+
+    broker_url: str = ""
+    namespace: str = "portal"
+    batch_size: int = 100
+    heartbeat_seconds: int = 30
+    maintenance_percent: int = 10
+    time_limit_seconds: int = 3600
+    wait_seconds: int = 6 * 3600
+
+    @property
+    def fan_out(self) -> bool:
+        """True when a broker is configured."""
+        return bool(self.broker_url)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the services read from the configuration, typed and validated."""
 
@@ -130,6 +148,7 @@ class Settings:
     dunning: DunningSettings = DunningSettings()
     reminders: ReminderSettings = ReminderSettings()
     cache: CacheSettings = CacheSettings()
+    jobs: JobSettings = JobSettings()
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -148,6 +167,7 @@ class Settings:
             secret_key=str(config.get("SECRET_KEY") or ""),
             credentials_key=str(config.get("CREDENTIALS_KEY") or ""),
             watcher=_watcher(config),
+            jobs=_jobs(config),
             billing=BillingSettings(
                 proration=proration,
                 tax_bp=tax_bp,
@@ -217,6 +237,26 @@ def _watcher(config: Mapping[str, Any]) -> WatcherSettings:
     if watcher.outbox_max_attempts < 1:
         raise ConfigError("OUTBOX_MAX_ATTEMPTS must be at least 1")
     return watcher
+
+
+def _jobs(config: Mapping[str, Any]) -> JobSettings:
+    """The job-queue part of the settings, validated."""
+    jobs = JobSettings(
+        broker_url=str(config.get("JOB_BROKER_URL") or ""),
+        namespace=str(config.get("JOB_NAMESPACE") or "portal"),
+        batch_size=number(config, "JOB_BATCH_SIZE", 100, int),
+        heartbeat_seconds=number(config, "JOB_HEARTBEAT_SECONDS", 30, int),
+        maintenance_percent=number(config, "JOB_MAINTENANCE_PERCENT", 10, int),
+        time_limit_seconds=number(config, "JOB_TIME_LIMIT_SECONDS", 3600, int),
+        wait_seconds=number(config, "JOB_WAIT_SECONDS", 6 * 3600, int),
+    )
+    if jobs.broker_url and not jobs.broker_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("JOB_BROKER_URL must be a Redis URL (redis://host:6379/0), or empty to run jobs in-process")
+    if jobs.batch_size < 1 or jobs.heartbeat_seconds < 1 or jobs.time_limit_seconds < 1 or jobs.wait_seconds < 1:
+        raise ConfigError("JOB_BATCH_SIZE and the JOB_*_SECONDS settings must be positive")
+    if not 1 <= jobs.maintenance_percent <= 100:
+        raise ConfigError("JOB_MAINTENANCE_PERCENT must be between 1 and 100")
+    return jobs
 
 
 def install(app: Flask) -> Settings:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import click
 from flask.cli import AppGroup
 
-from portal import unit_of_work
+from portal import settings, unit_of_work
 from portal.sync import service
 from portal.sync.connection import WatcherNotConfigured
 from portal.sync.locks import LockBusy
@@ -51,16 +51,34 @@ def dispatch_command() -> None:
 @watcher_cli.command("sync")
 @_readable
 def sync_command() -> None:
-    """Pull all streams from Watcher into cameras and usage intervals."""
-    try:
-        result = service.run_pull()
-    except LockBusy as error:
-        raise click.ClickException(str(error)) from error
-    counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.counts().items())
-    click.echo(f"Pulled: {counts}.")
-    for label, names in result.unknown_presets.items():
+    """Pull all streams from Watcher into cameras and usage intervals (on a worker when JOB_BROKER_URL is set)."""
+    jobs = settings.current().jobs
+    if jobs.fan_out:
+        from portal.jobs import queue
+
+        run_id = queue.new_run_id()
+        queue.send(jobs, "watcher_pull", run_id, "0")
+        click.echo(f"Pull sent to the workers of {jobs.namespace}; waiting for its report.")
+        report = queue.wait_for(jobs, run_id, 1, jobs.wait_seconds).get("0")
+        queue.forget(jobs, run_id)
+        if report is None:
+            raise click.ClickException(
+                f"No worker reported within {jobs.wait_seconds} s: is `flask jobs worker` running?"
+            )
+        if "error" in report:
+            raise click.ClickException(str(report["error"]))
+        counts, unknown, unmanaged = report["counts"], report["unknown_presets"], report["unmanaged_organizations"]
+    else:
+        try:
+            result = service.run_pull()
+        except LockBusy as error:
+            raise click.ClickException(str(error)) from error
+        counts, unknown, unmanaged = result.counts(), result.unknown_presets, result.unmanaged_organizations
+    listed = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items())
+    click.echo(f"Pulled: {listed}.")
+    for label, names in unknown.items():
         click.echo(f"  preset {label} maps to no tariff: {', '.join(names[:10])}", err=True)
-    for org_id, names in result.unmanaged_organizations.items():
+    for org_id, names in unmanaged.items():
         click.echo(f"  Watcher organization {org_id} is not managed by the portal: {', '.join(names[:10])}", err=True)
 
 

@@ -17,23 +17,47 @@ restoration never close or reopen usage; billing cuts the suspension window out 
 
 Presets that map to no tariff and organizations the portal does not manage are
 reported, never guessed: such a camera is kept with no open interval.  The work
-is set-based: a fixed number of statements whatever the number of cameras.
+is set-based and page by page: a fixed number of statements per page of streams
+(plain columns, only changed rows written, ``last_seen_at`` in one statement per
+page), and memory that follows the page size, not the number of cameras.  While a
+page is written the next one is already being fetched.
 """
 
 from __future__ import annotations
 
+import json
+import queue
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ColumnElement,
+    DateTime,
+    Integer,
+    Table,
+    TextClause,
+    and_,
+    bindparam,
+    case,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from portal import settings as portal_settings
 from portal import unit_of_work
 from portal.extensions import db
 from portal.models import Camera, Organization, SuspendedCamera, SyncRun, Tariff, UsageInterval, utcnow
+from portal.models.base import UTCDateTime
 from portal.sync.locks import job_lock
-from portal.watcher import Stream, WatcherClient, ms_to_datetime
+from portal.watcher import Stream, WatcherClient, WatcherProtocolError, ms_to_datetime
 
 STREAM_FIELDS = ("name", "title", "disabled", "organization", "organization_id", "preset", "created_at", "last_change")
 
@@ -78,122 +102,380 @@ def _change_time(stream: Stream, previous_seen: datetime | None, floor: datetime
     return at
 
 
-def apply_streams(streams: list[Stream], now: datetime | None = None, bill_disabled: bool | None = None) -> PullResult:
+_CAMERA_COLUMNS = (
+    Camera.id,
+    Camera.name,
+    Camera.title,
+    Camera.organization_id,
+    Camera.tariff_id,
+    Camera.watcher_organization_id,
+    Camera.watcher_preset_id,
+    Camera.disabled,
+    Camera.watcher_created_at,
+    Camera.last_seen_at,
+    Camera.missing_since,
+)
+_FIELDS = (
+    "title",
+    "organization_id",
+    "tariff_id",
+    "watcher_organization_id",
+    "watcher_preset_id",
+    "disabled",
+    "watcher_created_at",
+)
+_cameras: Table = Camera.__table__  # type: ignore[assignment]
+_intervals: Table = UsageInterval.__table__  # type: ignore[assignment]
+#: Names kept per unknown preset or unmanaged organization in a report (the count stays exact).
+REPORT_NAMES = 100
+#: Streams asked for per page, and the most kept in memory at once.
+PAGE_SIZE = 500
+
+
+class Puller:
+    """One pull, fed page by page: memory follows the page, not the number of cameras.
+
+    Each page costs a fixed number of statements: one read of its cameras and their
+    open intervals as plain columns, bulk writes of what changed, and ONE ``UPDATE``
+    of ``last_seen_at`` for every camera it listed.  :meth:`finish` then marks the
+    cameras no page listed as vanished, set-based.  Flushes, never commits.
+    """
+
+    def __init__(self, now: datetime | None = None, bill_disabled: bool | None = None) -> None:
+        self.now = now or utcnow()
+        if bill_disabled is None:
+            bill_disabled = portal_settings.current().watcher.bill_disabled_cameras
+        self.bill_disabled = bill_disabled
+        self.result = PullResult()
+        self.orgs: dict[int, int] = {
+            w: i
+            for w, i in db.session.execute(
+                select(Organization.watcher_id, Organization.id).where(Organization.watcher_id.is_not(None))
+            )
+        }
+        self.tariffs: dict[int, int] = {
+            w: i
+            for w, i in db.session.execute(select(Tariff.watcher_id, Tariff.id).where(Tariff.watcher_id.is_not(None)))
+        }
+        # cameras moved to the live-only preset by a suspension: name -> the preset they had before
+        self.moved: dict[str, int | None] = {
+            name: previous
+            for name, previous in db.session.execute(
+                select(SuspendedCamera.camera_name, SuspendedCamera.previous_preset_id)
+            )
+        }
+        self.live_ids = set(db.session.scalars(select(SuspendedCamera.live_preset_id).distinct()))
+        self.live_title = portal_settings.current().dunning.live_preset_title
+
+    def _on_live_preset(self, stream: Stream) -> bool:
+        return stream.preset_id in self.live_ids or bool(self.live_title and stream.preset_title == self.live_title)
+
+    def _suspended_tariffs(self, streams: Sequence[Stream]) -> dict[str, int | None]:
+        """The tariff each stream on the live-only preset counts on: its previous preset's, or
+        (moved but not yet recorded) its open interval's; one statement only when needed."""
+        found: dict[str, int | None] = {}
+        unrecorded: list[str] = []
+        for stream in streams:
+            if stream.preset_id is not None and stream.preset_id in self.tariffs or not self._on_live_preset(stream):
+                continue
+            previous = self.moved.get(stream.name)
+            if previous is not None:
+                found[stream.name] = self.tariffs.get(previous)
+            else:
+                unrecorded.append(stream.name)
+        if unrecorded:
+            found.update(
+                db.session.execute(
+                    select(Camera.name, UsageInterval.tariff_id)
+                    .join(UsageInterval, and_(UsageInterval.camera_id == Camera.id, UsageInterval.ended_at.is_(None)))
+                    .where(_among(_cameras.c.name, unrecorded))
+                ).tuples()
+            )
+        return found
+
+    def _report_suspended(self, name: str) -> None:
+        if len(self.result.suspended) < REPORT_NAMES:
+            self.result.suspended.append(name)
+
+    def _report(self, found: dict[str, list[str]], key: str, name: str) -> None:
+        names = found.setdefault(key, [])
+        if len(names) < REPORT_NAMES:
+            names.append(name)
+
+    def page(self, streams: Sequence[Stream]) -> None:
+        """Apply one page of the listing."""
+        if not streams:
+            return
+        now, result = self.now, self.result
+        result.seen += len(streams)
+        wanted: list[tuple[Stream, int | None, int | None, tuple[int, int] | None]] = []
+        suspended = self._suspended_tariffs(streams)
+        for stream in streams:
+            org_id = self.orgs.get(stream.organization_id) if stream.organization_id is not None else None
+            tariff_id = self.tariffs.get(stream.preset_id) if stream.preset_id is not None else None
+            if tariff_id is None and suspended.get(stream.name) is not None:
+                tariff_id = suspended[stream.name]
+                self._report_suspended(stream.name)
+            if stream.organization_id is not None and org_id is None:
+                self._report(result.unmanaged_organizations, str(stream.organization_id), stream.name)
+            elif org_id is not None and tariff_id is None:
+                label = f"{stream.preset_id} {stream.preset_title or ''}".strip() if stream.preset_id else "(none)"
+                self._report(result.unknown_presets, label, stream.name)
+            billable = org_id is not None and tariff_id is not None and (self.bill_disabled or not stream.disabled)
+            want = (org_id, tariff_id) if billable and org_id is not None and tariff_id is not None else None
+            wanted.append((stream, org_id, tariff_id, want))
+        postgres = _postgres()
+        # PostgreSQL answers only the streams that need work (unchanged ones are already touched);
+        # a row whose ``id`` is None is a new camera.  Elsewhere every known camera is answered.
+        rows = _read_page_pg(wanted, now) if postgres else _read_page(wanted)
+
+        new_rows: list[dict[str, Any]] = []
+        camera_updates: list[dict[str, Any]] = []
+        seen_ids: list[int] = []
+        closes: list[dict[str, Any]] = []
+        opens: list[dict[str, Any]] = []
+        pending_opens: list[tuple[str, dict[str, Any]]] = []
+        for stream, org_id, tariff_id, want in wanted:
+            camera = rows.get(stream.name)
+            if camera is None and postgres:
+                continue  # unchanged, and its last_seen_at is already set
+            values = (
+                stream.title or "",
+                org_id,
+                tariff_id,
+                stream.organization_id,
+                stream.preset_id,
+                stream.disabled,
+                _ts(stream.created_at),
+            )
+            fields = dict(zip(_FIELDS, values, strict=True))
+            if camera is None or camera.id is None:
+                created = values[-1]
+                start = created if created is not None and created <= now else now
+                new_rows.append(
+                    {"name": stream.name, **fields, "first_seen_at": now, "last_seen_at": now, "missing_since": None}
+                )
+                result.new_cameras += 1
+                if want:
+                    pending_opens.append(
+                        (stream.name, {"organization_id": want[0], "tariff_id": want[1], "started_at": start})
+                    )
+                continue
+            have = (camera.open_org, camera.open_tariff) if camera.open_id is not None else None
+            reappeared = camera.missing_since is not None
+            if want != have:
+                floor = camera.open_start if camera.open_id is not None else None
+                at = now if reappeared else _change_time(stream, camera.last_seen_at, floor, now)
+                if camera.open_id is not None:
+                    closes.append({"id": camera.open_id, "ended_at": at})
+                    result.closed += 1
+                if want:
+                    opens.append(
+                        {"camera_id": camera.id, "organization_id": want[0], "tariff_id": want[1], "started_at": at}
+                    )
+            if reappeared or tuple(camera[2:9]) != values:  # title .. watcher_created_at, as selected
+                result.updated_cameras += 1
+                camera_updates.append({"id": camera.id, **fields, "last_seen_at": now, "missing_since": None})
+            else:
+                seen_ids.append(camera.id)
+
+        if seen_ids:  # set-based: one statement for every unchanged camera of the page
+            db.session.execute(
+                update(Camera)
+                .where(_among(_cameras.c.id, seen_ids))
+                .values(last_seen_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        if camera_updates:
+            _bulk_update(_cameras, camera_updates)
+        if new_rows:
+            ids = dict(_bulk_insert(_cameras, new_rows, returning=("name", "id")))
+            opens.extend({"camera_id": ids[name], **row} for name, row in pending_opens)
+        if closes:
+            _bulk_update(_intervals, closes)
+        if opens:
+            _bulk_insert(_intervals, [{**row, "created_at": now} for row in opens])
+        result.opened += len(opens)
+
+    def finish(self) -> PullResult:
+        """Close the cameras no page listed (vanished), set-based; returns the result."""
+        now = self.now
+        unseen = and_(Camera.missing_since.is_(None), Camera.last_seen_at != now)
+        closed = db.session.execute(
+            update(UsageInterval)
+            .where(UsageInterval.ended_at.is_(None), UsageInterval.camera_id.in_(select(Camera.id).where(unseen)))
+            .values(ended_at=case((UsageInterval.started_at > now, UsageInterval.started_at), else_=now))
+            .execution_options(synchronize_session=False)
+        )
+        vanished = db.session.execute(
+            update(Camera).where(unseen).values(missing_since=now).execution_options(synchronize_session=False)
+        )
+        self.result.closed += int(getattr(closed, "rowcount", 0) or 0)
+        self.result.vanished += int(getattr(vanished, "rowcount", 0) or 0)
+        db.session.flush()
+        return self.result
+
+
+def _read_page(wanted: Sequence[tuple[Stream, Any, Any, Any]]) -> dict[str, Any]:
+    """The page's known cameras and their open intervals as plain columns, by name."""
+    return {
+        row.name: row
+        for row in db.session.execute(
+            select(
+                *_CAMERA_COLUMNS,
+                UsageInterval.id.label("open_id"),
+                UsageInterval.organization_id.label("open_org"),
+                UsageInterval.tariff_id.label("open_tariff"),
+                UsageInterval.started_at.label("open_start"),
+            )
+            .outerjoin(UsageInterval, and_(UsageInterval.camera_id == Camera.id, UsageInterval.ended_at.is_(None)))
+            .where(_among(_cameras.c.name, [w[0].name for w in wanted]))
+        )
+    }
+
+
+_PAGE_PG = """
+WITH v AS (
+    SELECT e->>0 AS name, e->>1 AS title, CAST(e->>2 AS integer) AS organization_id,
+           CAST(e->>3 AS integer) AS tariff_id, CAST(e->>4 AS integer) AS watcher_organization_id,
+           CAST(e->>5 AS integer) AS watcher_preset_id, CAST(e->>6 AS boolean) AS disabled,
+           timestamptz 'epoch' + CAST(e->>7 AS bigint) * interval '1 millisecond' AS watcher_created_at,
+           CAST(e->>8 AS integer) AS want_org, CAST(e->>9 AS integer) AS want_tariff
+    FROM json_array_elements(CAST(:rows AS json)) AS e
+), c AS (
+    SELECT c.id, v.name, c.title, c.organization_id, c.tariff_id, c.watcher_organization_id, c.watcher_preset_id,
+           c.disabled, c.watcher_created_at, c.last_seen_at, c.missing_since,
+           i.id AS open_id, i.organization_id AS open_org, i.tariff_id AS open_tariff, i.started_at AS open_start,
+           (c.id IS NOT NULL AND c.missing_since IS NULL
+            AND (c.title, c.organization_id, c.tariff_id, c.watcher_organization_id, c.watcher_preset_id,
+                 c.disabled, c.watcher_created_at)
+                IS NOT DISTINCT FROM (v.title, v.organization_id, v.tariff_id, v.watcher_organization_id,
+                                      v.watcher_preset_id, v.disabled, v.watcher_created_at)
+            AND (i.organization_id, i.tariff_id) IS NOT DISTINCT FROM (v.want_org, v.want_tariff)) AS same
+    FROM v
+    LEFT JOIN cameras AS c ON c.name = v.name
+    LEFT JOIN usage_intervals AS i ON i.camera_id = c.id AND i.ended_at IS NULL
+), touched AS (
+    UPDATE cameras SET last_seen_at = :now WHERE id = ANY(ARRAY(SELECT id FROM c WHERE same))
+)
+SELECT * FROM c WHERE NOT same
+"""
+
+
+def _read_page_pg(wanted: Sequence[tuple[Stream, Any, Any, Any]], now: datetime) -> dict[str, Any]:
+    """PostgreSQL: one statement per page that sets ``last_seen_at`` of the unchanged cameras and
+    answers only the streams that need work (changed, reappeared or new: ``id`` None).
+
+    The page goes as one JSON parameter; the database compares each camera and its open
+    interval with what the stream wants, so Python looks only at the changes.
+    """
+    page = [
+        [
+            stream.name,
+            stream.title or "",
+            org_id,
+            tariff_id,
+            stream.organization_id,
+            stream.preset_id,
+            stream.disabled,
+            stream.created_at,
+            want[0] if want else None,
+            want[1] if want else None,
+        ]
+        for stream, org_id, tariff_id, want in wanted
+    ]
+    result = db.session.execute(text(_PAGE_PG), {"rows": json.dumps(page), "now": now})
+    return {row.name: row for row in result}
+
+
+def _postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _among(column: Column[Any], values: list[Any]) -> ColumnElement[bool] | TextClause:
+    """``column IN values``; on PostgreSQL ``= ANY(array)`` built from one JSON parameter.
+
+    One parameter whatever the count (cheap to send and parse), and the array form lets
+    the planner look the page up in the column's index instead of scanning the table.
+    """
+    if not _postgres():
+        return column.in_(values)
+    pg_type = "integer" if isinstance(column.type, Integer) else "text"
+    name = f"{column.table.name}.{column.name}"
+    return text(
+        f"{name} = ANY(ARRAY(SELECT CAST(value AS {pg_type}) FROM json_array_elements_text(CAST(:among AS json))))"
+    ).bindparams(among=json.dumps(values))
+
+
+def _pg_type(column: Column[Any]) -> str:
+    kind = column.type
+    if isinstance(kind, UTCDateTime | DateTime):
+        return "timestamptz"
+    if isinstance(kind, Boolean):
+        return "boolean"
+    if isinstance(kind, Integer):
+        return "integer"
+    return "text"
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _recordset(table: Table, keys: list[str], rows: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """``json_to_recordset(:rows) AS v(key type, ...)`` and its one parameter: a page of rows as JSON."""
+    columns = ", ".join(f"{k} {_pg_type(table.c[k])}" for k in keys)
+    stamps = [k for k in keys if _pg_type(table.c[k]) == "timestamptz"]
+    data = json.dumps([{**row, **{k: _json_value(row[k]) for k in stamps}} for row in rows])
+    return f"json_to_recordset(CAST(:rows AS json)) AS v({columns})", {"rows": data}
+
+
+def _bulk_insert(
+    table: Table, rows: list[dict[str, Any]], returning: tuple[str, str] | None = None
+) -> list[tuple[Any, Any]]:
+    """Insert a page of rows in one statement (PostgreSQL: from one JSON parameter); optionally return two columns."""
+    keys = list(rows[0])
+    if _postgres():
+        source, params = _recordset(table, keys, rows)
+        sql = f"INSERT INTO {table.name} ({', '.join(keys)}) SELECT {', '.join(keys)} FROM {source}"
+        if returning:
+            sql += f" RETURNING {', '.join(returning)}"
+        result = db.session.execute(text(sql), params)
+    else:
+        stmt = insert(table)
+        result = db.session.execute(stmt.returning(*(table.c[k] for k in returning)) if returning else stmt, rows)
+    return [(row[0], row[1]) for row in result] if returning else []
+
+
+def _bulk_update(table: Table, rows: list[dict[str, Any]]) -> None:
+    """Update a page of rows by ``id`` in one statement (PostgreSQL: from one JSON parameter)."""
+    keys = list(rows[0])
+    if _postgres():
+        source, params = _recordset(table, keys, rows)
+        sets = ", ".join(f"{k} = v.{k}" for k in keys if k != "id")
+        # the ANY(ARRAY(..)) lets the planner fetch the page's rows by primary key (no table scan)
+        ids = "ANY(ARRAY(SELECT CAST(e->>'id' AS integer) FROM json_array_elements(CAST(:rows AS json)) AS e))"
+        db.session.execute(
+            text(f"UPDATE {table.name} AS t SET {sets} FROM {source} WHERE t.id = v.id AND t.id = {ids}"), params
+        )
+        return
+    values: dict[str, Any] = {k: bindparam(f"v_{k}") for k in keys if k != "id"}
+    stmt = update(table).where(table.c.id == bindparam("v_id")).values(values)
+    db.session.execute(stmt, [{f"v_{k}": v for k, v in row.items()} for row in rows])
+
+
+def apply_streams(
+    streams: Iterable[Stream], now: datetime | None = None, bill_disabled: bool | None = None
+) -> PullResult:
     """Update cameras and the usage ledger from a full listing of streams (flushes, no commit).
 
     ``bill_disabled`` defaults to the ``BILL_DISABLED_CAMERAS`` setting.
     """
-    now = now or utcnow()
-    if bill_disabled is None:
-        bill_disabled = portal_settings.current().watcher.bill_disabled_cameras
-    result = PullResult(seen=len(streams))
-    orgs: dict[int | None, int] = {
-        w: i
-        for w, i in db.session.execute(
-            select(Organization.watcher_id, Organization.id).where(Organization.watcher_id.is_not(None))
-        )
-    }
-    tariffs: dict[int | None, int] = {
-        w: i for w, i in db.session.execute(select(Tariff.watcher_id, Tariff.id).where(Tariff.watcher_id.is_not(None)))
-    }
-    cameras = {c.name: c for c in db.session.scalars(select(Camera))}
-    open_by_camera = {
-        i.camera_id: i for i in db.session.scalars(select(UsageInterval).where(UsageInterval.ended_at.is_(None)))
-    }
-    new_rows: list[dict[str, Any]] = []
-    camera_updates: list[dict[str, Any]] = []
-    closes: list[dict[str, Any]] = []
-    opens: list[dict[str, Any]] = []
-    pending_opens: list[tuple[str, dict[str, Any]]] = []
-    listed: set[str] = set()
-    moved = {row.camera_name: row for row in db.session.scalars(select(SuspendedCamera))}
-    live_ids = {row.live_preset_id for row in moved.values()}
-    live_title = portal_settings.current().dunning.live_preset_title
-
-    for stream in streams:
-        listed.add(stream.name)
-        org_id = orgs.get(stream.organization_id) if stream.organization_id is not None else None
-        tariff_id = tariffs.get(stream.preset_id) if stream.preset_id is not None else None
-        if tariff_id is None and (stream.preset_id in live_ids or (live_title and stream.preset_title == live_title)):
-            row = moved.get(stream.name)
-            if row is not None and row.previous_preset_id is not None:
-                tariff_id = tariffs.get(row.previous_preset_id)
-            else:  # moved, but the answer recording it is not committed yet: keep what is open
-                camera_now = cameras.get(stream.name)
-                current_open = open_by_camera.get(camera_now.id) if camera_now is not None else None
-                tariff_id = current_open.tariff_id if current_open is not None else None
-            if tariff_id is not None:
-                result.suspended.append(stream.name)
-        if stream.organization_id is not None and org_id is None:
-            result.unmanaged_organizations.setdefault(str(stream.organization_id), []).append(stream.name)
-        elif org_id is not None and tariff_id is None:
-            label = f"{stream.preset_id} {stream.preset_title or ''}".strip() if stream.preset_id else "(none)"
-            result.unknown_presets.setdefault(label, []).append(stream.name)
-        billable = org_id is not None and tariff_id is not None and (bill_disabled or not stream.disabled)
-        want = (org_id, tariff_id) if billable else None
-        fields = {
-            "title": stream.title or "",
-            "organization_id": org_id,
-            "tariff_id": tariff_id,
-            "watcher_organization_id": stream.organization_id,
-            "watcher_preset_id": stream.preset_id,
-            "disabled": stream.disabled,
-            "watcher_created_at": _ts(stream.created_at),
-        }
-        camera = cameras.get(stream.name)
-        if camera is None:
-            created = _ts(stream.created_at)
-            start = created if created is not None and created <= now else now
-            new_rows.append(
-                {"name": stream.name, **fields, "first_seen_at": now, "last_seen_at": now, "missing_since": None}
-            )
-            result.new_cameras += 1
-            if want:
-                pending_opens.append(
-                    (stream.name, {"organization_id": org_id, "tariff_id": tariff_id, "started_at": start})
-                )
-            continue
-        current = open_by_camera.get(camera.id)
-        have = (current.organization_id, current.tariff_id) if current is not None else None
-        reappeared = camera.missing_since is not None
-        if want != have:
-            floor = current.started_at if current is not None else None
-            at = now if reappeared else _change_time(stream, camera.last_seen_at, floor, now)
-            if current is not None:
-                closes.append({"id": current.id, "ended_at": at})
-                result.closed += 1
-            if want:
-                opens.append(
-                    {"camera_id": camera.id, "organization_id": org_id, "tariff_id": tariff_id, "started_at": at}
-                )
-        differs = reappeared or any(getattr(camera, k) != v for k, v in fields.items())
-        if differs:
-            result.updated_cameras += 1
-        camera_updates.append({"id": camera.id, **fields, "last_seen_at": now, "missing_since": None})
-
-    for camera in cameras.values():
-        if camera.name in listed or camera.missing_since is not None:
-            continue
-        result.vanished += 1
-        camera_updates.append({"id": camera.id, "missing_since": now})
-        current = open_by_camera.get(camera.id)
-        if current is not None:
-            closes.append({"id": current.id, "ended_at": max(now, current.started_at)})
-            result.closed += 1
-
-    if camera_updates:
-        db.session.execute(update(Camera), camera_updates)
-    if new_rows:
-        inserted = db.session.execute(insert(Camera).returning(Camera.id, Camera.name), new_rows).all()
-        ids = {name: cid for cid, name in inserted}
-        opens.extend({"camera_id": ids[name], **row} for name, row in pending_opens)
-    if closes:
-        db.session.execute(update(UsageInterval), closes)
-    if opens:
-        db.session.execute(insert(UsageInterval), [{**row, "created_at": now} for row in opens])
-    result.opened = len(opens)
-    db.session.flush()
-    return result
+    puller = Puller(now, bill_disabled)
+    items = iter(streams)
+    while chunk := tuple(islice(items, PAGE_SIZE)):
+        puller.page(chunk)
+    return puller.finish()
 
 
 def pull(client: WatcherClient, now: datetime | None = None) -> PullResult:
@@ -206,8 +488,10 @@ def pull(client: WatcherClient, now: datetime | None = None) -> PullResult:
     with job_lock("watcher-pull"):
         try:
             with unit_of_work.transaction():
-                streams = list(client.iter_streams(select=STREAM_FIELDS, limit=500))
-                result = apply_streams(streams, now=now)
+                puller = Puller(now)
+                for page in _prefetched(client):
+                    puller.page(page)
+                result = puller.finish()
                 db.session.add(
                     SyncRun(
                         direction="pull",
@@ -234,3 +518,52 @@ def pull(client: WatcherClient, now: datetime | None = None) -> PullResult:
                 )
             raise
     return result
+
+
+def _prefetched(client: WatcherClient, depth: int = 2) -> Iterator[tuple[Stream, ...]]:
+    """The pages of the listing, fetched one ahead on a thread while the caller writes.
+
+    At most ``depth`` pages wait in memory.  A fetch error is raised here, in the
+    caller's thread; when the caller stops early the fetching thread stops too.
+    """
+    pages: queue.Queue[tuple[Stream, ...] | BaseException | None] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[Stream, ...] | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                pages.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fetch() -> None:
+        try:
+            cursor: str | None = None
+            seen: set[str] = set()
+            while True:
+                page = client.list_streams(select=STREAM_FIELDS, limit=PAGE_SIZE, cursor=cursor)
+                if not put(page.items) or not page.next:
+                    break
+                if page.next in seen:
+                    raise WatcherProtocolError(f"cursor loop: the server returned cursor {page.next!r} twice")
+                seen.add(page.next)
+                cursor = page.next
+            put(None)
+        except BaseException as error:  # handed to the caller's thread
+            put(error)
+
+    worker = threading.Thread(target=fetch, name="watcher-pull-fetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = pages.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()

@@ -1,0 +1,112 @@
+"""Pull page by page: the same ledger as one listing, only changed cameras rewritten, errors surface."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from flask import Flask
+from sqlalchemy import event, select
+
+from portal.extensions import db
+from portal.models import Camera, SyncRun, UsageInterval
+from portal.sync import pull as pull_module
+from portal.sync.connection import get_client
+from portal.watcher import WatcherError, datetime_to_ms
+from tests.sync.test_pull import world  # noqa: F401
+from watcher_sim.testing import SimHandle
+
+T0 = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture()
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pull_module, "PAGE_SIZE", 2)
+
+
+def _ledger() -> list[tuple[str, int, datetime, datetime | None]]:
+    rows = db.session.execute(
+        select(Camera.name, UsageInterval.tariff_id, UsageInterval.started_at, UsageInterval.ended_at)
+        .join(UsageInterval, UsageInterval.camera_id == Camera.id)
+        .order_by(Camera.name, UsageInterval.started_at)
+    )
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def test_many_pages_give_the_ledger_of_one_listing(
+    app: Flask,
+    watcher: SimHandle,
+    world: dict[str, int],  # noqa: F811
+    small_pages: None,
+) -> None:
+    w = world
+    for i in range(7):
+        watcher.add_stream(f"p{i}", w["w_a"], w["w_basic"], created_at=datetime_to_ms(T0))
+    with app.app_context():
+        first = pull_module.pull(get_client(), now=T0 + timedelta(days=1))
+        assert (first.seen, first.new_cameras, first.opened) == (7, 7, 7)
+
+        moved = T0 + timedelta(days=2)
+        watcher.update_stream("p3", preset_id=w["w_pro"], at=datetime_to_ms(moved))
+        watcher.delete_stream("p5")
+        gone = T0 + timedelta(days=3)
+        statements: list[str] = []
+
+        def log(_conn: object, _cursor: object, sql: str, *_args: object) -> None:
+            statements.append(sql)
+
+        event.listen(db.engine, "before_cursor_execute", log)
+        try:
+            second = pull_module.pull(get_client(), now=gone)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", log)
+        assert second.counts() == {
+            "seen": 6,
+            "new_cameras": 0,
+            "updated_cameras": 1,
+            "opened": 1,
+            "closed": 2,
+            "vanished": 1,
+        }
+        ledger = _ledger()
+        assert ("p3", w["basic"], T0, moved) in ledger and ("p3", w["pro"], moved, None) in ledger
+        assert ("p5", w["basic"], T0, gone) in ledger
+        assert sum(1 for _, _, _, end in ledger if end is None) == 6
+        cameras = {c.name: c for c in db.session.scalars(select(Camera))}
+        assert all(c.last_seen_at == gone for n, c in cameras.items() if n != "p5")
+        assert cameras["p5"].missing_since == gone and cameras["p5"].last_seen_at == T0 + timedelta(days=1)
+        # only the changed camera is written field by field; the rest get last_seen_at set-based
+        assert sum(1 for s in statements if "UPDATE cameras SET title" in s or "SET title" in s) == 1
+
+        third = pull_module.pull(get_client(), now=gone + timedelta(days=1))
+        assert not third.changed, third.counts()
+
+
+def test_a_failed_page_rolls_the_whole_pull_back(
+    app: Flask,
+    watcher: SimHandle,
+    world: dict[str, int],  # noqa: F811
+    small_pages: None,
+) -> None:
+    w = world
+    for i in range(5):
+        watcher.add_stream(f"f{i}", w["w_a"], w["w_basic"], created_at=datetime_to_ms(T0))
+    with app.app_context():
+        client = get_client()
+        calls = 0
+        real = client.list_streams
+
+        def second_page_fails(**kwargs: object) -> object:
+            nonlocal calls
+            calls += 1
+            if calls == 2:
+                raise WatcherError("the second page failed")
+            return real(**kwargs)  # type: ignore[arg-type]
+
+        client.list_streams = second_page_fails  # type: ignore[method-assign,assignment]
+        with pytest.raises(WatcherError, match="second page"):
+            pull_module.pull(client, now=T0 + timedelta(days=1))
+        assert calls == 2
+        assert db.session.scalar(select(db.func.count()).select_from(Camera)) == 0
+        run = db.session.scalar(select(SyncRun).where(SyncRun.direction == "pull"))
+        assert run is not None and not run.ok and "second page" in (run.error or "")
