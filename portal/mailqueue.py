@@ -145,6 +145,22 @@ def _tracking_new_tokens(found: list[AccountToken]) -> Iterator[None]:
         event.remove(session, "transient_to_pending", track)
 
 
+@contextmanager
+def _document_language_of(item: MailItem) -> Iterator[None]:
+    """A message about an organization's money (invoice, reminder, receipt, dunning notice) is
+    one of its documents: composed in its document language.  Others compose their own."""
+    from portal.i18n import document_locale
+    from portal.models import Organization
+
+    org_id = item.organization_id or (item.payload or {}).get("organization_id")
+    org = db.session.get(Organization, int(org_id)) if org_id else None
+    if org is None:
+        yield
+        return
+    with document_locale(org.document_language):
+        yield
+
+
 def deliver(item_id: int, now: datetime | None = None) -> str | None:
     """Compose and send one due row; returns its new state, or None if it was not ours to send.
 
@@ -163,7 +179,7 @@ def deliver(item_id: int, now: datetime | None = None) -> str | None:
             item = db.session.get(MailItem, item_id)
             assert item is not None
             tokens: list[AccountToken] = []
-            with _tracking_new_tokens(tokens):
+            with _tracking_new_tokens(tokens), _document_language_of(item):
                 message = COMPOSERS[item.kind](item) if item.kind in COMPOSERS else None
             recipient = item.recipient
             if message is None:

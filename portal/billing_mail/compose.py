@@ -15,8 +15,10 @@ and put it on the organization's timeline.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -25,12 +27,15 @@ from portal import settings
 from portal.collections.receivables import DbSession, open_by_invoice
 from portal.documents.invoice import invoice_pdf
 from portal.extensions import db
+from portal.i18n import document_locale
 from portal.mail import Attachment
 from portal.mailqueue import Composed, composer, enqueue
 from portal.models import Invoice, InvoiceStatus, MailItem, Organization
 from portal.templating import long_date, money
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 INVOICE, REMINDER, RECEIPT = "invoice", "invoice_reminder", "payment_receipt"
 
@@ -62,6 +67,20 @@ def _queue(
     return enqueue(kind, recipient, subject, payload=payload, organization_id=org.id, dedup_key=key)
 
 
+def _in_document_language(queue: Callable[P, R]) -> Callable[P, R]:
+    """Write the subject in the organization's document language (the body follows at delivery)."""
+
+    @wraps(queue)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        first = args[0]
+        org = first if isinstance(first, Organization) else getattr(first, "organization", None)
+        with document_locale(getattr(org, "document_language", None)):
+            return queue(*args, **kwargs)
+
+    return wrapped
+
+
+@_in_document_language
 def queue_invoice(invoice: Invoice) -> MailItem | None:
     """Queue the issued ``invoice`` to its organization's billing contact (once per invoice)."""
     org = invoice.organization
@@ -69,6 +88,7 @@ def queue_invoice(invoice: Invoice) -> MailItem | None:
     return _queue(INVOICE, org, subject, {"invoice_id": invoice.id}, f"invoice:{invoice.id}")
 
 
+@_in_document_language
 def queue_reminder(invoice: Invoice, step: str, days: int, local_day: date) -> MailItem | None:
     """Queue the reminder ``step`` (``before-3``, ``after-7``) of ``invoice``; None if it was queued before."""
     org = invoice.organization
@@ -80,6 +100,7 @@ def queue_reminder(invoice: Invoice, step: str, days: int, local_day: date) -> M
     return _queue(REMINDER, org, subject, payload, f"reminder:{invoice.id}:{step}", check=True)
 
 
+@_in_document_language
 def queue_receipt(
     org: Organization, amount_minor: int, currency: str, paid_on: date, reference: str, key: str | None = None
 ) -> MailItem | None:

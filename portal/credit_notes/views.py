@@ -13,6 +13,7 @@ from portal.credit_notes.forms import CreditNoteForm
 from portal.credit_notes.service import create_credit_note, credited_line_ids, credited_subtotal
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.i18n import document_locale
 from portal.invoices.access import scoped_invoice_or_404
 from portal.invoices.pdf import render_pdf
 from portal.models import CreditNote, Invoice, utcnow
@@ -74,7 +75,8 @@ def detail(credit_note_id: int) -> str:
 def pdf(credit_note_id: int) -> Response:
     """The credit note as PDF."""
     note = _scoped(credit_note_id)
-    html = render_template("credit_notes/print.html", note=note, for_pdf=True)
+    with document_locale(note.organization.document_language):  # a document: the organization's language
+        html = render_template("credit_notes/print.html", note=note, for_pdf=True)
     return Response(
         render_pdf(html),
         mimetype="application/pdf",

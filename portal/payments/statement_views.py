@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from portal.billing_read import billed_to
 from portal.extensions import db
+from portal.i18n import document_locale
 from portal.invoices.access import invoice_organization_or_404
 from portal.invoices.pdf import render_pdf
 from portal.models import Organization, utcnow
@@ -62,9 +63,10 @@ def csv(organization_id: int) -> Response:
 def pdf(organization_id: int) -> Response:
     """The statement as PDF (rendered on demand, never cached: it changes with every payment)."""
     context = _context(organization_id)
-    html = render_template("statements/print.html", **context)
     org = context["org"]
     assert isinstance(org, Organization)
+    with document_locale(org.document_language):  # a document: the organization's language
+        html = render_template("statements/print.html", **context)
     return Response(
         render_pdf(html),
         mimetype="application/pdf",

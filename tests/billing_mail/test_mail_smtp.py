@@ -212,3 +212,19 @@ def test_an_smtp_outage_is_retried_with_the_pdf(app: Flask, mailbox: Mailbox) ->
     with app.app_context():
         item = db.session.scalar(select(MailItem).where(MailItem.kind == "invoice"))
         assert item is not None and (item.state, item.attempts) == (MAIL_SENT, 2)
+
+
+def test_billing_mail_is_written_in_the_organizations_document_language(app: Flask, mailbox: Mailbox) -> None:  # noqa: F811
+    """A receipt is one of the organization's documents: Spanish for a Spanish organization,
+    whatever language the admin who recorded the payment reads the portal in."""
+    org_id = golden_org(app)
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        org = db.session.get(Organization, org_id)
+        assert org is not None
+        org.billing_email, org.document_language = "billing@acme.example", "es"
+        assert queue_receipt(org, 12_345, "EUR", date(2026, 11, 20), "BANK-77", key="payment:es") is not None
+        db.session.commit()
+    assert _deliver(app).sent == 1
+    message = mailbox.last_to("billing@acme.example")
+    assert _subject(message) == "Pago recibido: 123,45\xa0€"
+    assert "BANK-77" in _text(message) and "Payment" not in _text(message)
