@@ -22,10 +22,12 @@ from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 
 from portal.billing import last_month
+from portal.credit_notes.service import create_credit_note
 from portal.demo import ADMIN_EMAIL, ADMIN_PASSWORD, SUBSCRIBER_PASSWORD, load_demo
 from portal.extensions import db
 from portal.invoices.service import create_invoice
-from portal.models import Invoice, Organization, Service, Tariff, User, utcnow
+from portal.models import IndividualPrice, Invoice, Organization, Service, Tariff, TaxRate, User, utcnow
+from portal.payments.service import record_payment
 from portal.sync import outbox
 from portal.sync.connection import get_client
 from portal.sync.pull import pull
@@ -34,7 +36,7 @@ from watcher_sim.testing import SimHandle
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 #: Interface languages the pages are checked in (Accept-Language); the lead adds "es", "ru".
-LANGUAGES = ["en"]
+LANGUAGES = ["en", "es", "ru"]
 PHONE = {"width": 390, "height": 844}
 SUBSCRIBER = "alice@northwind.example"
 #: Not pages: files, redirects and machine endpoints.
@@ -61,9 +63,16 @@ def ids(app: Flask, watcher: SimHandle) -> dict[str, int]:
         org = db.session.scalar(select(Organization).where(Organization.title == "Northwind Security"))
         assert org is not None
         now = utcnow() + timedelta(days=2)  # last month is over in every zone
-        create_invoice(org, last_month(now, org.timezone), now, issue=True)
+        invoice = create_invoice(org, last_month(now, org.timezone), now, issue=True)
+        payment = record_payment(org, 100, now.date() - timedelta(days=2), now, reference="PARTIAL")
+        note = create_credit_note(invoice, "goodwill", now, amount_minor=50)
         db.session.commit()
         found = {
+            "payment_id": payment.id,
+            "credit_note_id": note.id,
+            "tax_id": db.session.scalar(select(TaxRate.tax_id)),
+            "rate_id": db.session.scalar(select(TaxRate.id)),
+            "price_id": db.session.scalar(select(IndividualPrice.id)),
             "organization_id": org.id,
             "invoice_id": db.session.scalar(select(Invoice.id)),
             "tariff_id": db.session.scalar(select(Tariff.id)),
