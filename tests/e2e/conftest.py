@@ -88,9 +88,9 @@ def shot(page: Page, name: str) -> None:
 
 
 def sign_in(page: Page, base: str, email: str, password: str) -> None:
-    """Log in through the form."""
+    """Log in through the form (found by field names, so it works in every interface language)."""
     page.goto(f"{base}/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.locator("input[name=email]").fill(email)
+    page.locator("input[name=password]").fill(password)
+    page.locator("form [type=submit]").click()
     page.wait_for_load_state()

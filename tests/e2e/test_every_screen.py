@@ -40,7 +40,19 @@ LANGUAGES = ["en", "es", "ru"]
 PHONE = {"width": 390, "height": 844}
 SUBSCRIBER = "alice@northwind.example"
 #: Not pages: files, redirects and machine endpoints.
-NOT_PAGES = {"static", "bootstrap.static", "favicon", "extauth.check", "invoices.csv", "invoices.pdf", "usages.csv"}
+NOT_PAGES = {
+    "static",
+    "bootstrap.static",
+    "favicon",
+    "extauth.check",
+    "invoices.csv",
+    "invoices.pdf",
+    "usages.csv",
+    "statements.csv",
+    "statements.pdf",
+    "credit_notes.pdf",
+    "terms.logo",
+}
 #: Query strings some pages need to show their content.
 QUERIES = {"invoices.preview": "?period=last", "usages.show": "?period=last"}
 
