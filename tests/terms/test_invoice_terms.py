@@ -216,3 +216,22 @@ def test_a_subsidiarys_own_price_wins_over_its_parents(app: Flask) -> None:
         assert prices() == {parent.id: {900}, child.id: {900}}  # none of its own: the parent's
         terms.add_individual_price(child, tariff, date(2026, 9, 1), "override", 700)
         assert prices() == {parent.id: {900}, child.id: {700}}
+
+
+@pytest.mark.parametrize("language", ["es", "ru"])
+def test_the_same_invoice_in_the_organizations_language(app: Flask, admin_client: FlaskClient, language: str) -> None:
+    """Issue 15's check: the invoice of a Spanish (or Russian) organization, with the operator's
+    details, two tax rates and an individual price, printed in its document language."""
+    ids = _world(app)
+    with app.app_context():
+        db.session.get(Organization, ids["parent"]).document_language = language
+        db.session.commit()
+    invoice_id = _issue(app, ids["parent"])
+    pdf = _pdf_text(admin_client, invoice_id)
+    expected = {
+        "es": ["Factura", "Identificación fiscal: ESB12345678", "tarifa 11,00 €, su precio 9,00 €", "48,07 €"],
+        "ru": ["Счёт", "ИНН: ESB12345678", "по тарифу 11,00 €, ваша цена 9,00 €", "48,07 €"],
+    }[language]
+    for text in [*expected, "Example Video Cloud S.L.", "IBAN ES91 2100 0418 4502 0005 1332", "IVA", "IGIC"]:
+        assert text in pdf, text
+    assert "your price" not in pdf and "Tax ID" not in pdf
