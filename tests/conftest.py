@@ -247,6 +247,17 @@ def pytest_configure(config: pytest.Config) -> None:
     compile_catalogs()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Checks marked ``one_database`` (what a page looks like in a browser, whatever stores its
+    data) run in the SQLite pass only: on PostgreSQL they are deselected, not skipped."""
+    if _backend() != "postgres":
+        return
+    kept = [item for item in items if item.get_closest_marker("one_database") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """With CI=true a skipped test fails the run: nothing may be skipped in CI."""
     if os.environ.get("CI", "").lower() not in {"1", "true", "yes"}:

@@ -37,6 +37,10 @@ from watcher_sim.testing import SimHandle
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 #: Interface languages the pages are checked in (Accept-Language); the lead adds "es", "ru".
 LANGUAGES = ["en", "es", "ru"]
+#: Every page in three languages is the slowest browser check; what it checks is the rendered page,
+#: the same whichever database holds the data, so it runs in the SQLite pass only.
+pytestmark = pytest.mark.one_database
+
 PHONE = {"width": 390, "height": 844}
 SUBSCRIBER = "alice@northwind.example"
 #: Not pages: files, redirects and machine endpoints.
