@@ -13,12 +13,41 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from math import lcm
 
 from .errors import InvalidTaxRate
 from .money import round_minor
 from .types import Charge, InvoiceDraft, InvoiceLine, Statement, TrialShare
 
 _LineKey = tuple[int, int, date, bool]
+
+
+class ExactSum:
+    """An exact running sum of fractions kept as one integer over a common denominator.
+
+    Adding ``Fraction`` objects normalises (a gcd) at every step; the amounts of one
+    invoice share few denominators (the lengths of the months), so keeping the least
+    common multiple and an integer numerator is exact and much cheaper.
+    """
+
+    __slots__ = ("den", "num")
+
+    def __init__(self) -> None:
+        self.num, self.den = 0, 1
+
+    def add(self, value: Fraction) -> None:
+        """Add ``value`` exactly."""
+        den = value.denominator
+        if self.den % den:
+            common = lcm(self.den, den)
+            self.num *= common // self.den
+            self.den = common
+        self.num += value.numerator * (self.den // den)
+
+    @property
+    def value(self) -> Fraction:
+        """The sum."""
+        return Fraction(self.num, self.den)
 
 
 @dataclass
@@ -28,9 +57,9 @@ class _Sum:
     first: Charge
     cameras: set[int] = field(default_factory=set)
     microseconds: int = 0
-    days: Fraction = Fraction(0)
-    exact: Fraction = Fraction(0)
-    list_exact: Fraction = Fraction(0)
+    days: ExactSum = field(default_factory=ExactSum)
+    exact: ExactSum = field(default_factory=ExactSum)
+    list_exact: ExactSum = field(default_factory=ExactSum)
 
 
 def build_lines(charges: Iterable[Charge]) -> tuple[InvoiceLine, ...]:
@@ -47,9 +76,9 @@ def build_lines(charges: Iterable[Charge]) -> tuple[InvoiceLine, ...]:
             total = sums[key] = _Sum(charge)
         total.cameras.add(charge.camera_id)
         total.microseconds += charge.microseconds
-        total.days += charge.days
-        total.exact += charge.exact_minor
-        total.list_exact += charge.list_exact_minor
+        total.days.add(charge.days)
+        total.exact.add(charge.exact_minor)
+        total.list_exact.add(charge.list_exact_minor)
     lines = [
         InvoiceLine(
             organization_id=key[0],
@@ -60,10 +89,10 @@ def build_lines(charges: Iterable[Charge]) -> tuple[InvoiceLine, ...]:
             is_trial=key[3],
             cameras=len(total.cameras),
             microseconds=total.microseconds,
-            days=total.days,
-            exact_minor=total.exact,
-            list_exact_minor=total.list_exact,
-            amount_minor=round_minor(total.exact),
+            days=total.days.value,
+            exact_minor=total.exact.value,
+            list_exact_minor=total.list_exact.value,
+            amount_minor=round_minor(total.exact.value),
         )
         for key, total in sums.items()
     ]
@@ -73,14 +102,17 @@ def build_lines(charges: Iterable[Charge]) -> tuple[InvoiceLine, ...]:
 
 def trial_share(charges: Iterable[Charge]) -> TrialShare:
     """What the trial gave away: time, camera-days and list-price value (rounded once)."""
-    microseconds, days, value = 0, Fraction(0), Fraction(0)
+    microseconds, days, value = 0, ExactSum(), ExactSum()
     for charge in charges:
         if charge.is_trial:
             microseconds += charge.microseconds
-            days += charge.days
-            value += charge.list_exact_minor
+            days.add(charge.days)
+            value.add(charge.list_exact_minor)
     return TrialShare(
-        microseconds=microseconds, days=days, list_exact_minor=value, list_amount_minor=round_minor(value)
+        microseconds=microseconds,
+        days=days.value,
+        list_exact_minor=value.value,
+        list_amount_minor=round_minor(value.value),
     )
 
 

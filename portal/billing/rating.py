@@ -17,7 +17,7 @@ O(spans x (months + price changes + trial edges)) after one sort by camera.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from fractions import Fraction
 
@@ -134,15 +134,42 @@ def _ledger(spans: Iterable[UsageSpan], scope: dict[int, BillingOrg]) -> tuple[l
 
 @dataclass
 class _Run:
-    """Pieces of one span on one line, merged into a charge when complete."""
+    """Pieces of one span on one line, merged into a charge when complete.
+
+    Shares and camera-days are kept as integer numerators per denominator (the
+    month's length): exact, and one ``Fraction`` per charge instead of one per piece.
+    """
 
     version: PriceVersion
     is_trial: bool
     start: datetime
     end: datetime
     microseconds: int = 0
-    days: Fraction = _ZERO
-    list_exact: Fraction = _ZERO
+    shares: dict[int, int] = field(default_factory=dict)
+    days: dict[int, int] = field(default_factory=dict)
+
+    def add(self, share: tuple[int, int], days: tuple[int, int]) -> None:
+        """Add a piece's share of the monthly price and its camera-days (numerator, denominator)."""
+        self.shares[share[1]] = self.shares.get(share[1], 0) + share[0]
+        self.days[days[1]] = self.days.get(days[1], 0) + days[0]
+
+    @property
+    def share(self) -> Fraction:
+        """The exact share of the monthly price."""
+        return _sum_fractions(self.shares)
+
+    @property
+    def day_count(self) -> Fraction:
+        """The exact camera-days."""
+        return _sum_fractions(self.days)
+
+
+def _sum_fractions(parts: dict[int, int]) -> Fraction:
+    """The exact sum of ``numerator / denominator`` over ``{denominator: numerator}``."""
+    if len(parts) == 1:
+        ((den, num),) = parts.items()
+        return Fraction(num, den)
+    return sum((Fraction(num, den) for den, num in parts.items()), _ZERO)
 
 
 class _Rater:
@@ -182,11 +209,11 @@ class _Rater:
             if not runs or runs[-1].version != version or runs[-1].is_trial != in_trial:
                 runs.append(_Run(version, in_trial, cursor, cut))
             run = runs[-1]
-            share, days = self._share(span, org, version, in_trial, cursor, cut, day)
+            used = elapsed_us(cursor, cut)
+            share, days = self._share(span, org, version, in_trial, cursor, cut, day, used)
             run.end = cut
-            run.microseconds += elapsed_us(cursor, cut)
-            run.days += days
-            run.list_exact += version.amount_minor * share
+            run.microseconds += used
+            run.add(share, days)
             cursor = cut
         return [_charge(span, name, run) for run in runs]
 
@@ -221,18 +248,22 @@ class _Rater:
         lower: datetime,
         upper: datetime,
         day: date,
-    ) -> tuple[Fraction, Fraction]:
-        """Share of the monthly price and camera-days of one piece within one month."""
+        used_us: int,
+    ) -> tuple[tuple[int, int], tuple[int, int]]:
+        """Share of the monthly price and camera-days of one piece within one month.
+
+        Both as exact ``(numerator, denominator)`` integer pairs.
+        """
         month_days = days_in_month(day.year, day.month)
         if self.mode is ProrationMode.SECOND:
-            share = Fraction(elapsed_us(lower, upper), month_us(day.year, day.month, org.timezone))
-            return share, share * month_days
+            length = month_us(day.year, day.month, org.timezone)
+            return (used_us, length), (used_us * month_days, length)
         last = last_instant_day(upper, org.timezone)
         key = (span.camera_id, org.id, span.tariff_id, version.effective_from, in_trial)
         first = day + ONE_DAY if self.last_day.get(key) == day else day
         self.last_day[key] = last
         count = max((last - first).days + 1, 0)
-        return Fraction(count, month_days), Fraction(count)
+        return (count, month_days), (count, 1)
 
 
 def _trial_bounds(org: BillingOrg) -> tuple[datetime | None, datetime] | None:
@@ -244,6 +275,12 @@ def _trial_bounds(org: BillingOrg) -> tuple[datetime | None, datetime] | None:
 
 
 def _charge(span: UsageSpan, tariff_name: str, run: _Run) -> Charge:
+    amount = run.version.amount_minor
+    if len(run.shares) == 1:  # one month: a single exact division
+        ((den, num),) = run.shares.items()
+        list_exact = Fraction(amount * num, den)
+    else:
+        list_exact = amount * run.share
     return Charge(
         camera_id=span.camera_id,
         camera_name=span.camera_name,
@@ -257,7 +294,7 @@ def _charge(span: UsageSpan, tariff_name: str, run: _Run) -> Charge:
         started_at=run.start,
         ended_at=run.end,
         microseconds=run.microseconds,
-        days=run.days,
-        exact_minor=_ZERO if run.is_trial else run.list_exact,
-        list_exact_minor=run.list_exact,
+        days=run.day_count,
+        exact_minor=_ZERO if run.is_trial else list_exact,
+        list_exact_minor=list_exact,
     )

@@ -12,24 +12,23 @@ freezes the tariff names, unit prices and amounts into ``invoice_lines`` /
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal import settings as portal_settings
 from portal.audit import service as audit
-from portal.billing import InvoiceDraft, Period, build_invoice, exponent
-from portal.billing.periods import local_date
+from portal.billing import InvoiceDraft, Period, build_invoice
 from portal.billing_read import Scope, billed_to, billing_scope, rate_scope
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.invoices import coverage
 from portal.invoices.numbering import next_number
+from portal.invoices.rows import invoice_rows, issue_columns
 from portal.models import Invoice, InvoiceCameraLine, InvoiceLine, InvoiceStatus, Organization, User
 from portal.settings import BillingSettings
 from portal.templating import money
-from portal.usages.report import camera_amount, price_labels
 
 
 class PeriodAlreadyInvoiced(DomainError):
@@ -81,41 +80,11 @@ def check_payer(org: Organization) -> None:
 
 def _write(invoice: Invoice, scope: Scope, draft: InvoiceDraft) -> None:
     """The writer: copy the engine's draft into the invoice row, its lines and its camera annex."""
-    titles, several = scope.titles, len(scope.ids) > 1
-    invoice.currency, invoice.minor_units = draft.currency, exponent(draft.currency)
-    invoice.subtotal_minor, invoice.tax_minor = draft.subtotal_minor, draft.tax_minor
-    invoice.total_minor, invoice.tax_rate_bp = draft.total_minor, draft.tax_bp
-    labels = price_labels(draft.lines, draft.period)
-    invoice.lines = [
-        InvoiceLine(
-            position=i,
-            tariff_id=ln.tariff_id,
-            is_trial=ln.is_trial,
-            description=(f"{titles[ln.organization_id]}: " if several else "")
-            + ln.tariff_name
-            + (f" · {label}" if label else ""),
-            unit_price_minor=ln.unit_price_minor,
-            cameras=ln.cameras,
-            camera_days=ln.camera_days,
-            amount_minor=ln.amount_minor,
-        )
-        for i, (ln, label) in enumerate(zip(draft.lines, labels, strict=True), 1)
-    ]
-    invoice.cameras = [
-        InvoiceCameraLine(
-            position=i,
-            organization_title=titles[c.organization_id],
-            camera_name=c.camera_name,
-            camera_title=c.camera_title,
-            tariff_name=c.tariff_name,
-            started_at=c.started_at,
-            ended_at=c.ended_at,
-            seconds=c.microseconds // 1_000_000,
-            is_trial=c.is_trial,
-            amount=camera_amount(c.exact_minor, draft.currency),
-        )
-        for i, c in enumerate(draft.annex, 1)
-    ]
+    rows = invoice_rows(scope.titles, draft)
+    for column, value in rows.invoice.items():
+        setattr(invoice, column, value)
+    invoice.lines = [InvoiceLine(**line) for line in rows.lines]
+    invoice.cameras = [InvoiceCameraLine(**camera) for camera in rows.cameras]
 
 
 def _cover(invoice: Invoice, org: Organization, scope: Scope, period: Period) -> None:
@@ -252,7 +221,11 @@ def ready_at(org: Organization, period: Period) -> ReadyAt:
     A consolidated invoice carries subsidiaries rated in their own time zones: it waits
     for the last of them (parent in Madrid, subsidiary in Honolulu: Honolulu's midnight).
     """
-    scope = billing_scope(org)
+    return ready_in(billing_scope(org), period)
+
+
+def ready_in(scope: Scope, period: Period) -> ReadyAt:
+    """:func:`ready_at` for a scope already loaded (the billing run loads many at once)."""
     ends = [(period.bounds(o.timezone)[1], o.timezone, scope.titles[o.id]) for o in scope.orgs]
     at, zone, title = max(ends, key=lambda end: end[0])
     return ReadyAt(at=at, timezone=zone, organization=title)
@@ -281,11 +254,10 @@ def _issue(
     invoice: Invoice, org: Organization, now: datetime, actor: User | None, settings: BillingSettings
 ) -> Invoice:
     """Number a rated draft and mark it issued (one audit row)."""
-    today = local_date(now, org.timezone)
-    invoice.number = next_number(today.year)
-    invoice.status, invoice.issued_at, invoice.issue_date = InvoiceStatus.ISSUED.value, now, today
-    invoice.due_date = today + timedelta(days=settings.due_days)
-    invoice.bill_to = "\n".join(part for part in (org.title, org.billing_contact) if part)
+    columns = issue_columns(org.title, org.billing_contact, org.timezone, now, settings.due_days)
+    invoice.number = next_number(columns["issue_date"].year)
+    for column, value in columns.items():
+        setattr(invoice, column, value)
     db.session.flush()
     audit.record("invoice.issue", "invoice", invoice.id, actor=actor, summary=f"{invoice.number}: {_total(invoice)}")
     return invoice
