@@ -23,6 +23,7 @@ from fractions import Fraction
 
 from .errors import InvalidScope, MixedCurrency, OverlappingSpans, UnknownTariff
 from .invoicing import build_lines, trial_share
+from .money import sum_ratios
 from .periods import (
     ONE_DAY,
     Period,
@@ -37,7 +38,7 @@ from .periods import (
 )
 from .pricing import PriceBook
 from .scope import invoice_scope
-from .types import BillingOrg, Charge, PriceVersion, ProrationMode, Statement, TariffInfo, UsageSpan
+from .types import BillingOrg, Charge, PriceVersion, ProrationMode, Statement, TariffInfo, UsageSpan, frozen_instance
 
 _ZERO = Fraction(0)
 
@@ -156,20 +157,12 @@ class _Run:
     @property
     def share(self) -> Fraction:
         """The exact share of the monthly price."""
-        return _sum_fractions(self.shares)
+        return sum_ratios(self.shares)
 
     @property
     def day_count(self) -> Fraction:
         """The exact camera-days."""
-        return _sum_fractions(self.days)
-
-
-def _sum_fractions(parts: dict[int, int]) -> Fraction:
-    """The exact sum of ``numerator / denominator`` over ``{denominator: numerator}``."""
-    if len(parts) == 1:
-        ((den, num),) = parts.items()
-        return Fraction(num, den)
-    return sum((Fraction(num, den) for den, num in parts.items()), _ZERO)
+        return sum_ratios(self.days)
 
 
 class _Rater:
@@ -281,7 +274,8 @@ def _charge(span: UsageSpan, tariff_name: str, run: _Run) -> Charge:
         list_exact = Fraction(amount * num, den)
     else:
         list_exact = amount * run.share
-    return Charge(
+    return frozen_instance(
+        Charge,
         camera_id=span.camera_id,
         camera_name=span.camera_name,
         camera_title=span.camera_title,

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
+from typing import TypeVar
 
 from .errors import InvalidPeriod, InvalidPriceList, InvalidSpan
 from .money import exponent, fraction_to_decimal, round_minor
@@ -257,3 +258,18 @@ class InvoiceDraft:
     tax_bp: int
     tax_minor: int
     total_minor: int
+
+
+_T = TypeVar("_T")
+
+
+def frozen_instance(cls: type[_T], **fields: object) -> _T:
+    """``cls(**fields)`` for a frozen dataclass given every field, without its ``__init__``.
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``;
+    the engine makes one charge per camera and price version, so it fills the
+    instance's ``__dict__`` in one step instead (the instance is as frozen as any).
+    """
+    instance = object.__new__(cls)
+    instance.__dict__.update(fields)
+    return instance

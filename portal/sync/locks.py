@@ -103,8 +103,8 @@ def job_lock(name: str, stale_after: timedelta = timedelta(minutes=30)) -> Itera
     An advisory lock on PostgreSQL, the lease (``stale_after``) on other databases.
     """
     if db.engine.dialect.name == "postgresql":
-        with _advisory_lock(name) as holder:
-            yield holder
+        with _advisory_lock(name) as token:
+            yield token
         return
     holder = try_acquire(name, stale_after)
     if holder is None:

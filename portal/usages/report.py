@@ -17,7 +17,7 @@ from babel.dates import format_date
 
 from portal.billing import InvoiceLine as EngineLine
 from portal.billing import Period, Statement, exponent
-from portal.billing.money import fraction_to_decimal
+from portal.billing.money import ratio_to_decimal
 from portal.billing_read import Scope
 from portal.usages.timeline import Timeline, build_timeline
 
@@ -98,7 +98,9 @@ class UsageReport:
 
 def camera_amount(exact_minor: Fraction, currency: str) -> Decimal:
     """An exact minor-unit amount in major units, to ``CAMERA_AMOUNT_PLACES`` decimals."""
-    return fraction_to_decimal(exact_minor / 10 ** exponent(currency), CAMERA_AMOUNT_PLACES)
+    return ratio_to_decimal(
+        exact_minor.numerator, exact_minor.denominator * 10 ** exponent(currency), CAMERA_AMOUNT_PLACES
+    )
 
 
 def _day(day: date, period: Period) -> str:
