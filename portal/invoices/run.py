@@ -514,7 +514,7 @@ def _insert_returning(session: AnySession, table: Table, rows: list[dict[str, An
     else:
         result = session.execute(
             insert(table)
-            .returning(table.c.id, table.c.organization_id, sort_by_parameter_order=True)
+            .returning(table.c.id, table.c.organization_id)
             .execution_options(insertmanyvalues_page_size=max(len(rows), 1)),
             rows,
         )
