@@ -187,7 +187,8 @@ def rate_loaded(
     rated = coverage.engine_period(period, found)  # a day earlier after a westward zone change
     statement = rate_period(
         scope.orgs,
-        coverage.clip(spans, found),
+        # unshifted windows are the period's own bounds, where the engine cuts anyway
+        coverage.clip(spans, found) if any(w.shifted for w in found.values()) else spans,
         prices,
         tariffs,
         rated,

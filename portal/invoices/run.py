@@ -487,7 +487,7 @@ def _recordset(table: Table, columns: list[str], rows: list[dict[str, Any]]) -> 
     payload = json.dumps(
         [pick(row) for row in rows] if len(columns) > 1 else [[pick(row)] for row in rows], default=_json_default
     )
-    return f"SELECT {values} FROM json_array_elements(CAST(%(rows)s AS json)) AS r", {"rows": payload}
+    return f"SELECT {values} FROM jsonb_array_elements(CAST(%(rows)s AS jsonb)) AS r", {"rows": payload}
 
 
 def _insert(session: AnySession, table: Table, rows: list[dict[str, Any]]) -> None:
