@@ -17,13 +17,11 @@ O(spans x (months + price changes + trial edges)) after one sort by camera.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from fractions import Fraction
 
 from .errors import InvalidScope, MixedCurrency, OverlappingSpans, UnknownTariff
 from .invoicing import build_lines, trial_share
-from .money import sum_ratios
 from .periods import (
     ONE_DAY,
     Period,
@@ -36,6 +34,7 @@ from .periods import (
     month_bounds,
     month_us,
 )
+from .pieces import Priced, Run
 from .pricing import PriceBook
 from .scope import invoice_scope
 from .types import BillingOrg, Charge, PriceVersion, ProrationMode, Statement, TariffInfo, UsageSpan, frozen_instance
@@ -133,38 +132,6 @@ def _ledger(spans: Iterable[UsageSpan], scope: dict[int, BillingOrg]) -> tuple[l
     return ledger, skipped
 
 
-@dataclass
-class _Run:
-    """Pieces of one span on one line, merged into a charge when complete.
-
-    Shares and camera-days are kept as integer numerators per denominator (the
-    month's length): exact, and one ``Fraction`` per charge instead of one per piece.
-    """
-
-    version: PriceVersion
-    is_trial: bool
-    start: datetime
-    end: datetime
-    microseconds: int = 0
-    shares: dict[int, int] = field(default_factory=dict)
-    days: dict[int, int] = field(default_factory=dict)
-
-    def add(self, share: tuple[int, int], days: tuple[int, int]) -> None:
-        """Add a piece's share of the monthly price and its camera-days (numerator, denominator)."""
-        self.shares[share[1]] = self.shares.get(share[1], 0) + share[0]
-        self.days[days[1]] = self.days.get(days[1], 0) + days[0]
-
-    @property
-    def share(self) -> Fraction:
-        """The exact share of the monthly price."""
-        return sum_ratios(self.shares)
-
-    @property
-    def day_count(self) -> Fraction:
-        """The exact camera-days."""
-        return sum_ratios(self.days)
-
-
 class _Rater:
     """Rates spans for one scope, period, ``now`` and mode (caches per organization)."""
 
@@ -183,6 +150,8 @@ class _Rater:
         self.bounds = {oid: period.bounds(org.timezone) for oid, org in scope.items()}
         self.trials = {oid: _trial_bounds(org) for oid, org in scope.items()}
         self.last_day: dict[tuple[int, int, int, date, bool], date] = {}
+        #: SECOND mode: spans with the same organization, tariff and bounds cost the same.
+        self.memo: dict[tuple[int, int, datetime, datetime], list[Priced]] = {}
 
     def rate(self, span: UsageSpan, start: datetime, end: datetime | None) -> list[Charge]:
         """The charges of one span within the period and before ``now``."""
@@ -195,12 +164,20 @@ class _Rater:
         name = self.names.get(span.tariff_id)
         if name is None:
             raise UnknownTariff(span.tariff_id)
-        runs: list[_Run] = []
+        key = (org.id, span.tariff_id, lower, upper)
+        priced = self.memo.get(key) if self.mode is ProrationMode.SECOND else None
+        if priced is None:
+            priced = self.memo[key] = self._price(span, org, lower, upper)
+        return [_charge(span, name, run) for run in priced]
+
+    def _price(self, span: UsageSpan, org: BillingOrg, lower: datetime, upper: datetime) -> list[Priced]:
+        """The runs of one span from ``lower`` to ``upper``: cut at months, price versions and trial edges."""
+        runs: list[Run] = []
         cursor = lower
         while cursor < upper:
             cut, version, in_trial, day = self._next_cut(span.tariff_id, org, cursor, upper)
             if not runs or runs[-1].version != version or runs[-1].is_trial != in_trial:
-                runs.append(_Run(version, in_trial, cursor, cut))
+                runs.append(Run(version, in_trial, cursor, cut))
             run = runs[-1]
             used = elapsed_us(cursor, cut)
             share, days = self._share(span, org, version, in_trial, cursor, cut, day, used)
@@ -208,7 +185,7 @@ class _Rater:
             run.microseconds += used
             run.add(share, days)
             cursor = cut
-        return [_charge(span, name, run) for run in runs]
+        return [run.finish() for run in runs]
 
     def _next_cut(
         self, tariff_id: int, org: BillingOrg, cursor: datetime, upper: datetime
@@ -267,13 +244,7 @@ def _trial_bounds(org: BillingOrg) -> tuple[datetime | None, datetime] | None:
     return start, local_midnight(org.trial_end + ONE_DAY, org.timezone)
 
 
-def _charge(span: UsageSpan, tariff_name: str, run: _Run) -> Charge:
-    amount = run.version.amount_minor
-    if len(run.shares) == 1:  # one month: a single exact division
-        ((den, num),) = run.shares.items()
-        list_exact = Fraction(amount * num, den)
-    else:
-        list_exact = amount * run.share
+def _charge(span: UsageSpan, tariff_name: str, run: Priced) -> Charge:
     return frozen_instance(
         Charge,
         camera_id=span.camera_id,
@@ -288,7 +259,7 @@ def _charge(span: UsageSpan, tariff_name: str, run: _Run) -> Charge:
         started_at=run.start,
         ended_at=run.end,
         microseconds=run.microseconds,
-        days=run.day_count,
-        exact_minor=_ZERO if run.is_trial else list_exact,
-        list_exact_minor=list_exact,
+        days=run.days,
+        exact_minor=_ZERO if run.is_trial else run.list_exact,
+        list_exact_minor=run.list_exact,
     )

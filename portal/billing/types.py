@@ -264,7 +264,8 @@ _T = TypeVar("_T")
 
 
 def frozen_instance(cls: type[_T], **fields: object) -> _T:
-    """``cls(**fields)`` for a frozen dataclass given every field, without its ``__init__``.
+    """``cls(**fields)`` for a frozen dataclass given every field, without its ``__init__``
+    (so only for classes without ``__post_init__`` checks, such as :class:`Charge`).
 
     A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``;
     the engine makes one charge per camera and price version, so it fills the

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from portal.billing import InvoiceDraft, exponent
@@ -49,6 +51,15 @@ def invoice_rows(titles: dict[int, str], draft: InvoiceDraft) -> InvoiceRows:
         }
         for i, (ln, label) in enumerate(zip(draft.lines, labels, strict=True), 1)
     ]
+    amounts: dict[tuple[int, int], Decimal] = {}  # cameras of one line mostly cost the same
+
+    def amount(exact: Fraction) -> Decimal:
+        key = (exact.numerator, exact.denominator)
+        found = amounts.get(key)
+        if found is None:
+            found = amounts[key] = camera_amount(exact, draft.currency)
+        return found
+
     cameras = [
         {
             "position": i,
@@ -60,7 +71,7 @@ def invoice_rows(titles: dict[int, str], draft: InvoiceDraft) -> InvoiceRows:
             "ended_at": c.ended_at,
             "seconds": c.microseconds // 1_000_000,
             "is_trial": c.is_trial,
-            "amount": camera_amount(c.exact_minor, draft.currency),
+            "amount": amount(c.exact_minor),
         }
         for i, c in enumerate(draft.annex, 1)
     ]

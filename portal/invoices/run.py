@@ -21,10 +21,11 @@ reported and the others stand.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -188,9 +189,37 @@ def bill_organizations(
     carries it).  An existing draft of exactly the period is issued through the
     per-invoice path (:func:`portal.invoices.service.create_invoice`).
     """
+    with _without_cycle_collector():
+        return _bill(session, period, list(dict.fromkeys(org_ids)), now, draft, settings)
+
+
+@contextmanager
+def _without_cycle_collector() -> Iterator[None]:
+    """Pause Python's cycle collector while a batch is rated and written.
+
+    A batch holds a few hundred thousand live objects (spans, charges, row dicts);
+    the collector would walk them all again and again while they are built (a
+    third of the run's CPU), yet they form no cycles: reference counting frees them.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _bill(
+    session: AnySession,
+    period: Period,
+    ids: list[int],
+    now: datetime,
+    draft: bool,
+    settings: BillingSettings | None,
+) -> RunSummary:
     billing = settings if settings is not None else portal_settings.current().billing
     report = RunSummary(period=period, draft=draft)
-    ids = list(dict.fromkeys(org_ids))
     orgs = {o.id: o for o in session.scalars(select(Organization))}
     scopes = scopes_of([i for i in ids if i in orgs], orgs)
     hierarchy = {o.id: billing_org(o) for o in orgs.values()}
@@ -463,7 +492,7 @@ def _pg_types(table: Table, columns: list[str]) -> list[str]:
     return [table.c[name].type.compile(dialect=dialect) for name in columns]
 
 
-def _json_default(value: Any) -> Any:
+def _as_json(value: Any) -> Any:
     """What ``json.dumps`` cannot write itself: instants and dates as ISO text, decimals as text."""
     if isinstance(value, (datetime, date)):
         return value.isoformat()
@@ -484,6 +513,14 @@ def _recordset(table: Table, columns: list[str], rows: list[dict[str, Any]]) -> 
         f"CAST(r ->> {i} AS {kind}) AS {name}" for i, (name, kind) in enumerate(zip(columns, types, strict=True))
     )
     pick = itemgetter(*columns)
+    seen: dict[Any, Any] = {}  # the same instants and amounts recur on many rows
+
+    def _json_default(value: Any) -> Any:
+        found = seen.get(value)
+        if found is None:
+            found = seen[value] = _as_json(value)
+        return found
+
     payload = json.dumps(
         [pick(row) for row in rows] if len(columns) > 1 else [[pick(row)] for row in rows], default=_json_default
     )
