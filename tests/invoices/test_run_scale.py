@@ -178,3 +178,40 @@ def test_a_refused_batch_is_written_again_payer_by_payer(app: Flask, monkeypatch
         assert len(report.issued) == len(payers) - 1
         assert _numbers() == [f"INV-2026-{i:06d}" for i in range(1, len(payers) + 1)]  # no number lost
         assert db.session.scalar(select(db.func.count()).select_from(Invoice)) == len(payers)
+
+
+def test_a_bulk_insert_touching_an_issued_invoice_is_refused_whole(app: Flask) -> None:
+    """Adding lines is checked per statement on PostgreSQL (per row on SQLite): one bad row refuses all."""
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from portal.models.invoice_rules import FROZEN_MESSAGE
+
+    with app.app_context():
+        _seed(SMALL)
+        payers = next(billing.plan(PERIOD))
+        billing.bill_organizations(db.session, PERIOD, payers[:1], NOW)
+        billing.bill_organizations(db.session, PERIOD, payers[1:2], NOW, draft=True)
+        db.session.commit()
+        issued, draft = db.session.scalars(select(Invoice.id).order_by(Invoice.id)).all()
+        row = {
+            "position": 999,
+            "organization_title": "x",
+            "camera_name": "x",
+            "camera_title": "",
+            "tariff_name": "x",
+            "started_at": NOW,
+            "ended_at": NOW,
+            "seconds": 1,
+            "amount": 0,
+            "is_trial": False,
+        }
+        count = select(db.func.count()).select_from(InvoiceCameraLine)
+        before = db.session.scalar(count)
+        with pytest.raises(IntegrityError, match=FROZEN_MESSAGE):
+            db.session.execute(insert(InvoiceCameraLine), [{**row, "invoice_id": draft}, {**row, "invoice_id": issued}])
+        db.session.rollback()
+        assert db.session.scalar(count) == before
+        db.session.execute(insert(InvoiceCameraLine), [{**row, "invoice_id": draft}])  # a draft's annex is free
+        assert db.session.scalar(count) == before + 1
+        db.session.rollback()
