@@ -25,7 +25,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.invoices import coverage
 from portal.invoices.numbering import next_number
-from portal.invoices.rows import invoice_rows, issue_columns
+from portal.invoices.rows import InvoiceRows, invoice_rows, issue_columns
 from portal.models import Invoice, InvoiceCameraLine, InvoiceLine, InvoiceStatus, Organization, User
 from portal.settings import BillingSettings
 from portal.templating import money
@@ -78,13 +78,24 @@ def check_payer(org: Organization) -> None:
         )
 
 
-def _write(invoice: Invoice, scope: Scope, draft: InvoiceDraft) -> None:
+def _write(invoice: Invoice, scope: Scope, draft: InvoiceDraft, rows: InvoiceRows | None = None) -> None:
     """The writer: copy the engine's draft into the invoice row, its lines and its camera annex."""
-    rows = invoice_rows(scope.titles, draft)
+    rows = rows if rows is not None else invoice_rows(scope.titles, draft)
     for column, value in rows.invoice.items():
         setattr(invoice, column, value)
     invoice.lines = [InvoiceLine(**line) for line in rows.lines]
     invoice.cameras = [InvoiceCameraLine(**camera) for camera in rows.cameras]
+
+
+def _unchanged(invoice: Invoice, rows: InvoiceRows) -> bool:
+    """The draft already holds exactly these lines and camera annex (nothing to delete and write again)."""
+    if len(invoice.lines) != len(rows.lines) or len(invoice.cameras) != len(rows.cameras):
+        return False
+    return all(
+        all(getattr(obj, column) == value for column, value in row.items())
+        for objs, found in ((invoice.lines, rows.lines), (invoice.cameras, rows.cameras))
+        for obj, row in zip(objs, found, strict=True)
+    )
 
 
 def _cover(invoice: Invoice, org: Organization, scope: Scope, period: Period) -> None:
@@ -165,11 +176,21 @@ def create_invoice(
 
 
 def _rewrite(invoice: Invoice, now: datetime, settings: BillingSettings) -> None:
-    """Replace a draft's lines with a fresh rating of the current ledger and prices."""
+    """Replace a draft's lines with a fresh rating of the current ledger and prices (rated once).
+
+    Lines that came out exactly the same are kept rather than deleted and written again.
+    """
     scope, draft = _rate(invoice.organization, period_of(invoice), now, settings)
-    invoice.lines, invoice.cameras, invoice.coverage = [], [], []
-    db.session.flush()
-    _write(invoice, scope, draft)
+    rows = invoice_rows(scope.titles, draft)
+    if _unchanged(invoice, rows):  # issuing a draft nothing changed since: keep its rows
+        invoice.coverage = []
+        db.session.flush()
+        for column, value in rows.invoice.items():
+            setattr(invoice, column, value)
+    else:
+        invoice.lines, invoice.cameras, invoice.coverage = [], [], []
+        db.session.flush()
+        _write(invoice, scope, draft, rows)
     _cover(invoice, invoice.organization, scope, period_of(invoice))
     db.session.flush()
 

@@ -215,3 +215,28 @@ def test_a_bulk_insert_touching_an_issued_invoice_is_refused_whole(app: Flask) -
         db.session.execute(insert(InvoiceCameraLine), [{**row, "invoice_id": draft}])  # a draft's annex is free
         assert db.session.scalar(count) == before + 1
         db.session.rollback()
+
+
+def test_issuing_an_unchanged_draft_keeps_its_rows(app: Flask) -> None:
+    """Issuing rates once; lines that came out the same are not deleted and written again."""
+    from portal.invoices.service import create_invoice, issue_invoice
+    from portal.models import Organization
+    from tests.invoices.helpers import golden_org
+    from tests.invoices.test_lifecycle import NOW as SEP_NOW
+    from tests.invoices.test_lifecycle import SEP
+
+    org_id = golden_org(app)
+    with app.app_context():
+        draft = create_invoice(db.session.get(Organization, org_id), SEP, SEP_NOW)
+        db.session.commit()
+        lines = [(ln.id, ln.amount_minor) for ln in draft.lines]
+        cameras = [c.id for c in draft.cameras]
+        with counting() as seen:
+            issued = issue_invoice(draft, SEP_NOW)
+        db.session.commit()
+        assert issued.number and issued.total_minor == 3000
+        assert [(ln.id, ln.amount_minor) for ln in issued.lines] == lines
+        assert [c.id for c in issued.cameras] == cameras
+        assert not any(
+            s.lstrip().upper().startswith(("DELETE FROM INVOICE_LINES", "INSERT INTO INVOICE_LINES")) for s in seen
+        )
