@@ -16,7 +16,11 @@ table: ``{what, N, seconds, floor_seconds, ratio, statements, agree}``.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
+import subprocess
+import sys
 import time
 import uuid
 from collections import Counter
@@ -26,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 
-from bench.dataset import NOW, PERIOD, seed
+from bench.dataset import NOW, PERIOD, Seeded
 
 ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 DEFAULT_SIZES = (10_000, 100_000)
@@ -170,14 +174,16 @@ def bench_size(cameras: int) -> list[dict[str, Any]]:
     from portal import create_app
     from portal.extensions import db
     from portal.invoices.run import billing_run
-    from portal.models import Base
 
     with pg_database() as url:
+        # seeded in a process of its own: this one never holds the dataset, so its peak
+        # memory is the billing run's (flat in N: bounded batches)
+        made = subprocess.run(
+            [sys.executable, "-m", "bench.dataset", url, str(cameras)], check=True, capture_output=True, text=True
+        )
+        seeded = Seeded(**json.loads(made.stdout.strip().splitlines()[-1]))
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret-key-0123456789abcdef"})
         with app.app_context():
-            Base.metadata.create_all(db.engine)
-            with db.engine.begin() as conn:
-                seeded = seed(conn, cameras)
             admin = create_engine(url, isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
                 conn.exec_driver_sql("VACUUM ANALYZE")
@@ -194,10 +200,11 @@ def bench_size(cameras: int) -> list[dict[str, Any]]:
             db.session.remove()
             db.engine.dispose()
     agree = agreement(floor_lines, lines, floor_totals, totals)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     detail = (
-        f"{seeded.organizations} orgs, {len(floor_totals)} invoices, {seeded.intervals} intervals, "
-        f"{camera_lines} camera lines, {seeded.edge_cases} edge cases; run: {len(summary.issued)} issued, "
-        f"{len(summary.errors)} errors"
+        f"{seeded.organizations} orgs, {seeded.intervals} intervals, {seeded.edge_cases} edge cases, "
+        f"{len(floor_totals)} invoices, {camera_lines} camera lines; run: {len(summary.issued)} issued, "
+        f"{len(summary.errors)} errors; peak memory of the run's process {peak:.0f} MiB"
     )
     return [
         {
@@ -208,6 +215,7 @@ def bench_size(cameras: int) -> list[dict[str, Any]]:
             "ratio": round(seconds / floor_seconds, 2) if floor_seconds else None,
             "statements": statements,
             "agree": agree,
+            "peak_mib": round(peak),
             "detail": detail,
         }
     ]

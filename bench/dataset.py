@@ -18,7 +18,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Table, insert, text
@@ -173,19 +173,8 @@ _TABLES = {
 }
 
 
-def seed(conn: Connection, cameras: int, seed: int = 12, chunk: int = 20_000) -> Seeded:
-    """Insert the dataset into an empty schema on ``conn`` (the caller commits)."""
-    data = rows(cameras, seed)
-    postgres = conn.dialect.name == "postgresql"
-    if postgres:
-        conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")
-    for name, model in _TABLES.items():
-        table: Table = model.__table__
-        found = data[name]
-        for offset in range(0, len(found), chunk):
-            conn.execute(insert(table), found[offset : offset + chunk])
-        if postgres and found:
-            conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), :last)"), {"last": len(found)})
+def describe(data: dict[str, list[dict[str, Any]]]) -> Seeded:
+    """What :func:`rows` made."""
     orgs = data["organizations"]
     return Seeded(
         cameras=len(data["cameras"]),
@@ -194,3 +183,42 @@ def seed(conn: Connection, cameras: int, seed: int = 12, chunk: int = 20_000) ->
         intervals=len(data["usage_intervals"]),
         edge_cases=data["_edge"][0]["count"],
     )
+
+
+def seed(conn: Connection, cameras: int, seed: int = 12, chunk: int = 20_000) -> Seeded:
+    """Insert the dataset into an empty schema on ``conn`` (the caller commits)."""
+    data = rows(cameras, seed)
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
+        conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")
+    for name, model in _TABLES.items():
+        table = cast(Table, model.__table__)
+        found = data[name]
+        for offset in range(0, len(found), chunk):
+            conn.execute(insert(table), found[offset : offset + chunk])
+        if postgres and found:
+            conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), :last)"), {"last": len(found)})
+    return describe(data)
+
+
+def main() -> None:
+    """``python -m bench.dataset URL CAMERAS``: create the schema and seed it (in its own process)."""
+    import json
+    import sys
+    from dataclasses import asdict
+
+    from sqlalchemy import create_engine
+
+    from portal.models import Base
+
+    url, cameras = sys.argv[1], int(sys.argv[2])
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    with engine.begin() as conn:
+        seeded = seed(conn, cameras)
+    engine.dispose()
+    print(json.dumps(asdict(seeded)))
+
+
+if __name__ == "__main__":
+    main()
