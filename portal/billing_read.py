@@ -267,10 +267,21 @@ def usage_per_payer(period: Period) -> tuple[dict[int, Organization], dict[int, 
 
 def scopes_of(payer_ids: Iterable[int], orgs: dict[int, Organization]) -> dict[int, Scope]:
     """The scope of each payer (:func:`billing_scope`'s rule), from already loaded organizations."""
-    hierarchy = [billing_org(org) for org in orgs.values()]
+    hierarchy = {org_id: billing_org(org) for org_id, org in orgs.items()}
+    children: dict[int, list[BillingOrg]] = {}
+    for org in hierarchy.values():
+        if org.parent_id is not None:
+            children.setdefault(org.parent_id, []).append(org)
     scopes = {}
     for payer in payer_ids:
-        scope = invoice_scope(billing_org(orgs[payer]), hierarchy)
+        family, stack, seen = [hierarchy[payer]], [payer], {payer}
+        while stack:  # the payer's descendants: the engine's rule picks those billed to it
+            for child in children.get(stack.pop(), []):
+                if child.id not in seen:
+                    seen.add(child.id)
+                    family.append(child)
+                    stack.append(child.id)
+        scope = invoice_scope(hierarchy[payer], family)
         scopes[payer] = Scope(payer=orgs[payer], orgs=scope, titles={o.id: orgs[o.id].title for o in scope})
     return scopes
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 from math import lcm
+from typing import Any
 
 from .errors import InvalidTaxRate
 from .money import round_minor
@@ -57,9 +58,18 @@ class _Sum:
     first: Charge
     cameras: set[int] = field(default_factory=set)
     microseconds: int = 0
-    days: ExactSum = field(default_factory=ExactSum)
-    exact: ExactSum = field(default_factory=ExactSum)
-    list_exact: ExactSum = field(default_factory=ExactSum)
+    #: ``{ids of (days, exact, list exact): [those three, how many charges]}``: charges priced
+    #: alike share their Fraction objects, so each distinct amount is added once, times its count.
+    parts: dict[tuple[int, int, int], list[Any]] = field(default_factory=dict)
+
+    def totals(self) -> tuple[Fraction, Fraction, Fraction]:
+        """Exact camera-days, amount and list-price amount of the line."""
+        days, exact, list_exact = ExactSum(), ExactSum(), ExactSum()
+        for day_count, amount, list_amount, count in self.parts.values():
+            days.add(day_count * count)
+            exact.add(amount * count)
+            list_exact.add(list_amount * count)
+        return days.value, exact.value, list_exact.value
 
 
 def build_lines(charges: Iterable[Charge]) -> tuple[InvoiceLine, ...]:
@@ -76,26 +86,31 @@ def build_lines(charges: Iterable[Charge]) -> tuple[InvoiceLine, ...]:
             total = sums[key] = _Sum(charge)
         total.cameras.add(charge.camera_id)
         total.microseconds += charge.microseconds
-        total.days.add(charge.days)
-        total.exact.add(charge.exact_minor)
-        total.list_exact.add(charge.list_exact_minor)
-    lines = [
-        InvoiceLine(
-            organization_id=key[0],
-            tariff_id=key[1],
-            tariff_name=total.first.tariff_name,
-            price_from=key[2],
-            list_price_minor=total.first.list_price_minor,
-            is_trial=key[3],
-            cameras=len(total.cameras),
-            microseconds=total.microseconds,
-            days=total.days.value,
-            exact_minor=total.exact.value,
-            list_exact_minor=total.list_exact.value,
-            amount_minor=round_minor(total.exact.value),
+        same = (id(charge.days), id(charge.exact_minor), id(charge.list_exact_minor))
+        part = total.parts.get(same)
+        if part is None:
+            total.parts[same] = [charge.days, charge.exact_minor, charge.list_exact_minor, 1]
+        else:
+            part[3] += 1
+    lines = []
+    for key, total in sums.items():
+        days, exact, list_exact = total.totals()
+        lines.append(
+            InvoiceLine(
+                organization_id=key[0],
+                tariff_id=key[1],
+                tariff_name=total.first.tariff_name,
+                price_from=key[2],
+                list_price_minor=total.first.list_price_minor,
+                is_trial=key[3],
+                cameras=len(total.cameras),
+                microseconds=total.microseconds,
+                days=days,
+                exact_minor=exact,
+                list_exact_minor=list_exact,
+                amount_minor=round_minor(exact),
+            )
         )
-        for key, total in sums.items()
-    ]
     lines.sort(key=lambda ln: (ln.organization_id, ln.tariff_name, ln.tariff_id, ln.price_from, not ln.is_trial))
     return tuple(lines)
 
