@@ -22,6 +22,7 @@ from bench.dataset import NOW, PERIOD, rows, seed
 from portal.billing import BillingOrg, PriceVersion, TariffInfo, UsageSpan, build_invoice, invoice_scope, rate_period
 from portal.extensions import db
 from portal.invoices import run as billing
+from portal.invoices.rows import invoice_rows
 from portal.invoices.run import billing_run
 from portal.models import Invoice, InvoiceCameraLine, InvoiceLine, InvoiceStatus
 from tests.conftest import _empty_tables
@@ -49,7 +50,7 @@ def _seed(cameras: int) -> None:
         seed(conn, cameras)
 
 
-def expected(cameras: int) -> dict[int, tuple[int, Counter[tuple[int, int, int, int]], int]]:
+def expected(cameras: int) -> dict[int, tuple[int, Counter[tuple[int, int, int, int]], list[tuple[Any, ...]]]]:
     """``{payer id: (total, lines (tariff, unit price, cameras, amount), camera lines)}`` by the engine alone."""
     data = rows(cameras)
     orgs = [
@@ -90,11 +91,12 @@ def expected(cameras: int) -> dict[int, tuple[int, Counter[tuple[int, int, int, 
         draft = build_invoice(rate_period(invoice_scope(org, orgs), spans, prices, tariffs, PERIOD, NOW))
         if draft.lines:
             lines = Counter((ln.tariff_id, ln.unit_price_minor, ln.cameras, ln.amount_minor) for ln in draft.lines)
-            found[org.id] = (draft.total_minor, lines, len(draft.annex))
+            rows_ = invoice_rows({o.id: o.title for o in orgs}, draft)
+            found[org.id] = (draft.total_minor, lines, sorted(_annex(c) for c in rows_.cameras))
     return found
 
 
-def billed() -> dict[int, tuple[int, Counter[tuple[int, int, int, int]], int]]:
+def billed() -> dict[int, tuple[int, Counter[tuple[int, int, int, int]], list[tuple[Any, ...]]]]:
     """What the run wrote, in the same shape as :func:`expected`."""
     found = {}
     for invoice in db.session.scalars(select(Invoice).where(Invoice.status == InvoiceStatus.ISSUED)):
@@ -102,11 +104,20 @@ def billed() -> dict[int, tuple[int, Counter[tuple[int, int, int, int]], int]]:
             (ln.tariff_id, ln.unit_price_minor, ln.cameras, ln.amount_minor)
             for ln in db.session.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id))
         )
-        cameras = len(
-            db.session.scalars(select(InvoiceCameraLine.id).where(InvoiceCameraLine.invoice_id == invoice.id)).all()
+        cameras = sorted(
+            _annex({c: getattr(row, c) for c in ANNEX})
+            for row in db.session.scalars(select(InvoiceCameraLine).where(InvoiceCameraLine.invoice_id == invoice.id))
         )
         found[invoice.organization_id] = (invoice.total_minor, lines, cameras)
     return found
+
+
+ANNEX = ("camera_name", "tariff_name", "started_at", "ended_at", "seconds", "amount", "is_trial")
+
+
+def _annex(row: dict[str, Any]) -> tuple[Any, ...]:
+    """A camera line's columns, exactly (instants to the microsecond, amounts to 6 places)."""
+    return tuple(row[c] for c in ANNEX)
 
 
 def _numbers() -> list[str]:
