@@ -72,7 +72,11 @@ def seller_snapshot(profile: OperatorProfile | None = None) -> dict[str, Any]:
 
 def buyer_snapshot(org: Organization) -> dict[str, Any]:
     """The buyer as printed today: title, billing contact, tax ID and exemption note."""
-    terms = db.session.get(OrganizationTerms, org.id)
+    return buyer_details(org, db.session.get(OrganizationTerms, org.id))
+
+
+def buyer_details(org: Organization, terms: OrganizationTerms | None) -> dict[str, Any]:
+    """:func:`buyer_snapshot` from ``org``'s terms row already loaded (the billing run loads a batch's at once)."""
     return {
         "title": org.title,
         "billing_contact": (org.billing_contact or "").strip(),
