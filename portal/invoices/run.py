@@ -539,8 +539,10 @@ def _after_issue(session: AnySession, rated: list[_Rated], ids: dict[int, int], 
     for one in rated:
         if credits.get(one.payer.id, {}).get(one.rows.invoice["currency"], 0) > 0:
             apply_credit(invoices[ids[one.payer.id]], now, None)
-    owners = {one.payer.owner_id for one in rated if not one.payer.billing_email and one.payer.owner_id is not None}
-    emails = dict(session.execute(select(User.id, User.email).where(User.id.in_(owners)))) if owners else {}
+    owners = [one.payer.owner_id for one in rated if not one.payer.billing_email and one.payer.owner_id is not None]
+    emails: dict[int, str] = {}
+    if owners:
+        emails = {uid: email for uid, email in session.execute(select(User.id, User.email).where(User.id.in_(owners)))}
     queue_invoices(
         [
             (
