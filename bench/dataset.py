@@ -94,6 +94,7 @@ def rows(cameras: int, seed: int = 12) -> dict[str, list[dict[str, Any]]]:
                 "timezone": zone,
                 "currency": "EUR",
                 "billing_contact": f"Billing {org_id}, {org_id} Main Street",
+                "billing_email": f"billing-{org_id}@example.com",  # issuing queues the invoice e-mail
                 "invoice_to_parent": parent is not None,
                 "created_at": created,
                 "updated_at": created,

@@ -102,15 +102,17 @@ def queue_invoices(issued: list[tuple[int, str, Organization, str]]) -> int:
     address is passed in so the caller can read the owners' addresses in one query.
     Returns how many were queued (none for organizations without an address, as there).
     """
-    rows = []
+    rows, missing = [], []
     for invoice_id, number, org, recipient in issued:
         if not recipient:
-            log.warning("no billing e-mail or owner for organization #%s: %s not queued", org.id, INVOICE)
+            missing.append(org.id)
             continue
         with document_locale(org.document_language):
             subject = _invoice_subject(number, org.title)
         payload, key = _invoice_key(invoice_id)
         rows.append(mail_row(INVOICE, recipient, subject, payload=payload, organization_id=org.id, dedup_key=key))
+    if missing:  # one line for the batch, not one per organization
+        log.warning("no billing e-mail or owner for organizations %s: %s not queued", missing, INVOICE)
     if rows:
         db.session.execute(insert(MailItem), rows)
     return len(rows)
