@@ -6,7 +6,14 @@ cameras: the run is cut into batches of bounded size (intervals and payers), and
 read of the organizations, one of the batch's invoices and coverage, one streamed
 read of its usage, one of prices; the pure engine rates each payer once (money is
 computed there only); then bulk writes of the invoices, their lines, camera annex,
-coverage and audit rows, and one numbering step.
+coverage and audit rows, and one numbering step.  Issuing does for each invoice what
+the per-invoice path does (:func:`portal.invoices.service._issue`), set-based: the
+seller's details checked once per batch (missing ones are reported for every payer),
+seller and buyer frozen, the invoice e-mails queued and the PDFs asked for in one
+INSERT each; the payer's credit is applied invoice by invoice, only for payers that
+hold credit in the invoice's currency (one grouped read tells which).  Usage is cut
+at suspensions and rated with each scope's individual prices and taxes (one read of
+each for the batch), exactly as :mod:`portal.billing_read` does for one invoice.
 
 Invariants: idempotent (an organization already invoiced for the period is counted,
 not billed again, so a batch re-run after a crash adds nothing), one run at a time
