@@ -17,11 +17,11 @@ one for the price versions of the tariffs used.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, cast, literal, or_, select, union_all
+from sqlalchemy import BigInteger, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from portal import settings
@@ -298,20 +298,44 @@ def rate_scope(
     """
     scope = billing_scope(org)
     found = coverage.windows([(o.id, o.timezone) for o in scope.orgs], period)
-    rated = coverage.engine_period(period, found)  # a day earlier after a westward zone change
+    rated = coverage.engine_period(period, found)
     spans, tariffs = load_spans(scope, rated)
     prices = load_prices(sorted(t.id for t in tariffs))
+    return scope, rate_loaded(scope, found, spans, prices, tariffs, period, now, mode)
+
+
+def rate_loaded(
+    scope: Scope,
+    found: dict[int, coverage.Window],
+    spans: list[UsageSpan],
+    prices: list[PriceVersion],
+    tariffs: list[TariffInfo],
+    period: Period,
+    now: datetime,
+    mode: ProrationMode | None = None,
+    terms: Terms | None = None,
+) -> Statement:
+    """Rate a scope from what was loaded for it: each organization over its coverage window.
+
+    ``found`` are the scope's windows (:func:`portal.invoices.coverage.windows`); ``spans``
+    may hold other scopes' usage too (the engine skips it), already cut at suspensions
+    (:func:`cut_suspensions`).  ``terms`` may hold other scopes' terms too (the engine
+    reads the scope's own); None loads the scope's (:func:`load_terms`).
+    :func:`rate_scope` and the billing run (many scopes loaded at once) both rate through here.
+    """
+    rated = coverage.engine_period(period, found)  # a day earlier after a westward zone change
     statement = rate_period(
         scope.orgs,
-        coverage.clip(spans, found),
+        # unshifted windows are the period's own bounds, where the engine cuts anyway
+        coverage.clip(spans, found) if any(w.shifted for w in found.values()) else spans,
         prices,
         tariffs,
         rated,
         now,
         mode=mode if mode is not None else proration_mode(),
-        terms=load_terms(scope.ids, (t.id for t in tariffs)) if spans else Terms(),
+        terms=terms if terms is not None else (load_terms(scope.ids, (t.id for t in tariffs)) if spans else Terms()),
     )
-    return scope, (statement if rated == period else replace(statement, period=period))
+    return statement if rated == period else replace(statement, period=period)
 
 
 def load_statement(org: Organization, period: Period, now: datetime, mode: ProrationMode | None = None) -> Statement:
@@ -336,7 +360,7 @@ def organizations_with_usage(period: Period) -> list[Organization]:
     billed to (:func:`portal.billing.payer_id`).  Two statements whatever the
     number of organizations.
     """
-    lower, upper = period.bounds("Etc/GMT-14")[0], period.bounds("Etc/GMT+12")[1]
+    lower, upper = _month_reach(period)
     used = set(
         db.session.scalars(
             select(UsageInterval.organization_id)
@@ -352,6 +376,97 @@ def organizations_with_usage(period: Period) -> list[Organization]:
     hierarchy = {org_id: billing_org(org) for org_id, org in orgs.items()}
     payers = {orgs[payer_id(org_id, hierarchy)] for org_id in used}
     return sorted(payers, key=lambda o: o.title)
+
+
+def _month_reach(period: Period) -> tuple[datetime, datetime]:
+    """The UTC instants ``period`` can cover in any zone (UTC+14 .. UTC-12)."""
+    return period.bounds("Etc/GMT-14")[0], period.bounds("Etc/GMT+12")[1]
+
+
+def usage_per_payer(period: Period) -> tuple[dict[int, Organization], dict[int, int]]:
+    """Every organization by id, and ``{payer id: usage intervals in period}`` (two statements).
+
+    The billing run's plan: who pays for usage in ``period`` (the same rule as
+    :func:`organizations_with_usage`) and how many intervals each payer's invoice
+    rates, to cut the run into bounded batches.
+    """
+    lower, upper = _month_reach(period)
+    counts = db.session.execute(
+        select(UsageInterval.organization_id, func.count())
+        .where(UsageInterval.started_at < upper, or_(UsageInterval.ended_at.is_(None), UsageInterval.ended_at > lower))
+        .group_by(UsageInterval.organization_id)
+    ).all()
+    orgs = {o.id: o for o in db.session.scalars(select(Organization))}
+    hierarchy = {org_id: billing_org(org) for org_id, org in orgs.items()}
+    per_payer: dict[int, int] = {}
+    for org_id, count in counts:
+        payer = payer_id(org_id, hierarchy)
+        per_payer[payer] = per_payer.get(payer, 0) + count
+    return orgs, per_payer
+
+
+def scopes_of(payer_ids: Iterable[int], orgs: dict[int, Organization]) -> dict[int, Scope]:
+    """The scope of each payer (:func:`billing_scope`'s rule), from already loaded organizations."""
+    hierarchy = {org_id: billing_org(org) for org_id, org in orgs.items()}
+    children: dict[int, list[BillingOrg]] = {}
+    for org in hierarchy.values():
+        if org.parent_id is not None:
+            children.setdefault(org.parent_id, []).append(org)
+    scopes = {}
+    for payer in payer_ids:
+        family, stack, seen = [hierarchy[payer]], [payer], {payer}
+        while stack:  # the payer's descendants: the engine's rule picks those billed to it
+            for child in children.get(stack.pop(), []):
+                if child.id not in seen:
+                    seen.add(child.id)
+                    family.append(child)
+                    stack.append(child.id)
+        scope = invoice_scope(hierarchy[payer], family)
+        scopes[payer] = Scope(payer=orgs[payer], orgs=scope, titles={o.id: orgs[o.id].title for o in scope})
+    return scopes
+
+
+def stream_spans(
+    org_ids: Iterable[int], lower: datetime, upper: datetime, batch: int = 10_000
+) -> Iterator[tuple[UsageSpan, str]]:
+    """The usage intervals of ``org_ids`` overlapping ``[lower, upper)`` with tariff names.
+
+    One statement, read in chunks of ``batch`` rows (a server-side cursor on PostgreSQL),
+    so memory holds what the caller keeps, not the whole result.
+    """
+    query = (
+        select(
+            UsageInterval.camera_id,
+            Camera.name,
+            Camera.title,
+            UsageInterval.organization_id,
+            UsageInterval.tariff_id,
+            Tariff.name,
+            UsageInterval.started_at,
+            UsageInterval.ended_at,
+        )
+        .join(Camera, Camera.id == UsageInterval.camera_id)
+        .join(Tariff, Tariff.id == UsageInterval.tariff_id)
+        .where(
+            UsageInterval.organization_id.in_(sorted(set(org_ids))),
+            UsageInterval.started_at < upper,
+            or_(UsageInterval.ended_at.is_(None), UsageInterval.ended_at > lower),
+        )
+        .execution_options(yield_per=batch)
+    )
+    for cam_id, name, title, org_id, tariff_id, tariff_name, started, ended in db.session.execute(query):
+        yield (
+            UsageSpan(
+                camera_id=cam_id,
+                camera_name=name,
+                camera_title=title or "",
+                organization_id=org_id,
+                tariff_id=tariff_id,
+                started_at=started,
+                ended_at=ended,
+            ),
+            tariff_name,
+        )
 
 
 def _ancestors(org: Organization) -> dict[int, BillingOrg]:
@@ -448,6 +563,10 @@ __all__ = [
     "organizations_with_usage",
     "payer_of",
     "proration_mode",
+    "rate_loaded",
     "rate_scope",
+    "scopes_of",
+    "stream_spans",
+    "usage_per_payer",
     "utc_window",
 ]

@@ -85,21 +85,37 @@ def enqueue(
     ``organization_id`` puts it on that organization's timeline; ``dedup_key`` (unique)
     lets the database refuse a second row for the same message.
     """
-    if kind not in COMPOSERS:
-        raise ValueError(f"no mail composer for {kind!r}")
     item = MailItem(
-        kind=kind,
-        recipient=recipient[:254],
-        subject=subject[:200],
-        body=body,
-        payload=payload or {},
-        next_attempt_at=utcnow(),
-        organization_id=organization_id,
-        dedup_key=dedup_key,
+        **mail_row(kind, recipient, subject, body, payload, organization_id=organization_id, dedup_key=dedup_key)
     )
     db.session.add(item)
     db.session.flush()
     return item
+
+
+def mail_row(
+    kind: str,
+    recipient: str,
+    subject: str = "",
+    body: str = "",
+    payload: dict[str, Any] | None = None,
+    *,
+    organization_id: int | None = None,
+    dedup_key: str | None = None,
+) -> dict[str, Any]:
+    """The columns of one queued e-mail (:func:`enqueue`'s, also for bulk inserts of many)."""
+    if kind not in COMPOSERS:
+        raise ValueError(f"no mail composer for {kind!r}")
+    return {
+        "kind": kind,
+        "recipient": recipient[:254],
+        "subject": subject[:200],
+        "body": body,
+        "payload": payload or {},
+        "next_attempt_at": utcnow(),
+        "organization_id": organization_id,
+        "dedup_key": dedup_key,
+    }
 
 
 def backoff(attempts: int, base: float) -> timedelta:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from portal.extensions import db
-from portal.models import AuditEvent, User
+from portal.models import AuditEvent, User, utcnow
 
 
 @dataclass(frozen=True)
@@ -79,21 +79,36 @@ def record(
     only_changes: bool = True,
 ) -> AuditEvent:
     """Add an audit event (flushed with the caller's unit of work, never committed here)."""
+    event = AuditEvent(**event_row(action, object_type, object_id, summary, before, after, actor, only_changes))
+    db.session.add(event)
+    return event
+
+
+def event_row(
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    summary: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    actor: User | None = None,
+    only_changes: bool = True,
+) -> dict[str, Any]:
+    """The columns of one audit event, for :func:`record` and for bulk writers (the billing run)."""
     origin = _origin.get()
     if actor is None and origin is not None:
         actor = origin.actor()
     if only_changes and before is not None and after is not None:
         before, after = diff(before, after)
-    event = AuditEvent(
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        summary=summary,
-        before=_jsonable(before) if before is not None else None,
-        after=_jsonable(after) if after is not None else None,
-        actor_id=actor.id if actor is not None else None,
-        actor_label=actor.email if actor is not None else "system",
-        ip=origin.ip if origin is not None else None,
-    )
-    db.session.add(event)
-    return event
+    return {
+        "created_at": utcnow(),
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "summary": summary,
+        "before": _jsonable(before) if before is not None else None,
+        "after": _jsonable(after) if after is not None else None,
+        "actor_id": actor.id if actor is not None else None,
+        "actor_label": actor.email if actor is not None else "system",
+        "ip": origin.ip if origin is not None else None,
+    }

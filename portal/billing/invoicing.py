@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from math import lcm
+from typing import Any
 
 from .errors import InvalidTaxRate
 from .money import round_minor
@@ -29,6 +31,34 @@ from .types import Charge, InvoiceDraft, InvoiceLine, Statement, TaxShare, Trial
 _LineKey = tuple[int, int, date, bool, "date | None", "int | None", "TaxVersion | None"]
 
 
+class ExactSum:
+    """An exact running sum of fractions kept as one integer over a common denominator.
+
+    Adding ``Fraction`` objects normalises (a gcd) at every step; the amounts of one
+    invoice share few denominators (the lengths of the months), so keeping the least
+    common multiple and an integer numerator is exact and much cheaper.
+    """
+
+    __slots__ = ("den", "num")
+
+    def __init__(self) -> None:
+        self.num, self.den = 0, 1
+
+    def add(self, value: Fraction) -> None:
+        """Add ``value`` exactly."""
+        den = value.denominator
+        if self.den % den:
+            common = lcm(self.den, den)
+            self.num *= common // self.den
+            self.den = common
+        self.num += value.numerator * (self.den // den)
+
+    @property
+    def value(self) -> Fraction:
+        """The sum."""
+        return Fraction(self.num, self.den)
+
+
 @dataclass
 class _Sum:
     """Running totals of one line."""
@@ -36,9 +66,18 @@ class _Sum:
     first: Charge
     cameras: set[int] = field(default_factory=set)
     microseconds: int = 0
-    days: Fraction = Fraction(0)
-    exact: Fraction = Fraction(0)
-    list_exact: Fraction = Fraction(0)
+    #: ``{ids of (days, exact, list exact): [those three, how many charges]}``: charges priced
+    #: alike share their Fraction objects, so each distinct amount is added once, times its count.
+    parts: dict[tuple[int, int, int], list[Any]] = field(default_factory=dict)
+
+    def totals(self) -> tuple[Fraction, Fraction, Fraction]:
+        """Exact camera-days, amount and list-price amount of the line."""
+        days, exact, list_exact = ExactSum(), ExactSum(), ExactSum()
+        for day_count, amount, list_amount, count in self.parts.values():
+            days.add(day_count * count)
+            exact.add(amount * count)
+            list_exact.add(list_amount * count)
+        return days.value, exact.value, list_exact.value
 
 
 def build_lines(charges: Iterable[Charge]) -> tuple[InvoiceLine, ...]:
@@ -63,29 +102,34 @@ def build_lines(charges: Iterable[Charge]) -> tuple[InvoiceLine, ...]:
             total = sums[key] = _Sum(charge)
         total.cameras.add(charge.camera_id)
         total.microseconds += charge.microseconds
-        total.days += charge.days
-        total.exact += charge.exact_minor
-        total.list_exact += charge.list_exact_minor
-    lines = [
-        InvoiceLine(
-            organization_id=key[0],
-            tariff_id=key[1],
-            tariff_name=total.first.tariff_name,
-            price_from=key[2],
-            list_price_minor=total.first.list_price_minor,
-            is_trial=key[3],
-            cameras=len(total.cameras),
-            microseconds=total.microseconds,
-            days=total.days,
-            exact_minor=total.exact,
-            list_exact_minor=total.list_exact,
-            amount_minor=round_minor(total.exact),
-            individual_minor=key[5],
-            terms_from=key[4],
-            tax=key[6],
+        same = (id(charge.days), id(charge.exact_minor), id(charge.list_exact_minor))
+        part = total.parts.get(same)
+        if part is None:
+            total.parts[same] = [charge.days, charge.exact_minor, charge.list_exact_minor, 1]
+        else:
+            part[3] += 1
+    lines = []
+    for key, total in sums.items():
+        days, exact, list_exact = total.totals()
+        lines.append(
+            InvoiceLine(
+                organization_id=key[0],
+                tariff_id=key[1],
+                tariff_name=total.first.tariff_name,
+                price_from=key[2],
+                list_price_minor=total.first.list_price_minor,
+                is_trial=key[3],
+                cameras=len(total.cameras),
+                microseconds=total.microseconds,
+                days=days,
+                exact_minor=exact,
+                list_exact_minor=list_exact,
+                amount_minor=round_minor(exact),
+                individual_minor=key[5],
+                terms_from=key[4],
+                tax=key[6],
+            )
         )
-        for key, total in sums.items()
-    ]
     lines.sort(
         key=lambda ln: (
             ln.organization_id,
@@ -102,14 +146,17 @@ def build_lines(charges: Iterable[Charge]) -> tuple[InvoiceLine, ...]:
 
 def trial_share(charges: Iterable[Charge]) -> TrialShare:
     """What the trial gave away: time, camera-days and list-price value (rounded once)."""
-    microseconds, days, value = 0, Fraction(0), Fraction(0)
+    microseconds, days, value = 0, ExactSum(), ExactSum()
     for charge in charges:
         if charge.is_trial:
             microseconds += charge.microseconds
-            days += charge.days
-            value += charge.list_exact_minor
+            days.add(charge.days)
+            value.add(charge.list_exact_minor)
     return TrialShare(
-        microseconds=microseconds, days=days, list_exact_minor=value, list_amount_minor=round_minor(value)
+        microseconds=microseconds,
+        days=days.value,
+        list_exact_minor=value.value,
+        list_amount_minor=round_minor(value.value),
     )
 
 

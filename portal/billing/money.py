@@ -54,10 +54,16 @@ def round_minor(value: Fraction | Decimal | int) -> int:
     if isinstance(value, Decimal):
         return _quantize(value)
     exact = Fraction(value)
-    denominator = exact.denominator
-    whole, rest = divmod(exact.numerator, denominator)
+    return _round_ratio(exact.numerator, exact.denominator)
+
+
+def _round_ratio(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` (denominator > 0) rounded with ``ROUNDING``, exactly."""
+    whole, rest = divmod(numerator, denominator)
     if rest == 0:
         return whole
+    if ROUNDING == ROUND_HALF_UP and numerator >= 0:  # the common case, in integers only
+        return whole + 1 if 2 * rest >= denominator else whole
     twice = 2 * rest
     hundredths = 50 if twice == denominator else (25 if twice < denominator else 75)
     return _quantize(Decimal(f"{whole * 100 + hundredths}E-2"))  # built from text: exact
@@ -96,7 +102,12 @@ def fraction_to_decimal(value: Fraction, places: int) -> Decimal:
     For display only (camera-days, exact amounts in an annex): money totals are
     computed from the ``Fraction``, never from this view.
     """
-    scaled = round_minor(value * 10**places)
+    return ratio_to_decimal(value.numerator, value.denominator, places)
+
+
+def ratio_to_decimal(numerator: int, denominator: int, places: int) -> Decimal:
+    """:func:`fraction_to_decimal` of ``numerator / denominator`` (denominator > 0), in integers."""
+    scaled = _round_ratio(numerator * 10**places, denominator)
     sign, digits, _ = Decimal(scaled).as_tuple()
     return Decimal((sign, digits, -places))
 
@@ -140,3 +151,11 @@ def parse_amount(text: str, currency: str) -> int:
     if minor > MAX_MINOR:
         raise AmountTooLarge(text)
     return minor
+
+
+def sum_ratios(parts: dict[int, int]) -> Fraction:
+    """The exact sum of ``numerator / denominator`` over ``{denominator: numerator}``."""
+    if len(parts) == 1:
+        ((den, num),) = parts.items()
+        return Fraction(num, den)
+    return sum((Fraction(num, den) for den, num in parts.items()), Fraction(0))

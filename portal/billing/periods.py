@@ -62,6 +62,7 @@ def local_date(instant: datetime, tz: str) -> date:
     return instant.astimezone(zone(tz)).date()
 
 
+@lru_cache(maxsize=4096)
 def days_in_month(year: int, month: int) -> int:
     """Number of calendar days of a month (28..31)."""
     return calendar.monthrange(year, month)[1]

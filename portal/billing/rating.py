@@ -17,7 +17,6 @@ O(spans x (months + price changes + trial edges)) after one sort by camera.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 
@@ -35,9 +34,10 @@ from .periods import (
     month_bounds,
     month_us,
 )
+from .pieces import Priced, Run, frozen_instance
 from .pricing import PriceBook
 from .scope import invoice_scope
-from .terms import NO_TERMS, InForce, PriceAdjustment, Terms, TermsBook, unit_price
+from .terms import NO_TERMS, PriceAdjustment, Terms, TermsBook
 from .types import BillingOrg, Charge, PriceVersion, ProrationMode, Statement, TariffInfo, UsageSpan
 
 _ZERO = Fraction(0)
@@ -139,30 +139,6 @@ def _ledger(spans: Iterable[UsageSpan], scope: dict[int, BillingOrg]) -> tuple[l
     return ledger, skipped
 
 
-@dataclass
-class _Run:
-    """Pieces of one span on one line, merged into a charge when complete."""
-
-    version: PriceVersion
-    is_trial: bool
-    terms: InForce
-    start: datetime
-    end: datetime
-    microseconds: int = 0
-    days: Fraction = _ZERO
-    list_exact: Fraction = _ZERO
-    exact: Fraction = _ZERO
-
-    def same_line(self, version: PriceVersion, is_trial: bool, terms: InForce) -> bool:
-        """True when a piece with these terms continues this run (same line of the invoice)."""
-        return (
-            self.version == version
-            and self.is_trial == is_trial
-            and self.terms.adjustment == terms.adjustment
-            and self.terms.tax == terms.tax
-        )
-
-
 class _Rater:
     """Rates spans for one scope, period, ``now`` and mode (caches per organization)."""
 
@@ -183,6 +159,9 @@ class _Rater:
         self.trials = {oid: _trial_bounds(org) for oid, org in scope.items()}
         self.last_day: dict[tuple[int, int, int, date, bool], date] = {}
         self.terms = terms
+        #: SECOND mode: spans with the same organization, tariff and bounds cost the same
+        #: (terms depend only on organization, tariff and day, so they are in the key too).
+        self.memo: dict[tuple[int, int, datetime, datetime], list[Priced]] = {}
 
     def rate(self, span: UsageSpan, start: datetime, end: datetime | None) -> list[Charge]:
         """The charges of one span within the period and before ``now``."""
@@ -195,7 +174,15 @@ class _Rater:
         name = self.names.get(span.tariff_id)
         if name is None:
             raise UnknownTariff(span.tariff_id)
-        runs: list[_Run] = []
+        key = (org.id, span.tariff_id, lower, upper)
+        priced = self.memo.get(key) if self.mode is ProrationMode.SECOND else None
+        if priced is None:
+            priced = self.memo[key] = self._price(span, org, lower, upper)
+        return [_charge(span, name, run) for run in priced]
+
+    def _price(self, span: UsageSpan, org: BillingOrg, lower: datetime, upper: datetime) -> list[Priced]:
+        """The runs of one span from ``lower`` to ``upper``: cut at months, price versions and trial edges."""
+        runs: list[Run] = []
         cursor = lower
         while cursor < upper:
             cut, version, in_trial, day = self._next_cut(span.tariff_id, org, cursor, upper)
@@ -203,16 +190,15 @@ class _Rater:
             if terms.next_change is not None:
                 cut = min(cut, local_midnight(terms.next_change, org.timezone))
             if not runs or not runs[-1].same_line(version, in_trial, terms):
-                runs.append(_Run(version, in_trial, terms, cursor, cut))
+                runs.append(Run(version, in_trial, terms, cursor, cut))
             run = runs[-1]
-            share, days = self._share(span, org, version, in_trial, cursor, cut, day)
+            used = elapsed_us(cursor, cut)
+            share, days = self._share(span, org, version, in_trial, cursor, cut, day, used)
             run.end = cut
-            run.microseconds += elapsed_us(cursor, cut)
-            run.days += days
-            run.list_exact += version.amount_minor * share
-            run.exact += unit_price(terms.adjustment, version.amount_minor) * share
+            run.microseconds += used
+            run.add(share, days)
             cursor = cut
-        return [_charge(span, name, run) for run in runs]
+        return [run.finish() for run in runs]
 
     def _next_cut(
         self, tariff_id: int, org: BillingOrg, cursor: datetime, upper: datetime
@@ -245,18 +231,22 @@ class _Rater:
         lower: datetime,
         upper: datetime,
         day: date,
-    ) -> tuple[Fraction, Fraction]:
-        """Share of the monthly price and camera-days of one piece within one month."""
+        used_us: int,
+    ) -> tuple[tuple[int, int], tuple[int, int]]:
+        """Share of the monthly price and camera-days of one piece within one month.
+
+        Both as exact ``(numerator, denominator)`` integer pairs.
+        """
         month_days = days_in_month(day.year, day.month)
         if self.mode is ProrationMode.SECOND:
-            share = Fraction(elapsed_us(lower, upper), month_us(day.year, day.month, org.timezone))
-            return share, share * month_days
+            length = month_us(day.year, day.month, org.timezone)
+            return (used_us, length), (used_us * month_days, length)
         last = last_instant_day(upper, org.timezone)
         key = (span.camera_id, org.id, span.tariff_id, version.effective_from, in_trial)
         first = day + ONE_DAY if self.last_day.get(key) == day else day
         self.last_day[key] = last
         count = max((last - first).days + 1, 0)
-        return Fraction(count, month_days), Fraction(count)
+        return (count, month_days), (count, 1)
 
 
 def _trial_bounds(org: BillingOrg) -> tuple[datetime | None, datetime] | None:
@@ -267,9 +257,10 @@ def _trial_bounds(org: BillingOrg) -> tuple[datetime | None, datetime] | None:
     return start, local_midnight(org.trial_end + ONE_DAY, org.timezone)
 
 
-def _charge(span: UsageSpan, tariff_name: str, run: _Run) -> Charge:
+def _charge(span: UsageSpan, tariff_name: str, run: Priced) -> Charge:
     adjustment: PriceAdjustment | None = run.terms.adjustment
-    return Charge(
+    return frozen_instance(
+        Charge,
         camera_id=span.camera_id,
         camera_name=span.camera_name,
         camera_title=span.camera_title,

@@ -21,7 +21,7 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from portal import settings
 from portal.collections.receivables import DbSession, open_by_invoice
@@ -29,7 +29,7 @@ from portal.documents.invoice import invoice_pdf
 from portal.extensions import db
 from portal.i18n import document_locale
 from portal.mail import Attachment
-from portal.mailqueue import Composed, composer, enqueue
+from portal.mailqueue import Composed, composer, enqueue, mail_row
 from portal.models import Invoice, InvoiceStatus, MailItem, Organization
 from portal.templating import long_date, money
 
@@ -84,8 +84,38 @@ def _in_document_language(queue: Callable[P, R]) -> Callable[P, R]:
 def queue_invoice(invoice: Invoice) -> MailItem | None:
     """Queue the issued ``invoice`` to its organization's billing contact (once per invoice)."""
     org = invoice.organization
-    subject = _("Invoice %(number)s from %(title)s", number=invoice.number, title=org.title)
-    return _queue(INVOICE, org, subject, {"invoice_id": invoice.id}, f"invoice:{invoice.id}")
+    return _queue(INVOICE, org, _invoice_subject(invoice.number, org.title), *_invoice_key(invoice.id))
+
+
+def _invoice_subject(number: str | None, title: str) -> str:
+    return _("Invoice %(number)s from %(title)s", number=number, title=title)
+
+
+def _invoice_key(invoice_id: int) -> tuple[dict[str, Any], str]:
+    return {"invoice_id": invoice_id}, f"invoice:{invoice_id}"
+
+
+def queue_invoices(issued: list[tuple[int, str, Organization, str]]) -> int:
+    """:func:`queue_invoice` for many invoices at once (the billing run): one INSERT.
+
+    ``issued`` holds ``(invoice id, number, organization, its billing address)``; the
+    address is passed in so the caller can read the owners' addresses in one query.
+    Returns how many were queued (none for organizations without an address, as there).
+    """
+    rows, missing = [], []
+    for invoice_id, number, org, recipient in issued:
+        if not recipient:
+            missing.append(org.id)
+            continue
+        with document_locale(org.document_language):
+            subject = _invoice_subject(number, org.title)
+        payload, key = _invoice_key(invoice_id)
+        rows.append(mail_row(INVOICE, recipient, subject, payload=payload, organization_id=org.id, dedup_key=key))
+    if missing:  # one line for the batch, not one per organization
+        log.warning("no billing e-mail or owner for organizations %s: %s not queued", missing, INVOICE)
+    if rows:
+        db.session.execute(insert(MailItem), rows)
+    return len(rows)
 
 
 @_in_document_language

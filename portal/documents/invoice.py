@@ -16,7 +16,7 @@ from flask import render_template
 from flask_babel import force_locale
 
 from portal.config import ROOT
-from portal.documents.store import find, get_or_render, is_rendering, renderer, request_render, retry
+from portal.documents.store import find, get_or_render, is_rendering, renderer, request_render, request_renders, retry
 from portal.extensions import db
 from portal.i18n import document_locale
 from portal.invoices.annex import annex_page
@@ -87,6 +87,18 @@ def request_pdf(invoice: Invoice) -> None:
         request_render(KIND, invoice.id, pdf_version(invoice), document_language(invoice))
 
 
+def request_pdfs(invoices: list[Invoice]) -> None:
+    """:func:`request_pdf` for invoices just issued by the billing run (no document yet): one INSERT."""
+    request_renders(
+        KIND,
+        [
+            (invoice.id, pdf_version(invoice), document_language(invoice))
+            for invoice in invoices
+            if invoice.status != InvoiceStatus.DRAFT
+        ],
+    )
+
+
 def invoice_pdf(invoice: Invoice) -> bytes:
     """The PDF bytes: stored ones, else rendered now (and stored, unless a draft)."""
     if invoice.status == InvoiceStatus.DRAFT:
@@ -119,5 +131,6 @@ __all__ = [
     "pdf_version",
     "printable_html",
     "request_pdf",
+    "request_pdfs",
     "retry_pdf",
 ]

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import unit_of_work
@@ -198,13 +198,36 @@ def render_pending(limit: int = 50) -> int:
     return sum(1 for doc_id in ids if render(doc_id) is not None)
 
 
+def request_renders(kind: str, wanted: list[tuple[int, str, str]]) -> None:
+    """:func:`request_render` for many NEW owners at once (the billing run's issued invoices): one INSERT.
+
+    ``wanted`` holds ``(owner id, version, language)`` of owners with no row yet (just created),
+    so there is nothing to look up first; the rows render after commit like the others.
+    """
+    if not wanted:
+        return
+    rows = [
+        {"kind": kind, "owner_id": owner, "version": version, "language": language}
+        for owner, version, language in wanted
+    ]
+    ids = list(db.session.scalars(insert(Document).returning(Document.id), rows))
+    _note_for_render(ids)
+
+
 def _render_after_commit(doc: Document) -> None:
     """Render ``doc`` after commit, in the one background thread this unit of work starts."""
     if not current_app.config.get("DOCUMENTS_RENDER_IN_PROCESS", True):
         return
     db.session.flush()
+    _note_for_render([doc.id])
+
+
+def _note_for_render(doc_ids: list[int]) -> None:
+    """Render these rows after commit, in the one background thread this unit of work starts."""
+    if not current_app.config.get("DOCUMENTS_RENDER_IN_PROCESS", True):
+        return
     noted: list[int] = db.session.info.setdefault(_NOTED, [])
-    noted.append(doc.id)
+    noted.extend(doc_ids)
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def start() -> None:

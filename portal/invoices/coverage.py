@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -134,11 +135,7 @@ def overlapping_invoice(found: dict[int, Window], exclude_invoice_id: int | None
 
 def coverage_rows(found: dict[int, Window]) -> list[InvoiceCoverage]:
     """New coverage rows for an invoice (windows with nothing left are skipped)."""
-    return [
-        InvoiceCoverage(organization_id=w.organization_id, timezone=w.timezone, start_at=w.start_at, end_at=w.end_at)
-        for w in sorted(found.values(), key=lambda w: w.organization_id)
-        if w.end_at > w.start_at
-    ]
+    return [InvoiceCoverage(**row) for row in coverage_dicts(found)]
 
 
 def invoiced_until(organization_id: int) -> InvoiceCoverage | None:
@@ -149,3 +146,40 @@ def invoiced_until(organization_id: int) -> InvoiceCoverage | None:
         .order_by(InvoiceCoverage.end_at.desc())
         .limit(1)
     )
+
+
+def overlapping_invoices(found: list[Window]) -> dict[int, Invoice]:
+    """``{organization id: a non-void invoice already covering an instant of its window}`` (one query).
+
+    :func:`overlapping_invoice` for many windows at once (the billing run's batches).
+    """
+    if not found:
+        return {}
+    rows = db.session.execute(
+        select(InvoiceCoverage.organization_id, InvoiceCoverage.start_at, InvoiceCoverage.end_at, Invoice)
+        .join(Invoice, InvoiceCoverage.invoice_id == Invoice.id)
+        .where(
+            InvoiceCoverage.organization_id.in_(sorted({w.organization_id for w in found})),
+            InvoiceCoverage.voided.is_(False),
+            InvoiceCoverage.start_at < max(w.end_at for w in found),
+            InvoiceCoverage.end_at > min(w.start_at for w in found),
+        )
+        .order_by(Invoice.id)
+    ).all()
+    by_org: dict[int, list[Window]] = {}
+    for window in found:
+        by_org.setdefault(window.organization_id, []).append(window)
+    hits: dict[int, Invoice] = {}
+    for org_id, start_at, end_at, invoice in rows:
+        if any(start_at < w.end_at and end_at > w.start_at for w in by_org[org_id]):
+            hits.setdefault(org_id, invoice)
+    return hits
+
+
+def coverage_dicts(found: dict[int, Window]) -> list[dict[str, Any]]:
+    """The columns of :func:`coverage_rows`, for bulk writers."""
+    return [
+        {"organization_id": w.organization_id, "timezone": w.timezone, "start_at": w.start_at, "end_at": w.end_at}
+        for w in sorted(found.values(), key=lambda w: w.organization_id)
+        if w.end_at > w.start_at
+    ]

@@ -2,7 +2,8 @@
 
 :func:`seller_snapshot` (the operator's profile) and :func:`buyer_snapshot` (the paying
 organization with its tax ID and exemption note) build plain dicts; issuing stores them as
-JSON on the invoice (with :func:`tax_snapshot`, the taxes per rate), and the database
+JSON on the invoice (with :func:`tax_snapshot`, the taxes per rate; the columns are
+mapped once, in :mod:`portal.invoices.rows`, for the per-invoice path and the billing run), and the database
 refuses changing them afterwards (:mod:`portal.models.document_rules`).  A later edit of
 the operator's profile or of the organization never changes an issued document.  Drafts
 show the live details (:func:`seller_of` / :func:`buyer_of`).
@@ -72,7 +73,11 @@ def seller_snapshot(profile: OperatorProfile | None = None) -> dict[str, Any]:
 
 def buyer_snapshot(org: Organization) -> dict[str, Any]:
     """The buyer as printed today: title, billing contact, tax ID and exemption note."""
-    terms = db.session.get(OrganizationTerms, org.id)
+    return buyer_details(org, db.session.get(OrganizationTerms, org.id))
+
+
+def buyer_details(org: Organization, terms: OrganizationTerms | None) -> dict[str, Any]:
+    """:func:`buyer_snapshot` from ``org``'s terms row already loaded (the billing run loads a batch's at once)."""
     return {
         "title": org.title,
         "billing_contact": (org.billing_contact or "").strip(),
@@ -87,12 +92,6 @@ def tax_snapshot(draft: InvoiceDraft) -> list[dict[str, Any]]:
         {"name": s.name, "rate_bp": s.rate_bp, "base_minor": s.base_minor, "tax_minor": s.tax_minor}
         for s in draft.taxes
     ]
-
-
-def freeze(invoice: Invoice, org: Organization) -> None:
-    """Store the seller and buyer snapshots on an invoice being issued (before its status changes)."""
-    invoice.seller_snapshot = json.dumps(seller_snapshot(), ensure_ascii=False, sort_keys=True)
-    invoice.buyer_snapshot = json.dumps(buyer_snapshot(org), ensure_ascii=False, sort_keys=True)
 
 
 def seller_of(invoice: Invoice) -> dict[str, Any]:

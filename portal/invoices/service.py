@@ -11,9 +11,8 @@ freezes the tariff names, unit prices and amounts into ``invoice_lines`` /
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -21,22 +20,20 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import settings as portal_settings
 from portal.audit import service as audit
-from portal.billing import InvoiceDraft, Period, build_invoice, exponent
-from portal.billing.periods import local_date
+from portal.billing import InvoiceDraft, Period, build_invoice
 from portal.billing_mail.compose import queue_invoice
 from portal.billing_read import Scope, billed_to, billing_scope, rate_scope
 from portal.documents.invoice import request_pdf
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.i18n import document_locale
 from portal.invoices import coverage, documents
 from portal.invoices.numbering import next_number
+from portal.invoices.rows import InvoiceRows, invoice_rows, issue_columns
 from portal.models import Invoice, InvoiceCameraLine, InvoiceLine, InvoiceStatus, Organization, User, utcnow
 from portal.payments import ledger
 from portal.payments.service import apply_credit, record_payment, release_for_void
 from portal.settings import BillingSettings
 from portal.templating import money
-from portal.usages.report import camera_amount, price_labels
 
 
 class PeriodAlreadyInvoiced(DomainError):
@@ -93,48 +90,24 @@ def check_payer(org: Organization) -> None:
         )
 
 
-def _write(invoice: Invoice, scope: Scope, draft: InvoiceDraft) -> None:
+def _write(invoice: Invoice, scope: Scope, draft: InvoiceDraft, rows: InvoiceRows | None = None) -> None:
     """The writer: copy the engine's draft into the invoice row, its lines and its camera annex."""
-    titles, several = scope.titles, len(scope.ids) > 1
-    invoice.currency, invoice.minor_units = draft.currency, exponent(draft.currency)
-    invoice.subtotal_minor, invoice.tax_minor = draft.subtotal_minor, draft.tax_minor
-    invoice.total_minor, invoice.tax_rate_bp = draft.total_minor, draft.tax_bp
-    invoice.tax_breakdown = json.dumps(documents.tax_snapshot(draft), ensure_ascii=False)
-    with document_locale(scope.payer.document_language):  # frozen text of a document (the payer's)
-        labels = price_labels(draft.lines, draft.period)
-    invoice.lines = [
-        InvoiceLine(
-            position=i,
-            tariff_id=ln.tariff_id,
-            is_trial=ln.is_trial,
-            description=(f"{titles[ln.organization_id]}: " if several else "")
-            + ln.tariff_name
-            + (f" · {label}" if label else ""),
-            unit_price_minor=ln.unit_price_minor,
-            cameras=ln.cameras,
-            camera_days=ln.camera_days,
-            amount_minor=ln.amount_minor,
-            list_price_minor=ln.list_price_minor if ln.has_individual_price else None,
-            tax_name=ln.tax.name if ln.tax else None,
-            tax_rate_bp=ln.tax.rate_bp if ln.tax else None,
-        )
-        for i, (ln, label) in enumerate(zip(draft.lines, labels, strict=True), 1)
-    ]
-    invoice.cameras = [
-        InvoiceCameraLine(
-            position=i,
-            organization_title=titles[c.organization_id],
-            camera_name=c.camera_name,
-            camera_title=c.camera_title,
-            tariff_name=c.tariff_name,
-            started_at=c.started_at,
-            ended_at=c.ended_at,
-            seconds=c.microseconds // 1_000_000,
-            is_trial=c.is_trial,
-            amount=camera_amount(c.exact_minor, draft.currency),
-        )
-        for i, c in enumerate(draft.annex, 1)
-    ]
+    rows = rows if rows is not None else invoice_rows(scope.titles, draft, scope.payer.document_language)
+    for column, value in rows.invoice.items():
+        setattr(invoice, column, value)
+    invoice.lines = [InvoiceLine(**line) for line in rows.lines]
+    invoice.cameras = [InvoiceCameraLine(**camera) for camera in rows.cameras]
+
+
+def _unchanged(invoice: Invoice, rows: InvoiceRows) -> bool:
+    """The draft already holds exactly these lines and camera annex (nothing to delete and write again)."""
+    if len(invoice.lines) != len(rows.lines) or len(invoice.cameras) != len(rows.cameras):
+        return False
+    return all(
+        all(getattr(obj, column) == value for column, value in row.items())
+        for objs, found in ((invoice.lines, rows.lines), (invoice.cameras, rows.cameras))
+        for obj, row in zip(objs, found, strict=True)
+    )
 
 
 def _cover(invoice: Invoice, org: Organization, scope: Scope, period: Period) -> None:
@@ -222,11 +195,21 @@ def create_invoice(
 
 
 def _rewrite(invoice: Invoice, now: datetime, settings: BillingSettings) -> None:
-    """Replace a draft's lines with a fresh rating of the current ledger and prices."""
+    """Replace a draft's lines with a fresh rating of the current ledger and prices (rated once).
+
+    Lines that came out exactly the same are kept rather than deleted and written again.
+    """
     scope, draft = _rate(invoice.organization, period_of(invoice), now, settings)
-    invoice.lines, invoice.cameras, invoice.coverage = [], [], []
-    db.session.flush()
-    _write(invoice, scope, draft)
+    rows = invoice_rows(scope.titles, draft, scope.payer.document_language)
+    if _unchanged(invoice, rows):  # issuing a draft nothing changed since: keep its rows
+        invoice.coverage = []
+        db.session.flush()
+        for column, value in rows.invoice.items():
+            setattr(invoice, column, value)
+    else:
+        invoice.lines, invoice.cameras, invoice.coverage = [], [], []
+        db.session.flush()
+        _write(invoice, scope, draft, rows)
     _cover(invoice, invoice.organization, scope, period_of(invoice))
     db.session.flush()
 
@@ -282,7 +265,11 @@ def ready_at(org: Organization, period: Period) -> ReadyAt:
     A consolidated invoice carries subsidiaries rated in their own time zones: it waits
     for the last of them (parent in Madrid, subsidiary in Honolulu: Honolulu's midnight).
     """
-    scope = billing_scope(org)
+    return ready_in(billing_scope(org), period)
+
+
+def ready_in(scope: Scope, period: Period) -> ReadyAt:
+    """:func:`ready_at` for a scope already loaded (the billing run loads many at once)."""
     ends = [(period.bounds(o.timezone)[1], o.timezone, scope.titles[o.id]) for o in scope.orgs]
     at, zone, title = max(ends, key=lambda end: end[0])
     return ReadyAt(at=at, timezone=zone, organization=title)
@@ -313,14 +300,14 @@ def _issue(
     """Freeze the seller and buyer, number a rated draft and mark it issued (one audit row).
 
     Raises :class:`~portal.invoices.documents.SellerDetailsMissing` before numbering while
-    the operator's required details are missing.
+    the operator's required details are missing.  The billing run's bulk path sets the same
+    columns (:func:`portal.invoices.rows.issue_columns`) and does the same after.
     """
-    documents.freeze(invoice, org)
-    today = local_date(now, org.timezone)
-    invoice.number = next_number(today.year)
-    invoice.status, invoice.issued_at, invoice.issue_date = InvoiceStatus.ISSUED.value, now, today
-    invoice.due_date = today + timedelta(days=settings.due_days)
-    invoice.bill_to = "\n".join(part for part in (org.title, org.billing_contact) if part)
+    seller, buyer = documents.seller_snapshot(), documents.buyer_snapshot(org)
+    columns = issue_columns(org.title, org.billing_contact, org.timezone, now, settings.due_days, seller, buyer)
+    invoice.number = next_number(columns["issue_date"].year)
+    for column, value in columns.items():
+        setattr(invoice, column, value)
     db.session.flush()
     audit.record("invoice.issue", "invoice", invoice.id, actor=actor, summary=f"{invoice.number}: {_total(invoice)}")
     apply_credit(invoice, now, actor)  # the payer's credit in this currency settles what it can

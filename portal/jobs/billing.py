@@ -3,13 +3,14 @@
 :func:`bill_batch` bills a list of organizations for a period, idempotently (an
 organization already invoiced for the period is counted as such, not billed
 again), so a batch whose worker died is simply run again by another worker.
-It calls today's per-organization path (each organization in a SAVEPOINT);
-the batched billing run (``portal.invoices.run.bill_organizations``) can take its
-place without changing the callers.
+It calls the billing run's set-based batch (:func:`portal.invoices.run.bill_organizations`:
+a fixed number of statements per batch, the batch in a SAVEPOINT and, if the database
+refuses it, organization by organization).
 
 :func:`fan_out_billing_run` is the coordinator: it takes the run lock, splits
 the organizations with usage into batches, sends one job per batch and merges
-the reports as they come back.
+the reports as they come back.  The lock is the billing run's (a PostgreSQL advisory
+lock held by the coordinator's own connection, see :func:`portal.sync.locks.job_lock`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from typing import Any
 from portal import unit_of_work
 from portal.billing import Period
 from portal.billing_read import organizations_with_usage
-from portal.invoices.run import LOCK_NAME, RunSummary, _one
+from portal.extensions import db
+from portal.invoices.run import LOCK_NAME, RunSummary, bill_organizations
 from portal.settings import BillingSettings, JobSettings
 from portal.sync.locks import job_lock
 
@@ -37,8 +39,7 @@ def bill_batch(
     summary = RunSummary(period=period, draft=draft)
 
     def run() -> None:
-        for org_id in org_ids:
-            _one(org_id, period, now, draft, summary, billing)
+        summary.merge(bill_organizations(db.session, period, org_ids, now, draft=draft, settings=billing))
 
     unit_of_work.run_job(run)
     return summary

@@ -12,7 +12,8 @@
   only by the transition to void.  Only ``created_by_id`` stays free (the user
   foreign key is ON DELETE SET NULL).
 * A non-draft invoice is never deleted, and its lines and camera annex are never
-  added to, changed or deleted.
+  added to, changed or deleted.  (On PostgreSQL additions are checked once per
+  statement, against all the rows it inserted; changes and deletions per row.)
 
 Drafts stay fully editable and deletable (the service refreshes and deletes them).
 Everything is a trigger (RAISE(ABORT) on SQLite, plpgsql raising
@@ -176,12 +177,33 @@ POSTGRES_UP: list[tuple[str, str]] = [
 ] + [
     (
         table,
-        f"CREATE TRIGGER {table}_frozen BEFORE INSERT OR UPDATE OR DELETE ON {table} "
+        f"CREATE TRIGGER {table}_frozen BEFORE UPDATE OR DELETE ON {table} "
         "FOR EACH ROW EXECUTE FUNCTION invoice_lines_refuse_frozen()",
     )
     for table in _LINES
 ]
+#: Adding lines is checked once per statement (a bulk insert of a month's camera annex checks
+#: its rows in one join instead of one look-up per row): the same rule, refused the same way.
+POSTGRES_INSERT_CHECK: list[tuple[str, str]] = [
+    (
+        "invoices",
+        "CREATE FUNCTION invoice_lines_refuse_frozen_insert() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN IF EXISTS (SELECT 1 FROM inserted JOIN invoices ON invoices.id = inserted.invoice_id "
+        f"WHERE invoices.status <> 'draft') THEN {_RAISE.format(FROZEN_MESSAGE)} END IF; RETURN NULL; END $$",
+    ),
+] + [
+    (
+        table,
+        f"CREATE TRIGGER {table}_frozen_insert AFTER INSERT ON {table} REFERENCING NEW TABLE AS inserted "
+        "FOR EACH STATEMENT EXECUTE FUNCTION invoice_lines_refuse_frozen_insert()",
+    )
+    for table in _LINES
+]
+POSTGRES_UP += POSTGRES_INSERT_CHECK
 POSTGRES_DOWN = [
+    "DROP TRIGGER IF EXISTS invoice_camera_lines_frozen_insert ON invoice_camera_lines",
+    "DROP TRIGGER IF EXISTS invoice_lines_frozen_insert ON invoice_lines",
+    "DROP FUNCTION IF EXISTS invoice_lines_refuse_frozen_insert()",
     "DROP TRIGGER IF EXISTS invoice_camera_lines_frozen ON invoice_camera_lines",
     "DROP TRIGGER IF EXISTS invoice_lines_frozen ON invoice_lines",
     "DROP FUNCTION IF EXISTS invoice_lines_refuse_frozen()",

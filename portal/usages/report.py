@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 
 from portal.billing import InvoiceLine as EngineLine
 from portal.billing import Period, Statement, exponent
-from portal.billing.money import fraction_to_decimal
+from portal.billing.money import ratio_to_decimal
 from portal.billing_read import Scope
 from portal.i18n import format_locale
 from portal.usages.timeline import Timeline, build_timeline
@@ -102,7 +102,9 @@ class UsageReport:
 
 def camera_amount(exact_minor: Fraction, currency: str) -> Decimal:
     """An exact minor-unit amount in major units, to ``CAMERA_AMOUNT_PLACES`` decimals."""
-    return fraction_to_decimal(exact_minor / 10 ** exponent(currency), CAMERA_AMOUNT_PLACES)
+    return ratio_to_decimal(
+        exact_minor.numerator, exact_minor.denominator * 10 ** exponent(currency), CAMERA_AMOUNT_PLACES
+    )
 
 
 def _day(day: date, period: Period) -> str:
