@@ -131,7 +131,9 @@ def _mail(kind: str, payer: Organization, **payload: object) -> None:
 
     address = recipient(payer)
     if address:
-        item = mailqueue.enqueue(kind, address, payload={"organization_id": payer.id, **payload})
+        item = mailqueue.enqueue(
+            kind, address, payload={"organization_id": payer.id, **payload}, organization_id=payer.id
+        )  # on the organization's timeline like every message about its money
         mailqueue.send_after_response([item.id])
 
 

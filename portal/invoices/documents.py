@@ -99,6 +99,11 @@ def seller_of(invoice: Invoice) -> dict[str, Any]:
     if invoice.seller_snapshot:
         frozen: dict[str, Any] = json.loads(invoice.seller_snapshot)
         return frozen
+    return current_seller()
+
+
+def current_seller() -> dict[str, Any]:
+    """Today's operator details as printed on a document made now (a statement, a draft), possibly incomplete."""
     profile = operator_profile()
     live: dict[str, Any] = {name: (getattr(profile, name, "") or "") for name in SELLER_FIELDS}
     live["logo_sha256"] = profile.logo_sha256 if profile else None

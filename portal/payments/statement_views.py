@@ -9,6 +9,7 @@ from portal.billing_read import billed_to
 from portal.extensions import db
 from portal.i18n import document_locale
 from portal.invoices.access import invoice_organization_or_404
+from portal.invoices.documents import buyer_snapshot, current_seller
 from portal.invoices.pdf import render_pdf
 from portal.models import Organization, utcnow
 from portal.payments import ledger
@@ -29,6 +30,8 @@ def _context(organization_id: int) -> dict[str, object]:
         "places": places,
         "credit": ledger.credit_available(db.session, org.id),
         "printed_at": utcnow(),
+        "seller": current_seller(),  # a statement is made when printed: today's details of both sides
+        "buyer": buyer_snapshot(org),
     }
 
 

@@ -49,6 +49,8 @@ def test_warned_then_suspended_then_restored_on_payment(
     with app.app_context():
         dunning_mail = select(db.func.count()).select_from(MailItem).where(MailItem.kind.like("dunning%"))
         assert db.session.scalar(dunning_mail) == 1  # one warning (the invoice itself was mailed on issue)
+        on_timeline = select(MailItem.organization_id).where(MailItem.kind == "dunning_warning")
+        assert db.session.scalar(on_timeline) == acme.org_id  # recorded on the organization's timeline
 
     output = _run(runner, "2026-11-25T08:00:00")
     assert "suspend: 1 (Acme)" in output and "Watcher: 3 delivered, 0 waiting" in output  # org + 2 users

@@ -122,5 +122,8 @@ def test_credit_note_form_page_and_pdf(app: Flask, admin_client: FlaskClient) ->
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     words = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages).split())
     assert "CN-2026-000001" in words and "Outage" in words and "INV-2026-000001" in words
+    # the operator's identity, as frozen on the corrected invoice, and its footer (issue 15)
+    assert "Example Video Cloud S.L." in words and "Tax ID: ESB12345678" in words
+    assert "Thank you for your business." in words
     detail = admin_client.get(f"/invoices/{invoice_id}").get_data(as_text=True)
     assert "CN-2026-000001" in detail

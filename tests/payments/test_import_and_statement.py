@@ -127,6 +127,7 @@ def test_statement_adds_up_on_screen_csv_and_pdf(app: Flask, admin_client: Flask
     pdf = admin_client.get(f"/organizations/{org_id}/statement.pdf")
     words = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages).split())
     assert "Statement of account" in words and "20.00" in words and "R1" in words
+    assert "Example Video Cloud S.L." in words and "IBAN ES91" in words  # the operator's identity (issue 15)
     # the subscriber sees their own statement, not another organization's
     assert login(client, owner_email).status_code == 302
     assert client.get(f"/organizations/{org_id}/statement").status_code == 200
