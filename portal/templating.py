@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency, format_decimal, get_currency_precision
 from flask import Flask
 
 from portal.billing import UnknownCurrency, exponent
@@ -92,12 +92,20 @@ def long_date(value: date | None) -> str:
     return format_date(value, "medium", locale=format_locale()) if value else ""
 
 
+def camera_days(value: Decimal | str | None) -> str:
+    """Camera-days with their four stored decimals, in the locale: ``100.0000``, ``100,0000``."""
+    if value is None:
+        return ""
+    return str(format_decimal(Decimal(value), format="0.0000", locale=format_locale()))
+
+
 def register(app: Flask) -> None:
     """Install the filters."""
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["money_exact"] = money_exact
     app.jinja_env.filters["local_dt"] = local_datetime
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["camera_days"] = camera_days
     app.jinja_env.filters["minor_to_decimal"] = minor_to_decimal
     app.jinja_env.globals["invoice_state"] = invoice_state
     app.jinja_env.globals["invoice_state_style"] = state_style

@@ -15,6 +15,9 @@ KIND_LABELS = {
     "invoice": "Invoice",
     "invoice_reminder": "Reminder",
     "payment_receipt": "Receipt",
+    "dunning_warning": "Payment warning",
+    "dunning_suspended": "Suspension notice",
+    "dunning_restored": "Restoration notice",
 }
 
 
