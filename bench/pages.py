@@ -85,7 +85,17 @@ def _seed(url: str, n: int) -> tuple[int, int]:
     from portal.billing import last_month
     from portal.extensions import db
     from portal.invoices.service import create_invoice
-    from portal.models import Base, Camera, Organization, Tariff, TariffPrice, UsageInterval, User, utcnow
+    from portal.models import (
+        Base,
+        Camera,
+        OperatorProfile,
+        Organization,
+        Tariff,
+        TariffPrice,
+        UsageInterval,
+        User,
+        utcnow,
+    )
 
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
@@ -148,6 +158,16 @@ def _seed(url: str, n: int) -> tuple[int, int]:
                     }
                 )
         db.session.execute(insert(UsageInterval), rows)
+        if db.session.get(OperatorProfile, 1) is None:  # issuing needs the seller's details (issue 15)
+            db.session.add(
+                OperatorProfile(
+                    id=1,
+                    legal_name="Bench Operator Ltd",
+                    address="1 Bench Street",
+                    tax_id="BENCH-1",
+                    payment_details="IBAN XX00 0000",
+                )
+            )
         invoice = create_invoice(org, period, utcnow(), issue=True, actor=admin, settings=settings.current().billing)
         ids = org.id, invoice.id
         db.session.commit()
