@@ -20,8 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, cast, func, literal, or_, select, union_all
+from sqlalchemy import BigInteger, Select, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from portal import settings
@@ -115,10 +116,9 @@ def utc_window(scope: Scope, period: Period) -> tuple[datetime, datetime]:
     return min(b[0] for b in bounds), max(b[1] for b in bounds)
 
 
-def load_spans(scope: Scope, period: Period) -> tuple[list[UsageSpan], list[TariffInfo]]:
-    """The scope's usage intervals overlapping the period, with tariff names (one query)."""
-    lower, upper = utc_window(scope, period)
-    query = (
+def _span_query(org_ids: Iterable[int], lower: datetime, upper: datetime) -> Select[Any]:
+    """The usage intervals of ``org_ids`` overlapping ``[lower, upper)``, with camera and tariff names."""
+    return (
         select(
             UsageInterval.camera_id,
             Camera.name,
@@ -132,27 +132,38 @@ def load_spans(scope: Scope, period: Period) -> tuple[list[UsageSpan], list[Tari
         .join(Camera, Camera.id == UsageInterval.camera_id)
         .join(Tariff, Tariff.id == UsageInterval.tariff_id)
         .where(
-            UsageInterval.organization_id.in_(scope.ids),
+            UsageInterval.organization_id.in_(list(org_ids)),
             UsageInterval.started_at < upper,
             or_(UsageInterval.ended_at.is_(None), UsageInterval.ended_at > lower),
         )
-        .order_by(UsageInterval.camera_id, UsageInterval.started_at)
     )
+
+
+def _span(row: Any) -> tuple[UsageSpan, str]:
+    """One row of :func:`_span_query` as the engine's span, and its tariff's name."""
+    cam_id, name, title, org_id, tariff_id, tariff_name, started, ended = row
+    span = UsageSpan(
+        camera_id=cam_id,
+        camera_name=name,
+        camera_title=title or "",
+        organization_id=org_id,
+        tariff_id=tariff_id,
+        started_at=started,
+        ended_at=ended,
+    )
+    return span, tariff_name
+
+
+def load_spans(scope: Scope, period: Period) -> tuple[list[UsageSpan], list[TariffInfo]]:
+    """The scope's usage intervals overlapping the period, with tariff names (one query)."""
+    lower, upper = utc_window(scope, period)
+    query = _span_query(scope.ids, lower, upper).order_by(UsageInterval.camera_id, UsageInterval.started_at)
     spans: list[UsageSpan] = []
     tariffs: dict[int, TariffInfo] = {}
-    for cam_id, name, title, org_id, tariff_id, tariff_name, started, ended in db.session.execute(query):
-        spans.append(
-            UsageSpan(
-                camera_id=cam_id,
-                camera_name=name,
-                camera_title=title or "",
-                organization_id=org_id,
-                tariff_id=tariff_id,
-                started_at=started,
-                ended_at=ended,
-            )
-        )
-        tariffs[tariff_id] = TariffInfo(id=tariff_id, name=tariff_name)
+    for row in db.session.execute(query):
+        span, tariff_name = _span(row)
+        spans.append(span)
+        tariffs[span.tariff_id] = TariffInfo(id=span.tariff_id, name=tariff_name)
     if spans and not settings.current().dunning.bill_suspended:
         spans = cut_suspensions(spans, load_suspensions(scope.ids, lower, upper))
     return spans, list(tariffs.values())
@@ -434,39 +445,9 @@ def stream_spans(
     One statement, read in chunks of ``batch`` rows (a server-side cursor on PostgreSQL),
     so memory holds what the caller keeps, not the whole result.
     """
-    query = (
-        select(
-            UsageInterval.camera_id,
-            Camera.name,
-            Camera.title,
-            UsageInterval.organization_id,
-            UsageInterval.tariff_id,
-            Tariff.name,
-            UsageInterval.started_at,
-            UsageInterval.ended_at,
-        )
-        .join(Camera, Camera.id == UsageInterval.camera_id)
-        .join(Tariff, Tariff.id == UsageInterval.tariff_id)
-        .where(
-            UsageInterval.organization_id.in_(sorted(set(org_ids))),
-            UsageInterval.started_at < upper,
-            or_(UsageInterval.ended_at.is_(None), UsageInterval.ended_at > lower),
-        )
-        .execution_options(yield_per=batch)
-    )
-    for cam_id, name, title, org_id, tariff_id, tariff_name, started, ended in db.session.execute(query):
-        yield (
-            UsageSpan(
-                camera_id=cam_id,
-                camera_name=name,
-                camera_title=title or "",
-                organization_id=org_id,
-                tariff_id=tariff_id,
-                started_at=started,
-                ended_at=ended,
-            ),
-            tariff_name,
-        )
+    query = _span_query(sorted(set(org_ids)), lower, upper).execution_options(yield_per=batch)
+    for row in db.session.execute(query):
+        yield _span(row)
 
 
 def _ancestors(org: Organization) -> dict[int, BillingOrg]:

@@ -1,7 +1,7 @@
 """Gapless invoice numbers: ``INV-<year>-<6 digits>``, one counter row per year.
 
-The row is created if missing (``INSERT .. ON CONFLICT DO NOTHING``), then read
-with ``SELECT .. FOR UPDATE`` and incremented in the caller's transaction: on
+The row is created if missing (``INSERT .. ON CONFLICT DO NOTHING``), then stepped
+by ``UPDATE .. RETURNING`` in the caller's transaction: on
 PostgreSQL the row lock serialises concurrent issuers until commit; on SQLite the
 database write lock does.  A rolled-back issue gives its number back, so numbers
 have no gaps; a voided invoice keeps its number.
@@ -9,7 +9,9 @@ have no gaps; a voided invoice keeps its number.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import Any
+
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -22,19 +24,26 @@ def format_number(year: int, value: int) -> str:
     return f"INV-{year}-{value:06d}"
 
 
+def reserve(sequence: Any, year: int, count: int = 1, session: Any = None) -> int:
+    """Take ``count`` consecutive values of ``year``'s counter in ``sequence`` (a model with ``year``
+    and ``last_value``: invoices' or credit notes'); returns the first.
+
+    The counter row is created if missing, then stepped by one ``UPDATE .. RETURNING``, which
+    holds the row until the caller's transaction ends: a rollback gives the values back.
+    """
+    session = session if session is not None else db.session
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(sequence).values(year=year, last_value=0).on_conflict_do_nothing(index_elements=["year"]))
+    last = session.execute(
+        update(sequence)
+        .where(sequence.year == year)
+        .values(last_value=sequence.last_value + count)
+        .returning(sequence.last_value)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    return int(last) - count + 1
+
+
 def next_number(year: int) -> str:
     """Take the next number of ``year`` (call inside the unit of work that issues)."""
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(
-        insert(InvoiceSequence).values(year=year, last_value=0).on_conflict_do_nothing(index_elements=["year"])
-    )
-    current = db.session.execute(
-        select(InvoiceSequence.last_value).where(InvoiceSequence.year == year).with_for_update()
-    ).scalar_one()
-    db.session.execute(
-        update(InvoiceSequence)
-        .where(InvoiceSequence.year == year)
-        .values(last_value=current + 1)
-        .execution_options(synchronize_session=False)
-    )
-    return format_number(year, current + 1)
+    return format_number(year, reserve(InvoiceSequence, year))

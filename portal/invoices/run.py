@@ -40,8 +40,6 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, scoped_session
 
@@ -77,7 +75,7 @@ from portal.documents.invoice import request_pdfs
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.invoices import coverage, documents
-from portal.invoices.numbering import format_number
+from portal.invoices.numbering import format_number, reserve
 from portal.invoices.rows import InvoiceRows, invoice_rows, issue_columns
 from portal.invoices.service import (
     NothingToInvoice,
@@ -587,22 +585,7 @@ def _take_numbers(session: AnySession, years: list[int]) -> list[str]:
     wanted: dict[int, int] = defaultdict(int)
     for year in years:
         wanted[year] += 1
-    insert_ = pg_insert if _postgres(session) else sqlite_insert
-    session.execute(
-        insert_(InvoiceSequence)
-        .values([{"year": year, "last_value": 0} for year in sorted(wanted)])
-        .on_conflict_do_nothing(index_elements=["year"])
-    )
-    next_value: dict[int, int] = {}
-    for year, count in sorted(wanted.items()):
-        last = session.execute(
-            update(InvoiceSequence)
-            .where(InvoiceSequence.year == year)
-            .values(last_value=InvoiceSequence.last_value + count)
-            .returning(InvoiceSequence.last_value)
-            .execution_options(synchronize_session=False)
-        ).scalar_one()
-        next_value[year] = last - count + 1
+    next_value = {year: reserve(InvoiceSequence, year, count, session) for year, count in sorted(wanted.items())}
     numbers = []
     for year in years:
         numbers.append(format_number(year, next_value[year]))
