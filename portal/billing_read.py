@@ -68,6 +68,9 @@ class Scope:
     payer: Organization
     orgs: tuple[BillingOrg, ...]
     titles: dict[int, str]
+    #: The scope's organizations as loaded, when loaded together (:func:`scopes_of`): held here
+    #: so that reads while the scope is rated find them in the session's identity map.
+    loaded: tuple[Organization, ...] = ()
 
     @property
     def ids(self) -> tuple[int, ...]:
@@ -394,8 +397,9 @@ def _month_reach(period: Period) -> tuple[datetime, datetime]:
     return period.bounds("Etc/GMT-14")[0], period.bounds("Etc/GMT+12")[1]
 
 
-def usage_per_payer(period: Period) -> tuple[dict[int, Organization], dict[int, int]]:
-    """Every organization by id, and ``{payer id: usage intervals in period}`` (two statements).
+def usage_per_payer(period: Period) -> tuple[dict[int, BillingOrg], dict[int, int]]:
+    """Every organization by id (:func:`hierarchy`), and ``{payer id: usage intervals in period}``
+    (two statements).
 
     The billing run's plan: who pays for usage in ``period`` (the same rule as
     :func:`organizations_with_usage`) and how many intervals each payer's invoice
@@ -407,34 +411,75 @@ def usage_per_payer(period: Period) -> tuple[dict[int, Organization], dict[int, 
         .where(UsageInterval.started_at < upper, or_(UsageInterval.ended_at.is_(None), UsageInterval.ended_at > lower))
         .group_by(UsageInterval.organization_id)
     ).all()
-    orgs = {o.id: o for o in db.session.scalars(select(Organization))}
-    hierarchy = {org_id: billing_org(org) for org_id, org in orgs.items()}
+    orgs = hierarchy()
     per_payer: dict[int, int] = {}
     for org_id, count in counts:
-        payer = payer_id(org_id, hierarchy)
+        payer = payer_id(org_id, orgs)
         per_payer[payer] = per_payer.get(payer, 0) + count
     return orgs, per_payer
 
 
-def scopes_of(payer_ids: Iterable[int], orgs: dict[int, Organization]) -> dict[int, Scope]:
-    """The scope of each payer (:func:`billing_scope`'s rule), from already loaded organizations."""
-    hierarchy = {org_id: billing_org(org) for org_id, org in orgs.items()}
+def hierarchy() -> dict[int, BillingOrg]:
+    """Every organization as the engine sees it (:func:`billing_org`), read as plain columns
+    in one statement: the billing run's batches need the whole tree, not its ORM objects."""
+    rows = db.session.execute(
+        select(
+            Organization.id,
+            Organization.title,
+            Organization.timezone,
+            Organization.currency,
+            Organization.trial_start,
+            Organization.trial_end,
+            Organization.parent_id,
+            Organization.invoice_to_parent,
+        )
+    )
+    return {
+        org_id: BillingOrg(
+            id=org_id,
+            title=title,
+            timezone=zone,
+            currency=currency,
+            trial_start=trial_start,
+            trial_end=trial_end,
+            parent_id=parent_id,
+            invoice_to_parent=bool(to_parent),
+        )
+        for org_id, title, zone, currency, trial_start, trial_end, parent_id, to_parent in rows
+    }
+
+
+def scopes_of(payer_ids: Iterable[int], orgs: dict[int, BillingOrg]) -> dict[int, Scope]:
+    """The scope of each payer (:func:`billing_scope`'s rule), the tree given as :func:`hierarchy`.
+
+    The organizations of every scope are loaded in one statement (so later reads, such
+    as :func:`portal.invoices.coverage.windows`, find them in the session).
+    """
     children: dict[int, list[BillingOrg]] = {}
-    for org in hierarchy.values():
+    for org in orgs.values():
         if org.parent_id is not None:
             children.setdefault(org.parent_id, []).append(org)
-    scopes = {}
+    families = {}
     for payer in payer_ids:
-        family, stack, seen = [hierarchy[payer]], [payer], {payer}
+        family, stack, seen = [orgs[payer]], [payer], {payer}
         while stack:  # the payer's descendants: the engine's rule picks those billed to it
             for child in children.get(stack.pop(), []):
                 if child.id not in seen:
                     seen.add(child.id)
                     family.append(child)
                     stack.append(child.id)
-        scope = invoice_scope(hierarchy[payer], family)
-        scopes[payer] = Scope(payer=orgs[payer], orgs=scope, titles={o.id: orgs[o.id].title for o in scope})
-    return scopes
+        families[payer] = invoice_scope(orgs[payer], family)
+    wanted = sorted({o.id for scope in families.values() for o in scope})
+    loaded = {o.id: o for o in db.session.scalars(select(Organization).where(Organization.id.in_(wanted)))}
+    return {
+        payer: Scope(
+            payer=loaded[payer],
+            orgs=scope,
+            titles={o.id: o.title for o in scope},
+            loaded=tuple(loaded[o.id] for o in scope),
+        )
+        for payer, scope in families.items()
+    }
 
 
 def stream_spans(
@@ -535,6 +580,7 @@ __all__ = [
     "billing_org",
     "billing_scope",
     "cut_suspensions",
+    "hierarchy",
     "load_prices",
     "load_spans",
     "load_statement",
@@ -549,5 +595,6 @@ __all__ = [
     "scopes_of",
     "stream_spans",
     "usage_per_payer",
+    "hierarchy",
     "utc_window",
 ]

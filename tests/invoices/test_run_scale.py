@@ -166,6 +166,37 @@ def test_small_batches_bill_the_same(app: Flask, monkeypatch: pytest.MonkeyPatch
         assert billed() == expected(SMALL)
 
 
+def test_a_batch_failing_while_read_stops_the_run_and_a_rerun_completes(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next batch is read (on PostgreSQL, on a thread of its own) while one is written:
+    an error there reaches the run; running it again bills every payer once, numbers gapless."""
+    with app.app_context():
+        _seed(SMALL)
+        batches = list(billing.plan(PERIOD, max_intervals=150))
+        assert len(batches) > 1
+        monkeypatch.setattr(billing, "plan", lambda period: iter(batches))
+        rate, calls = billing._rate, []
+
+        def failing_second(*args: Any, **kwargs: Any) -> Any:  # the first batch is written meanwhile
+            calls.append(1)
+            if len(calls) == 2:
+                raise RuntimeError("the database went away")
+            return rate(*args, **kwargs)
+
+        monkeypatch.setattr(billing, "_rate", failing_second)
+        with pytest.raises(RuntimeError, match="went away"):
+            billing_run(PERIOD, NOW)
+        db.session.remove()
+        if db.engine.dialect.name == "postgresql":  # one transaction: nothing of the run stays
+            assert db.session.scalar(select(db.func.count()).select_from(Invoice)) == 0
+        monkeypatch.setattr(billing, "_rate", rate)
+        summary = billing_run(PERIOD, NOW)
+        assert not summary.errors
+        assert billed() == expected(SMALL)
+        assert _numbers() == [f"INV-2026-{i:06d}" for i in range(1, len(expected(SMALL)) + 1)]
+
+
 def _blind(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the batch's reads miss existing invoices, as if another worker wrote them meanwhile."""
     none: Callable[..., dict[int, Any]] = lambda *_args, **_kw: {}  # noqa: E731
