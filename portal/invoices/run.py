@@ -570,9 +570,10 @@ def _write(
         lines.extend({**line, "invoice_id": invoice_id} for line in one.rows.lines)
         cameras.extend({**camera, "invoice_id": invoice_id} for camera in one.rows.cameras)
         covers.extend({**cover, "invoice_id": invoice_id, "voided": False} for cover in one.cover)
-    _insert(session, _table(InvoiceLine), lines)
-    _copy(session, _table(InvoiceCameraLine), cameras)
-    _insert(session, _table(InvoiceCoverage), covers)
+    with _foreign_keys_by_index(session):
+        _insert(session, _table(InvoiceLine), lines)
+        _copy(session, _table(InvoiceCameraLine), cameras)
+        _insert(session, _table(InvoiceCoverage), covers)
     done: list[tuple[int, str | None, str, int]] = []
     events = []
     if draft:
@@ -742,6 +743,29 @@ def _insert(session: AnySession, table: Table, rows: list[dict[str, Any]]) -> No
         session.connection().exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) {source}", params)
     else:
         session.execute(insert(table), rows)
+
+
+@contextmanager
+def _foreign_keys_by_index(session: AnySession) -> Iterator[None]:
+    """PostgreSQL: while the rows referencing the batch's invoices are written, no sequential scans.
+
+    Each row's foreign key is checked by a query PostgreSQL plans once per connection and
+    then keeps.  Planned while ``invoices`` is still small (a new database's first run),
+    that plan scans the table, and then every check scans it again as it grows: the
+    run's writes become quadratic (a million cameras: seconds per batch, growing).  With
+    sequential scans off while these statements run, the kept plan is the primary-key
+    lookup, right at any size.  Two statements per batch; the setting is restored after
+    (``SET LOCAL`` semantics: a rolled-back savepoint restores it too).
+    """
+    if not _postgres(session):
+        yield
+        return
+    connection = session.connection()
+    previous = connection.exec_driver_sql(
+        "SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)"
+    ).scalar_one()
+    yield  # on an error the batch's savepoint is rolled back, and the setting with it
+    connection.exec_driver_sql("SELECT set_config('enable_seqscan', %(value)s, true)", {"value": previous})
 
 
 def _copy(session: AnySession, table: Table, rows: list[dict[str, Any]]) -> None:
