@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .paging import Fields, Page
+from .plain import plain_stream
 from .specs import VISION_ALGS, OrganizationSpec, PresetSpec, UserSpec
 
 __all__ = [
@@ -263,7 +264,19 @@ class Stream:
     @classmethod
     def parse(cls, data: Any, where: str = "stream") -> Stream:
         """Parse a ``StreamConfig``; ``organization``/``preset`` objects win over the
-        deprecated ``organization_id``/``preset_id``, and any of them may be missing."""
+        deprecated ``organization_id``/``preset_id``, and any of them may be missing.
+
+        A sync reads every stream of the operator, so a stream whose fields all have
+        exactly their expected JSON types is read directly; anything else (an integral
+        float, a wrong type, a missing name) goes through :meth:`parse_checked`, which
+        accepts or refuses it with the field's path.  Both give the same streams.
+        """
+        found = plain_stream(data, cls)
+        return found if found is not None else cls.parse_checked(data, where)
+
+    @classmethod
+    def parse_checked(cls, data: Any, where: str = "stream") -> Stream:
+        """:meth:`parse`, every field read through :class:`Fields`."""
         f = Fields(data, where)
         org, preset, change = f.obj("organization"), f.obj("preset"), f.obj("last_change")
         org_id, preset_id = org.int("id"), preset.int("id")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
@@ -291,3 +292,49 @@ def test_client_package_imports_only_requests_and_stdlib() -> None:
             for name in names:
                 assert name.split(".")[0] in allowed, f"{module}.py imports {name}"
         assert (package / f"{module}.py").read_text().count("\n") < 310, f"{module}.py is too long"
+
+
+def _json_values() -> Any:
+    from hypothesis import strategies as st
+
+    scalar = st.one_of(
+        st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.floats(allow_nan=False), st.text(max_size=5)
+    )
+    nested = st.one_of(
+        scalar,
+        st.fixed_dictionaries(
+            {}, optional={"id": scalar, "title": scalar, "created_at": scalar, "user": scalar, "other": scalar}
+        ),
+    )
+    keys = ("name", "title", "disabled", "organization_id", "preset_id", "created_at")
+    return st.one_of(
+        scalar,
+        st.fixed_dictionaries(
+            {},
+            optional={
+                **{key: scalar for key in keys},
+                **{key: nested for key in ("organization", "preset", "last_change")},
+            },
+        ),
+    )
+
+
+def test_the_direct_stream_reading_agrees_with_the_checked_one() -> None:
+    """``Stream.parse`` reads plainly typed streams directly (a sync reads every one): whatever
+    the JSON, it gives what the field-by-field reading gives, or the same refusal."""
+    from hypothesis import given, settings
+
+    @settings(max_examples=400, deadline=None)
+    @given(_json_values())
+    def check(data: Any) -> None:
+        try:
+            expected: Stream | str = Stream.parse_checked(data, "s")
+        except WatcherProtocolError as error:
+            expected = str(error)
+        try:
+            found: Stream | str = Stream.parse(data, "s")
+        except WatcherProtocolError as error:
+            found = str(error)
+        assert found == expected
+
+    check()
