@@ -235,8 +235,6 @@ class Puller:
         closes: list[dict[str, Any]] = []
         opens: list[dict[str, Any]] = []
         pending_opens: list[tuple[str, dict[str, Any]]] = []
-        new_pg: list[list[Any]] = []
-        opened_new = 0
         for stream, org_id, tariff_id, want in wanted:
             camera = rows.get(stream.name)
             if camera is None and postgres:
@@ -253,9 +251,8 @@ class Puller:
             fields = dict(zip(_FIELDS, values, strict=True))
             if camera is None or camera.id is None:
                 result.new_cameras += 1
-                if postgres:  # cameras and their intervals in one statement, below
-                    new_pg.append(_new_camera(stream, values, want, now))
-                    opened_new += want is not None
+                if postgres:  # written with its interval by the page's statement
+                    result.opened += want is not None
                     continue
                 created = values[-1]
                 start = created if created is not None and created <= now else now
@@ -294,9 +291,6 @@ class Puller:
             )
         if camera_updates:
             _bulk_update(_cameras, camera_updates)
-        if new_pg:
-            db.session.execute(text(_NEW_PG), {"rows": json.dumps(new_pg), "now": now})
-            result.opened += opened_new
         if new_rows:
             ids = dict(_bulk_insert(_cameras, new_rows, returning=("name", "id")))
             opens.extend({"camera_id": ids[name], **row} for name, row in pending_opens)
@@ -366,14 +360,31 @@ WITH v AS (
     LEFT JOIN usage_intervals AS i ON i.camera_id = c.id AND i.ended_at IS NULL
 ), touched AS (
     UPDATE cameras SET last_seen_at = :now WHERE id = ANY(ARRAY(SELECT id FROM c WHERE same))
+), fresh AS (
+    INSERT INTO cameras (name, title, organization_id, tariff_id, watcher_organization_id, watcher_preset_id,
+                         disabled, watcher_created_at, first_seen_at, last_seen_at, missing_since)
+    SELECT v.name, v.title, v.organization_id, v.tariff_id, v.watcher_organization_id, v.watcher_preset_id,
+           v.disabled, v.watcher_created_at, :now, :now, NULL
+    FROM v JOIN c ON c.name = v.name AND c.id IS NULL
+    RETURNING id, name
+), opened AS (
+    INSERT INTO usage_intervals (camera_id, organization_id, tariff_id, started_at, created_at)
+    SELECT fresh.id, v.want_org, v.want_tariff,
+           CASE WHEN v.watcher_created_at <= CAST(:now AS timestamptz) THEN v.watcher_created_at
+                ELSE CAST(:now AS timestamptz) END,
+           :now
+    FROM fresh JOIN v ON v.name = fresh.name
+    WHERE v.want_org IS NOT NULL AND v.want_tariff IS NOT NULL
 )
 SELECT * FROM c WHERE NOT same
 """
 
 
 def _read_page_pg(wanted: Sequence[tuple[Stream, Any, Any, Any]], now: datetime) -> dict[str, Any]:
-    """PostgreSQL: one statement per page that sets ``last_seen_at`` of the unchanged cameras and
-    answers only the streams that need work (changed, reappeared or new: ``id`` None).
+    """PostgreSQL: one statement per page that sets ``last_seen_at`` of the unchanged cameras,
+    inserts the new cameras with their opening intervals (at ``created_at`` when it is known
+    and past, else now) and answers only the streams that need work (changed, reappeared,
+    or new: ``id`` None, already written).
 
     The page goes as one JSON parameter; the database compares each camera and its open
     interval with what the stream wants, so Python looks only at the changes.
@@ -395,54 +406,6 @@ def _read_page_pg(wanted: Sequence[tuple[Stream, Any, Any, Any]], now: datetime)
     ]
     result = db.session.execute(text(_PAGE_PG), {"rows": json.dumps(page), "now": now})
     return {row.name: row for row in result}
-
-
-_NEW_PG = """
-WITH v AS (
-    SELECT e->>0 AS name, e->>1 AS title, CAST(e->>2 AS integer) AS organization_id,
-           CAST(e->>3 AS integer) AS tariff_id, CAST(e->>4 AS integer) AS watcher_organization_id,
-           CAST(e->>5 AS integer) AS watcher_preset_id, CAST(e->>6 AS boolean) AS disabled,
-           timestamptz 'epoch' + CAST(e->>7 AS bigint) * interval '1 millisecond' AS watcher_created_at,
-           CAST(e->>8 AS integer) AS want_org, CAST(e->>9 AS integer) AS want_tariff,
-           coalesce(timestamptz 'epoch' + CAST(e->>10 AS bigint) * interval '1 millisecond',
-                    CAST(:now AS timestamptz)) AS started_at
-    FROM json_array_elements(CAST(:rows AS json)) AS e
-), c AS (
-    INSERT INTO cameras (name, title, organization_id, tariff_id, watcher_organization_id, watcher_preset_id,
-                         disabled, watcher_created_at, first_seen_at, last_seen_at, missing_since)
-    SELECT name, title, organization_id, tariff_id, watcher_organization_id, watcher_preset_id,
-           disabled, watcher_created_at, :now, :now, NULL
-    FROM v
-    RETURNING id, name
-)
-INSERT INTO usage_intervals (camera_id, organization_id, tariff_id, started_at, created_at)
-SELECT c.id, v.want_org, v.want_tariff, v.started_at, :now
-FROM c JOIN v ON v.name = c.name
-WHERE v.want_org IS NOT NULL
-"""
-
-
-def _new_camera(stream: Stream, values: tuple[Any, ...], want: tuple[int, int] | None, now: datetime) -> list[Any]:
-    """PostgreSQL: one new camera as a row of :data:`_NEW_PG` (instants as Unix milliseconds).
-
-    Its interval opens at its ``created_at`` when that is known and not in the future,
-    else now (``None``: the statement's ``now``), on the organization and tariff it wants.
-    """
-    created = stream.created_at
-    start = created if created is not None and values[-1] is not None and values[-1] <= now else None
-    return [
-        stream.name,
-        values[0],
-        values[1],
-        values[2],
-        values[3],
-        values[4],
-        values[5],
-        created,
-        want[0] if want else None,
-        want[1] if want else None,
-        start,
-    ]
 
 
 def _postgres() -> bool:
