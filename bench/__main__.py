@@ -5,7 +5,9 @@ Each item is a module with ``run(n) -> list[dict]`` whose rows hold ``what``, ``
 
 * ``bench.sync``: the Watcher pull vs paging the same streams with plain requests;
 * ``bench.billing``: the billing run vs its SQL floor (when present);
-* ``bench.pages``: the Usages page vs its own SQL, and under gunicorn vs a trivial page (when present).
+* ``bench.pages``: the Usages page vs its own SQL, and under gunicorn vs a trivial page (when present),
+  always for the issue's 1,000-camera organization (an item's ``SIZES``, when it has one, replace
+  the N list; ``python -m bench.pages N`` measures another size).
 
 Sizes: 10,000 and 100,000 by default; ``BENCH_1M=1`` adds 1,000,000; ``--n`` (or
 ``make bench N=...``, comma-separated) replaces the list.  ``--only sync,billing``
@@ -48,7 +50,7 @@ def collect(items: list[str], ns: list[int]) -> list[dict[str, Any]]:
                 raise
             print(f"bench: {item}: no bench/{item}.py in this tree, skipped", file=sys.stderr)
             continue
-        for n in ns:
+        for n in getattr(module, "SIZES", None) or ns:
             print(f"bench: {item} at N={n:,} ...", file=sys.stderr, flush=True)
             started = time.perf_counter()
             try:

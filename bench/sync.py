@@ -303,8 +303,11 @@ def forget_cameras(database_url: str) -> None:
 
     engine = create_engine(database_url)
     with engine.begin() as conn:
-        for table in ("sync_runs", "usage_intervals", "cameras"):
-            conn.execute(text(f"DELETE FROM {table}"))
+        if engine.dialect.name == "postgresql":  # empty tables, as a real first sync finds them (no dead rows)
+            conn.execute(text("TRUNCATE sync_runs, usage_intervals, cameras"))
+        else:
+            for table in ("sync_runs", "usage_intervals", "cameras"):
+                conn.execute(text(f"DELETE FROM {table}"))
     engine.dispose()
 
 
