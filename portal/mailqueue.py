@@ -31,6 +31,7 @@ from sqlalchemy import delete, event, select, update
 from werkzeug.wrappers import Response
 
 from portal import unit_of_work
+from portal.background import Background
 from portal.extensions import db
 from portal.mail import Attachment, MailError, send_mail
 from portal.models import MAIL_DROPPED, MAIL_FAILED, MAIL_PENDING, MAIL_SENT, AccountToken, MailItem, utcnow
@@ -268,7 +269,7 @@ def deliver_due(limit: int = 100, now: datetime | None = None) -> MailResult:
     return result
 
 
-_threads: set[threading.Thread] = set()
+_deliveries = Background("mail-after-response", "mail delivery after the response failed; the worker will retry")
 
 
 def send_after_response(ids: Iterable[int]) -> None:
@@ -292,31 +293,14 @@ def send_after_response(ids: Iterable[int]) -> None:
             return response
     else:
         closed.set()
-    thread = threading.Thread(target=_run, args=(app, ids, closed), name="mail-after-response", daemon=True)
+    thread = _deliveries.thread(app, deliver, ids, ready=closed)
 
     def start() -> None:  # tracked only once started: a rolled-back unit of work never starts it
-        _threads.add(thread)
-        thread.start()
+        _deliveries.start(thread)
 
     unit_of_work.after_commit(start)
 
 
-def _run(app: Flask, ids: list[int], closed: threading.Event) -> None:
-    closed.wait(0.2)
-    try:
-        with app.app_context():
-            try:
-                for item_id in ids:
-                    deliver(item_id)
-            finally:
-                db.session.remove()
-    except Exception:  # the worker retries; nothing may escape a daemon thread unseen
-        log.exception("mail delivery after the response failed; the worker will retry")
-    finally:
-        _threads.discard(threading.current_thread())
-
-
 def wait_for_deliveries(timeout: float = 10.0) -> None:
     """Join the after-response threads (tests, and a clean shutdown)."""
-    for thread in list(_threads):
-        thread.join(timeout)
+    _deliveries.wait(timeout)

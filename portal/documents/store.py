@@ -24,7 +24,6 @@ download asked for meanwhile waits for it instead of rendering the same file twi
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -33,6 +32,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import unit_of_work
+from portal.background import Background
 from portal.extensions import db
 from portal.models import Document, DocumentState, utcnow
 
@@ -45,7 +45,7 @@ LEASE = timedelta(minutes=5)
 #: Attempts before a document stays ``failed`` until someone retries it.
 MAX_ATTEMPTS = 3
 _NOTED = "portal.documents.noted"
-_threads: set[threading.Thread] = set()
+_renders = Background("documents-render", "rendering documents after commit failed; the worker will retry")
 
 
 def renderer(kind: str) -> Callable[[Renderer], Renderer]:
@@ -234,28 +234,11 @@ def _note_for_render(doc_ids: list[int]) -> None:
         ids = db.session.info.pop(_NOTED, None)  # the first callback takes them all
         if not ids:
             return
-        thread = threading.Thread(target=_run, args=(app, ids), name="documents-render", daemon=True)
-        _threads.add(thread)
-        thread.start()
+        _renders.start(_renders.thread(app, render, ids))
 
     unit_of_work.after_commit(start)
 
 
-def _run(app: Flask, ids: list[int]) -> None:
-    try:
-        with app.app_context():
-            try:
-                for doc_id in ids:
-                    render(doc_id)
-            finally:
-                db.session.remove()
-    except Exception:  # the worker retries; nothing may escape a daemon thread unseen
-        log.exception("rendering documents after commit failed; the worker will retry")
-    finally:
-        _threads.discard(threading.current_thread())
-
-
 def wait_for_renders(timeout: float = 60.0) -> None:
     """Join the background render threads (tests, and a clean shutdown)."""
-    for thread in list(_threads):
-        thread.join(timeout)
+    _renders.wait(timeout)

@@ -8,15 +8,13 @@ The rows are read with one query for the page asked for (plus one count), not th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.invoices.display import invoice_zone
 from portal.models import Invoice, InvoiceCameraLine
-from portal.usages.paging import PER_PAGE, CameraCells, RowFormat
-from portal.usages.report import format_duration
+from portal.usages.paging import PER_PAGE, CameraCells, RowFormat, cells
 
 
 @dataclass(frozen=True)
@@ -61,21 +59,7 @@ def annex_page(
     if not show_all:
         query = query.offset((number - 1) * per_page).limit(per_page)
     lines = list(db.session.scalars(query))
-    fmt = RowFormat(invoice.currency, invoice_zone(invoice))
-    rows = tuple(
-        CameraCells(
-            camera_name=cam.camera_name,
-            camera_title=cam.camera_title,
-            organization_title=cam.organization_title,
-            tariff_name=cam.tariff_name,
-            is_trial=cam.is_trial,
-            started=fmt.when(cam.started_at),
-            ended=fmt.when(cam.ended_at),
-            duration=format_duration(cam.seconds),
-            amount=fmt.money(Decimal(cam.amount)),
-        )
-        for cam in lines
-    )
+    rows = cells(lines, RowFormat(invoice.currency, invoice_zone(invoice)))
     first = 0 if show_all else (number - 1) * per_page
     return AnnexPage(
         number=number,

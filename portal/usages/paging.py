@@ -14,13 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency, get_currency_precision
 
 from portal.i18n import format_locale
 from portal.templating import money_exact, utc_offset_label
-from portal.usages.report import CameraRow, UsageReport, format_duration
+from portal.usages.report import UsageReport, format_duration
 from portal.usages.timeline import AXIS_HEIGHT, BAR_HEIGHT, ROW_HEIGHT, Timeline
 
 #: Cameras per page.
@@ -122,8 +123,31 @@ def _slice_timeline(timeline: Timeline, first: int, last: int) -> Timeline:
     return replace(timeline, rows=rows, height=AXIS_HEIGHT + max(len(rows), 1) * ROW_HEIGHT + 4)
 
 
-def cells(rows: Sequence[CameraRow], fmt: RowFormat) -> tuple[CameraCells, ...]:
-    """Format ``rows`` for the table."""
+class CameraLike(Protocol):
+    """What :func:`cells` reads: a Usages row (:class:`CameraRow`) or a stored annex line."""
+
+    @property
+    def organization_title(self) -> str: ...
+    @property
+    def camera_name(self) -> str: ...
+    @property
+    def camera_title(self) -> str: ...
+    @property
+    def tariff_name(self) -> str: ...
+    @property
+    def is_trial(self) -> bool: ...
+    @property
+    def started_at(self) -> datetime: ...
+    @property
+    def ended_at(self) -> datetime: ...
+    @property
+    def seconds(self) -> int: ...
+    @property
+    def amount(self) -> Decimal | str: ...
+
+
+def cells(rows: Sequence[CameraLike], fmt: RowFormat) -> tuple[CameraCells, ...]:
+    """Format ``rows`` (the Usages table's, or an invoice annex page's) for the table."""
     return tuple(
         CameraCells(
             camera_name=row.camera_name,
@@ -134,7 +158,7 @@ def cells(rows: Sequence[CameraRow], fmt: RowFormat) -> tuple[CameraCells, ...]:
             started=fmt.when(row.started_at),
             ended=fmt.when(row.ended_at),
             duration=format_duration(row.seconds),
-            amount=fmt.money(row.amount),
+            amount=fmt.money(row.amount if isinstance(row.amount, Decimal) else Decimal(row.amount)),
         )
         for row in rows
     )

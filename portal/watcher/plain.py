@@ -27,32 +27,14 @@ def plain_stream(data: Any, stream_class: type[T]) -> T | None:
         return None
     if (org_id is not None and type(org_id) is not int) or (preset_id is not None and type(preset_id) is not int):
         return None
-    org_title = preset_title = changed_at = user = None
-    org, preset, change = get("organization"), get("preset"), get("last_change")
-    if org is not None:
-        if type(org) is not dict:
-            return None
-        nested_id, org_title = org.get("id"), org.get("title")
-        if (nested_id is not None and type(nested_id) is not int) or (
-            org_title is not None and type(org_title) is not str
-        ):
-            return None
-        org_id = org_id if nested_id is None else nested_id
-    if preset is not None:
-        if type(preset) is not dict:
-            return None
-        nested_id, preset_title = preset.get("id"), preset.get("title")
-        if (nested_id is not None and type(nested_id) is not int) or (
-            preset_title is not None and type(preset_title) is not str
-        ):
-            return None
-        preset_id = preset_id if nested_id is None else nested_id
-    if change is not None:
-        if type(change) is not dict:
-            return None
-        changed_at, user = change.get("created_at"), change.get("user")
-        if (changed_at is not None and type(changed_at) is not int) or (user is not None and type(user) is not str):
-            return None
+    org = _nested(get("organization"), "id", int, "title")
+    preset = _nested(get("preset"), "id", int, "title")
+    change = _nested(get("last_change"), "created_at", int, "user")
+    if org is None or preset is None or change is None:
+        return None
+    (nested_org, org_title), (nested_preset, preset_title), (changed_at, user) = org, preset, change
+    org_id = org_id if nested_org is None else nested_org
+    preset_id = preset_id if nested_preset is None else nested_preset
     stream = object.__new__(stream_class)  # every field given and checked above: no __init__ needed
     stream.__dict__.update(
         name=name,
@@ -67,3 +49,16 @@ def plain_stream(data: Any, stream_class: type[T]) -> T | None:
         last_change_user=user,
     )
     return stream
+
+
+def _nested(value: Any, first: str, kind: type, second: str) -> tuple[Any, Any] | None:
+    """``(value[first], value[second])`` of an optional object (absent: two Nones) whose ``first``
+    is a ``kind`` and ``second`` a string, each optional; None when it is not one."""
+    if value is None:
+        return None, None
+    if type(value) is not dict:
+        return None
+    one, other = value.get(first), value.get(second)
+    if (one is not None and type(one) is not kind) or (other is not None and type(other) is not str):
+        return None
+    return one, other
