@@ -225,9 +225,14 @@ class Puller:
             want = (org_id, tariff_id) if billable and org_id is not None and tariff_id is not None else None
             wanted.append((stream, org_id, tariff_id, want))
         postgres = _postgres()
-        # PostgreSQL answers only the streams that need work (unchanged ones are already touched);
-        # a row whose ``id`` is None is a new camera.  Elsewhere every known camera is answered.
-        rows = _read_page_pg(wanted, now) if postgres else _read_page(wanted)
+        # PostgreSQL has already touched the unchanged cameras and written the new ones, and
+        # answers only the known cameras that need work; elsewhere every known camera is answered.
+        if postgres:
+            new_cameras, opened, rows = _write_page_pg(wanted, now)
+            result.new_cameras += new_cameras
+            result.opened += opened
+        else:
+            rows = _read_page(wanted)
 
         new_rows: list[dict[str, Any]] = []
         camera_updates: list[dict[str, Any]] = []
@@ -238,7 +243,7 @@ class Puller:
         for stream, org_id, tariff_id, want in wanted:
             camera = rows.get(stream.name)
             if camera is None and postgres:
-                continue  # unchanged, and its last_seen_at is already set
+                continue  # unchanged (its last_seen_at is set) or new (written)
             values = (
                 stream.title or "",
                 org_id,
@@ -249,11 +254,8 @@ class Puller:
                 _ts(stream.created_at),
             )
             fields = dict(zip(_FIELDS, values, strict=True))
-            if camera is None or camera.id is None:
+            if camera is None:
                 result.new_cameras += 1
-                if postgres:  # written with its interval by the page's statement
-                    result.opened += want is not None
-                    continue
                 created = values[-1]
                 start = created if created is not None and created <= now else now
                 new_rows.append(
@@ -339,12 +341,20 @@ def _read_page(wanted: Sequence[tuple[Stream, Any, Any, Any]]) -> dict[str, Any]
 
 _PAGE_PG = """
 WITH v AS (
-    SELECT e->>0 AS name, e->>1 AS title, CAST(e->>2 AS integer) AS organization_id,
-           CAST(e->>3 AS integer) AS tariff_id, CAST(e->>4 AS integer) AS watcher_organization_id,
-           CAST(e->>5 AS integer) AS watcher_preset_id, CAST(e->>6 AS boolean) AS disabled,
-           timestamptz 'epoch' + CAST(e->>7 AS bigint) * interval '1 millisecond' AS watcher_created_at,
-           CAST(e->>8 AS integer) AS want_org, CAST(e->>9 AS integer) AS want_tariff
-    FROM json_array_elements(CAST(:rows AS json)) AS e
+    SELECT name, title, CAST(organization_id AS integer) AS organization_id, CAST(tariff_id AS integer) AS tariff_id,
+           CAST(watcher_organization_id AS integer) AS watcher_organization_id,
+           CAST(watcher_preset_id AS integer) AS watcher_preset_id, CAST(disabled AS boolean) AS disabled,
+           timestamptz 'epoch' + CAST(created_ms AS bigint) * interval '1 millisecond' AS watcher_created_at,
+           CAST(want_org AS integer) AS want_org, CAST(want_tariff AS integer) AS want_tariff
+    FROM ROWS FROM (
+        json_array_elements_text(CAST(:name AS json)), json_array_elements_text(CAST(:title AS json)),
+        json_array_elements_text(CAST(:organization_id AS json)), json_array_elements_text(CAST(:tariff_id AS json)),
+        json_array_elements_text(CAST(:watcher_organization_id AS json)),
+        json_array_elements_text(CAST(:watcher_preset_id AS json)), json_array_elements_text(CAST(:disabled AS json)),
+        json_array_elements_text(CAST(:created_ms AS json)), json_array_elements_text(CAST(:want_org AS json)),
+        json_array_elements_text(CAST(:want_tariff AS json))
+    ) AS u(name, title, organization_id, tariff_id, watcher_organization_id, watcher_preset_id, disabled,
+           created_ms, want_org, want_tariff)
 ), c AS (
     SELECT c.id, v.name, c.title, c.organization_id, c.tariff_id, c.watcher_organization_id, c.watcher_preset_id,
            c.disabled, c.watcher_created_at, c.last_seen_at, c.missing_since,
@@ -356,8 +366,9 @@ WITH v AS (
                                       v.watcher_preset_id, v.disabled, v.watcher_created_at)
             AND (i.organization_id, i.tariff_id) IS NOT DISTINCT FROM (v.want_org, v.want_tariff)) AS same
     FROM v
-    LEFT JOIN cameras AS c ON c.name = v.name
-    LEFT JOIN usage_intervals AS i ON i.camera_id = c.id AND i.ended_at IS NULL
+    LEFT JOIN LATERAL (SELECT * FROM cameras WHERE cameras.name = v.name LIMIT 1) AS c ON true
+    LEFT JOIN LATERAL (SELECT * FROM usage_intervals AS o WHERE o.camera_id = c.id AND o.ended_at IS NULL LIMIT 1) AS i
+        ON true
 ), touched AS (
     UPDATE cameras SET last_seen_at = :now WHERE id = ANY(ARRAY(SELECT id FROM c WHERE same))
 ), fresh AS (
@@ -375,22 +386,26 @@ WITH v AS (
            :now
     FROM fresh JOIN v ON v.name = fresh.name
     WHERE v.want_org IS NOT NULL AND v.want_tariff IS NOT NULL
+    RETURNING 1
 )
-SELECT * FROM c WHERE NOT same
+SELECT k.new_cameras, k.opened, c.*
+FROM (SELECT (SELECT count(*) FROM fresh) AS new_cameras, (SELECT count(*) FROM opened) AS opened) AS k
+LEFT JOIN c ON c.id IS NOT NULL AND NOT c.same
 """
 
 
-def _read_page_pg(wanted: Sequence[tuple[Stream, Any, Any, Any]], now: datetime) -> dict[str, Any]:
+def _write_page_pg(wanted: Sequence[tuple[Stream, Any, Any, Any]], now: datetime) -> tuple[int, int, dict[str, Any]]:
     """PostgreSQL: one statement per page that sets ``last_seen_at`` of the unchanged cameras,
     inserts the new cameras with their opening intervals (at ``created_at`` when it is known
-    and past, else now) and answers only the streams that need work (changed, reappeared,
-    or new: ``id`` None, already written).
+    and past, else now) and answers how many it inserted, and the known cameras that need
+    work (changed or reappeared) with their open intervals.
 
-    The page goes as one JSON parameter; the database compares each camera and its open
-    interval with what the stream wants, so Python looks only at the changes.
+    The page goes as one JSON array per column (cheap to build and to parse); the database
+    compares each camera and its open interval with what the stream wants, so Python looks
+    only at the changes.
     """
-    page = [
-        [
+    rows = [
+        (
             stream.name,
             stream.title or "",
             org_id,
@@ -401,11 +416,26 @@ def _read_page_pg(wanted: Sequence[tuple[Stream, Any, Any, Any]], now: datetime)
             stream.created_at,
             want[0] if want else None,
             want[1] if want else None,
-        ]
+        )
         for stream, org_id, tariff_id, want in wanted
     ]
-    result = db.session.execute(text(_PAGE_PG), {"rows": json.dumps(page), "now": now})
-    return {row.name: row for row in result}
+    params = {key: json.dumps(values) for key, values in zip(_PAGE_COLUMNS, zip(*rows, strict=True), strict=True)}
+    result = db.session.execute(text(_PAGE_PG), {**params, "now": now}).all()
+    return result[0].new_cameras, result[0].opened, {row.name: row for row in result if row.name is not None}
+
+
+_PAGE_COLUMNS = (
+    "name",
+    "title",
+    "organization_id",
+    "tariff_id",
+    "watcher_organization_id",
+    "watcher_preset_id",
+    "disabled",
+    "created_ms",
+    "want_org",
+    "want_tariff",
+)
 
 
 def _postgres() -> bool:

@@ -114,6 +114,34 @@ def test_second_sync_changes_nothing(app: Flask, watcher: SimHandle, world: dict
         assert db.session.scalar(select(db.func.count()).select_from(SyncRun)) == 2
 
 
+def test_names_and_titles_arrive_as_written(app: Flask, world: dict[str, int]) -> None:
+    """Quotes, backslashes, commas, braces, non-Latin letters and emoji survive the page's trip
+    into the database (on PostgreSQL one JSON array per column), and a second pull of the same
+    streams sees nothing changed."""
+    from portal.sync.pull import apply_streams
+    from portal.watcher import Stream
+
+    w = world
+    titles = {
+        'q"uote': 'He said "hi", twice',
+        "back\\slash": "C:\\cams\\{door}",
+        "камера-1": "Склад, ворота №2",
+        "emoji-🎥": "Front 🚪 door",
+        "plain": "",
+    }
+    streams = [
+        Stream(name=name, title=title or None, organization_id=w["w_a"], preset_id=w["w_basic"], created_at=ms(T0))
+        for name, title in titles.items()
+    ]
+    with app.app_context():
+        first = apply_streams(streams, now=T0 + timedelta(days=1))
+        assert (first.new_cameras, first.opened) == (5, 5)
+        stored = {c.name: c.title for c in db.session.scalars(select(Camera))}
+        assert stored == titles
+        again = apply_streams(streams, now=T0 + timedelta(days=2))
+        assert not again.changed, again.counts()
+
+
 def test_change_without_last_change_is_dated_when_observed(app: Flask, world: dict[str, int]) -> None:
     """A change whose last_change is old news (before the last observation) is dated at observation."""
     from portal.sync.pull import apply_streams
