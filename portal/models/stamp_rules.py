@@ -7,10 +7,11 @@ changes (a camera's ``last_seen_at`` does not invalidate anything).  A table add
 changes what a statement says (e.g. per-organization price overrides, tax records) is one
 more entry in :data:`WATCHED` plus a migration calling :func:`upgrade_statements_for`.
 
-* PostgreSQL: a deferred constraint trigger per row runs once per transaction at commit
-  (a transaction-local setting remembers it ran), so the stamp row is locked only while
-  committing: writers never wait for each other's long transactions on it and cannot
-  deadlock over it.
+* PostgreSQL: a deferred constraint trigger runs at commit, so the stamp row is locked only
+  while committing: writers never wait for each other's long transactions on it and cannot
+  deadlock over it.  Its ``WHEN`` condition lets only the transaction's first watched row
+  queue it (a transaction-local setting, undone with the savepoint or transaction that set
+  it), so a bulk write of 100,000 rows queues one deferred call, not 100,000.
 * SQLite: plain row triggers (SQLite has one writer at a time anyway).
 
 The same statements serve the Alembic migration and ``create_all`` (the tests' schema).
@@ -80,44 +81,68 @@ def _sqlite(table: str) -> list[str]:
     ]
 
 
-def _postgres(table: str) -> list[str]:
+#: True for the transaction's first watched row only: it sets the transaction-local flag as it
+#: answers (``SET LOCAL`` semantics: a rolled-back savepoint or transaction undoes it).
+PG_FIRST_IN_TRANSACTION = (
+    "current_setting('portal.ledger_queued', true) IS DISTINCT FROM 'on' "
+    "AND set_config('portal.ledger_queued', 'on', true) = 'on'"
+)
+
+
+def _postgres(table: str, once: bool) -> list[str]:
     columns, rows = WATCHED[table]
-    condition = f" WHEN ({_changed(columns, 'IS DISTINCT FROM')})" if columns else ""
+    conditions = [f"({_changed(columns, 'IS DISTINCT FROM')})"] if columns else []
+    if once:
+        conditions.append(PG_FIRST_IN_TRANSACTION)
+    update_when = f" WHEN ({' AND '.join(conditions)})" if conditions else ""
     made = [
         f"CREATE CONSTRAINT TRIGGER {table}_ledger_update AFTER UPDATE ON {table} DEFERRABLE INITIALLY DEFERRED "
-        f"FOR EACH ROW{condition} "
+        f"FOR EACH ROW{update_when} "
         "EXECUTE FUNCTION ledger_touch()"
     ]
     if rows:
+        write_when = f" WHEN ({PG_FIRST_IN_TRANSACTION})" if once else ""
         made.append(
             f"CREATE CONSTRAINT TRIGGER {table}_ledger_write AFTER INSERT OR DELETE ON {table} "
-            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_touch()"
+            f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW{write_when} EXECUTE FUNCTION ledger_touch()"
         )
     return made
 
 
-def upgrade_statements_for(dialect: str, tables: list[str]) -> list[str]:
-    """The triggers of ``tables`` (entries of :data:`WATCHED`) on ``dialect``."""
-    build = {"sqlite": _sqlite, "postgresql": _postgres}.get(dialect)
-    return [statement for table in tables for statement in build(table)] if build else []
+def upgrade_statements_for(dialect: str, tables: list[str], *, once_per_transaction: bool = False) -> list[str]:
+    """The triggers of ``tables`` (entries of :data:`WATCHED`) on ``dialect``.
+
+    PostgreSQL: ``once_per_transaction`` False gives the triggers as revision b12b00000001
+    made them (a deferred call queued per row); True, those of revision a12a00000002 on,
+    which the models carry (:data:`PG_FIRST_IN_TRANSACTION`).
+    """
+    if dialect == "sqlite":
+        return [statement for table in tables for statement in _sqlite(table)]
+    if dialect == "postgresql":
+        return [statement for table in tables for statement in _postgres(table, once_per_transaction)]
+    return []
 
 
 def upgrade_statements(dialect: str) -> list[str]:
-    """All the DDL on ``dialect`` (the function first on PostgreSQL)."""
+    """All the DDL on ``dialect`` as the models have it (the function first on PostgreSQL)."""
     head = [PG_FUNCTION] if dialect == "postgresql" else []
-    return head + upgrade_statements_for(dialect, list(WATCHED))
+    return head + upgrade_statements_for(dialect, list(WATCHED), once_per_transaction=True)
+
+
+def drop_statements(dialect: str, tables: list[str]) -> list[str]:
+    """The DDL that removes the triggers of ``tables`` (not the function)."""
+    made = upgrade_statements_for(dialect, tables)
+    if dialect == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {s.split()[2]}" for s in made]
+    return [f"DROP TRIGGER IF EXISTS {s.split()[3]} ON {s.split(' ON ')[1].split()[0]}" for s in made]
 
 
 def downgrade_statements(dialect: str) -> list[str]:
     """The DDL that removes the triggers (and the function) again."""
     if dialect == "sqlite":
-        return [f"DROP TRIGGER IF EXISTS {s.split()[2]}" for s in upgrade_statements_for("sqlite", list(WATCHED))]
+        return drop_statements(dialect, list(WATCHED))
     if dialect == "postgresql":
-        drops = [
-            f"DROP TRIGGER IF EXISTS {s.split()[3]} ON {s.split(' ON ')[1].split()[0]}"
-            for s in upgrade_statements_for("postgresql", list(WATCHED))
-        ]
-        return [*drops, "DROP FUNCTION IF EXISTS ledger_touch()"]
+        return [*drop_statements(dialect, list(WATCHED)), "DROP FUNCTION IF EXISTS ledger_touch()"]
     return []
 
 
@@ -127,7 +152,7 @@ def _attach() -> None:
     event.listen(Base.metadata, "before_create", DDL(PG_FUNCTION).execute_if(dialect="postgresql"))
     for table in WATCHED:
         for dialect in ("sqlite", "postgresql"):
-            for statement in upgrade_statements_for(dialect, [table]):
+            for statement in upgrade_statements_for(dialect, [table], once_per_transaction=True):
                 event.listen(tables[table], "after_create", DDL(statement).execute_if(dialect=dialect))
 
 

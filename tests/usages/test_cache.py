@@ -152,6 +152,42 @@ def test_a_rolled_back_change_keeps_the_stamp(app: Flask, org_id: int) -> None:
     assert _stamp(app) == before
 
 
+def test_a_change_after_a_rolled_back_savepoint_still_replaces_the_stamp(
+    app: Flask, admin_client: FlaskClient, org_id: int
+) -> None:
+    """On PostgreSQL only a transaction's first watched row queues the stamp's replacement; a
+    savepoint rolled back after queuing it must not leave the transaction's later changes
+    unstamped (the billing run rolls back one organization and writes the next)."""
+    assert _total(admin_client, org_id) == "€30.00"
+    before = _stamp(app)
+    with app.app_context():
+        savepoint = db.session.begin_nested()
+        db.session.execute(text("UPDATE tariff_prices SET amount_minor = 1"))
+        savepoint.rollback()
+        db.session.execute(update(Camera).values(last_seen_at=utc(2026, 11, 1)))  # watched table, column not
+        db.session.execute(text("UPDATE tariff_prices SET amount_minor = 1800"))
+        db.session.execute(text("UPDATE tariff_prices SET amount_minor = 1800"))
+        db.session.commit()
+    after = _stamp(app)
+    assert after != before
+    assert _total(admin_client, org_id) == "€60.00"
+    with app.app_context():  # a later transaction replaces it again
+        db.session.execute(text("UPDATE tariff_prices SET amount_minor = 900"))
+        db.session.commit()
+    assert _stamp(app) not in (before, after)
+
+
+def test_a_savepoint_rolled_back_alone_keeps_the_stamp(app: Flask, org_id: int) -> None:
+    before = _stamp(app)
+    with app.app_context():
+        savepoint = db.session.begin_nested()
+        db.session.execute(text("UPDATE tariff_prices SET amount_minor = 1"))
+        savepoint.rollback()
+        db.session.execute(update(Camera).values(last_seen_at=utc(2026, 11, 1)))
+        db.session.commit()
+    assert _stamp(app) == before
+
+
 def test_an_organization_zone_change_rates_anew(app: Flask, admin_client: FlaskClient, org_id: int) -> None:
     assert "(UTC)" in _page(admin_client, org_id)
     with app.app_context():
