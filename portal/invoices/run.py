@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -773,15 +774,20 @@ def _copy(session: AnySession, table: Table, rows: list[dict[str, Any]]) -> None
 
     The camera annex is most of a run's rows; COPY is PostgreSQL's own bulk path
     (no statement to parse per row, no JSON to decode), through the session's
-    connection and so inside the batch's savepoint.
+    connection and so inside the batch's savepoint.  The rows go in COPY's binary
+    format with each column's type given up front: psycopg then neither guesses a
+    type per value nor writes text for the server to parse (a third of the time).
     """
     if not rows or not _postgres(session):
         _insert(session, table, rows)
         return
     columns = list(rows[0])
+    types = [re.sub(r"\(.*\)", "", name).lower() for name in _pg_types(table, columns)]  # VARCHAR(255) -> varchar
     pick = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
     driver: Any = session.connection().connection.driver_connection  # psycopg's own connection
-    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+    sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
+    with driver.cursor() as cursor, cursor.copy(sql) as copy:
+        copy.set_types(types)
         write = copy.write_row
         for row in rows:
             write(pick(row))
