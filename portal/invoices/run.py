@@ -564,13 +564,12 @@ def _write(
     ]
     ids = _insert_returning(session, _table(Invoice), headers)
     lines: list[dict[str, Any]] = []
-    cameras: list[dict[str, Any]] = []
     covers: list[dict[str, Any]] = []
     for one in rated:
         invoice_id = ids[one.payer.id]
         lines.extend({**line, "invoice_id": invoice_id} for line in one.rows.lines)
-        cameras.extend({**camera, "invoice_id": invoice_id} for camera in one.rows.cameras)
         covers.extend({**cover, "invoice_id": invoice_id, "voided": False} for cover in one.cover)
+    cameras = [({"invoice_id": ids[one.payer.id]}, one.rows.cameras) for one in rated]
     with _foreign_keys_by_index(session):
         _insert(session, _table(InvoiceLine), lines)
         _copy(session, _table(InvoiceCameraLine), cameras)
@@ -769,28 +768,34 @@ def _foreign_keys_by_index(session: AnySession) -> Iterator[None]:
     connection.exec_driver_sql("SELECT set_config('enable_seqscan', %(value)s, true)", {"value": previous})
 
 
-def _copy(session: AnySession, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many ``rows`` (same keys each): ``COPY … FROM STDIN`` on PostgreSQL, :func:`_insert` elsewhere.
+def _copy(session: AnySession, table: Table, groups: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> None:
+    """Insert many rows: each group's rows (same keys each) with the group's own columns
+    (e.g. its invoice id) added.  ``COPY … FROM STDIN`` on PostgreSQL, :func:`_insert` elsewhere.
 
     The camera annex is most of a run's rows; COPY is PostgreSQL's own bulk path
     (no statement to parse per row, no JSON to decode), through the session's
     connection and so inside the batch's savepoint.  The rows go in COPY's binary
     format with each column's type given up front: psycopg then neither guesses a
-    type per value nor writes text for the server to parse (a third of the time).
+    type per value nor writes text for the server to parse (a third of the time);
+    each is a tuple of its group's values and its own, never a merged dict.
     """
-    if not rows or not _postgres(session):
-        _insert(session, table, rows)
+    groups = [(common, rows) for common, rows in groups if rows]
+    if not groups or not _postgres(session):
+        _insert(session, table, [{**common, **row} for common, rows in groups for row in rows])
         return
-    columns = list(rows[0])
+    shared, own = list(groups[0][0]), list(groups[0][1][0])
+    columns = [*shared, *own]
     types = [re.sub(r"\(.*\)", "", name).lower() for name in _pg_types(table, columns)]  # VARCHAR(255) -> varchar
-    pick = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
+    pick = itemgetter(*own) if len(own) > 1 else lambda row: (row[own[0]],)
     driver: Any = session.connection().connection.driver_connection  # psycopg's own connection
     sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
     with driver.cursor() as cursor, cursor.copy(sql) as copy:
         copy.set_types(types)
         write = copy.write_row
-        for row in rows:
-            write(pick(row))
+        for common, rows in groups:
+            head = tuple(common[key] for key in shared)
+            for row in rows:
+                write(head + pick(row))
 
 
 def _insert_returning(session: AnySession, table: Table, rows: list[dict[str, Any]]) -> dict[int, int]:
