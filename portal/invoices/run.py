@@ -215,20 +215,36 @@ def plan(period: Period, max_intervals: int = BATCH_INTERVALS, max_payers: int =
     """The payers of ``period`` (by title, numbers follow that order) cut into bounded batches.
 
     Two statements.  A batch closes at ``max_intervals`` usage intervals or ``max_payers``
-    payers; one payer with more intervals than that is a batch of its own.  Queue workers
-    may bill the batches anywhere, each with :func:`bill_organizations`.
+    payers; one payer with more intervals than that is a batch of its own.  When the run
+    needs more than one batch, its first and last batches are smaller (a quarter of that):
+    the first is read and rated before anything can be written and the last is written
+    after everything else is rated, so :func:`_pipelined` fills and drains sooner (at
+    100k cameras, 1.5 s of a 8 s run had nothing to overlap with).  Queue workers may
+    bill the batches anywhere, each with :func:`bill_organizations`.
     """
     orgs, counts = usage_per_payer(period)
-    batch: list[int] = []
+    payers = sorted(counts, key=lambda org_id: (orgs[org_id].title, org_id))
+    if sum(counts.values()) <= max_intervals and len(payers) <= max_payers:
+        if payers:
+            yield payers
+        return
+    edge = max(1, max_intervals // 4)
+    last: list[int] = []  # from the end, up to a quarter (at least one payer, never all of them)
     size = 0
-    for payer in sorted(counts, key=lambda org_id: (orgs[org_id].title, org_id)):
-        if batch and (size + counts[payer] > max_intervals or len(batch) >= max_payers):
+    while len(payers) > 1 and len(last) < max_payers and (not last or size + counts[payers[-1]] <= edge):
+        size += counts[payers[-1]]
+        last.append(payers.pop())
+    batch: list[int] = []
+    size, cap = 0, edge
+    for payer in payers:
+        if batch and (size + counts[payer] > cap or len(batch) >= max_payers):
             yield batch
-            batch, size = [], 0
+            batch, size, cap = [], 0, max_intervals
         batch.append(payer)
         size += counts[payer]
     if batch:
         yield batch
+    yield last[::-1]
 
 
 @dataclass

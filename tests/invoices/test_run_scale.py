@@ -154,6 +154,26 @@ def test_invoices_are_the_engines_to_the_cent(app: Flask) -> None:
         assert _numbers() == numbers
 
 
+def test_batches_cover_every_payer_once_in_order_with_small_ends(app: Flask) -> None:
+    from portal.billing_read import usage_per_payer
+
+    with app.app_context():
+        _seed(LARGE)
+        orgs, counts = usage_per_payer(PERIOD)
+        in_order = sorted(counts, key=lambda org_id: (orgs[org_id].title, org_id))
+        assert list(billing.plan(PERIOD)) == [in_order]  # everything fits: one batch, as before
+        most = sum(counts.values()) // 3
+        batches = list(billing.plan(PERIOD, max_intervals=most, max_payers=4))
+        assert [payer for batch in batches for payer in batch] == in_order
+        sizes = [sum(counts[payer] for payer in batch) for batch in batches]
+        assert len(batches) > 3, sizes
+        for size, batch in zip(sizes, batches, strict=True):
+            assert len(batch) <= 4
+            assert size <= most or len(batch) == 1  # a payer bigger than a batch is one of its own
+        for end in (0, -1):  # the pipeline fills and drains with a quarter
+            assert sizes[end] <= most // 4 or len(batches[end]) == 1, sizes
+
+
 def test_small_batches_bill_the_same(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(billing, "BATCH_INTERVALS", 150)
     with app.app_context():
