@@ -21,7 +21,8 @@ down_revision = 'a12a00000001'
 branch_labels = None
 depends_on = None
 
-UPGRADE = {"postgresql": [
+#: the triggers of every watched table, dropped before either version is created
+_DROPS = [
     'DROP TRIGGER IF EXISTS usage_intervals_ledger_update ON usage_intervals',
     'DROP TRIGGER IF EXISTS usage_intervals_ledger_write ON usage_intervals',
     'DROP TRIGGER IF EXISTS tariff_prices_ledger_update ON tariff_prices',
@@ -41,6 +42,10 @@ UPGRADE = {"postgresql": [
     'DROP TRIGGER IF EXISTS tariffs_ledger_update ON tariffs',
     'DROP TRIGGER IF EXISTS cameras_ledger_update ON cameras',
     'DROP TRIGGER IF EXISTS organizations_ledger_update ON organizations',
+]
+
+UPGRADE = {"postgresql": [
+    *_DROPS,
     "CREATE CONSTRAINT TRIGGER usage_intervals_ledger_update AFTER UPDATE ON usage_intervals DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (current_setting('portal.ledger_queued', true) IS DISTINCT FROM 'on' AND set_config('portal.ledger_queued', 'on', true) = 'on') EXECUTE FUNCTION ledger_touch()",
     "CREATE CONSTRAINT TRIGGER usage_intervals_ledger_write AFTER INSERT OR DELETE ON usage_intervals DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (current_setting('portal.ledger_queued', true) IS DISTINCT FROM 'on' AND set_config('portal.ledger_queued', 'on', true) = 'on') EXECUTE FUNCTION ledger_touch()",
     "CREATE CONSTRAINT TRIGGER tariff_prices_ledger_update AFTER UPDATE ON tariff_prices DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (current_setting('portal.ledger_queued', true) IS DISTINCT FROM 'on' AND set_config('portal.ledger_queued', 'on', true) = 'on') EXECUTE FUNCTION ledger_touch()",
@@ -63,25 +68,7 @@ UPGRADE = {"postgresql": [
 ]}
 
 DOWNGRADE = {"postgresql": [
-    'DROP TRIGGER IF EXISTS usage_intervals_ledger_update ON usage_intervals',
-    'DROP TRIGGER IF EXISTS usage_intervals_ledger_write ON usage_intervals',
-    'DROP TRIGGER IF EXISTS tariff_prices_ledger_update ON tariff_prices',
-    'DROP TRIGGER IF EXISTS tariff_prices_ledger_write ON tariff_prices',
-    'DROP TRIGGER IF EXISTS invoices_ledger_update ON invoices',
-    'DROP TRIGGER IF EXISTS invoices_ledger_write ON invoices',
-    'DROP TRIGGER IF EXISTS invoice_coverage_ledger_update ON invoice_coverage',
-    'DROP TRIGGER IF EXISTS invoice_coverage_ledger_write ON invoice_coverage',
-    'DROP TRIGGER IF EXISTS individual_prices_ledger_update ON individual_prices',
-    'DROP TRIGGER IF EXISTS individual_prices_ledger_write ON individual_prices',
-    'DROP TRIGGER IF EXISTS organization_terms_ledger_update ON organization_terms',
-    'DROP TRIGGER IF EXISTS organization_terms_ledger_write ON organization_terms',
-    'DROP TRIGGER IF EXISTS tax_rates_ledger_update ON tax_rates',
-    'DROP TRIGGER IF EXISTS tax_rates_ledger_write ON tax_rates',
-    'DROP TRIGGER IF EXISTS suspensions_ledger_update ON suspensions',
-    'DROP TRIGGER IF EXISTS suspensions_ledger_write ON suspensions',
-    'DROP TRIGGER IF EXISTS tariffs_ledger_update ON tariffs',
-    'DROP TRIGGER IF EXISTS cameras_ledger_update ON cameras',
-    'DROP TRIGGER IF EXISTS organizations_ledger_update ON organizations',
+    *_DROPS,
     'CREATE CONSTRAINT TRIGGER usage_intervals_ledger_update AFTER UPDATE ON usage_intervals DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_touch()',
     'CREATE CONSTRAINT TRIGGER usage_intervals_ledger_write AFTER INSERT OR DELETE ON usage_intervals DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_touch()',
     'CREATE CONSTRAINT TRIGGER tariff_prices_ledger_update AFTER UPDATE ON tariff_prices DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_touch()',

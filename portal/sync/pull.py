@@ -339,22 +339,19 @@ def _read_page(wanted: Sequence[tuple[Stream, Any, Any, Any]]) -> dict[str, Any]
     }
 
 
-_PAGE_PG = """
+#: The page's parameters, one JSON array each: the stream's name, the camera fields but
+#: ``watcher_created_at`` (sent as ``created_ms``), and the organization and tariff it wants.
+_PAGE_COLUMNS = ("name", *_FIELDS[:-1], "created_ms", "want_org", "want_tariff")
+_ZIPPED = ", ".join(f"json_array_elements_text(CAST(:{key} AS json))" for key in _PAGE_COLUMNS)
+_NAMES = ", ".join(_PAGE_COLUMNS)
+_PAGE_PG = f"""
 WITH v AS (
     SELECT name, title, CAST(organization_id AS integer) AS organization_id, CAST(tariff_id AS integer) AS tariff_id,
            CAST(watcher_organization_id AS integer) AS watcher_organization_id,
            CAST(watcher_preset_id AS integer) AS watcher_preset_id, CAST(disabled AS boolean) AS disabled,
            timestamptz 'epoch' + CAST(created_ms AS bigint) * interval '1 millisecond' AS watcher_created_at,
            CAST(want_org AS integer) AS want_org, CAST(want_tariff AS integer) AS want_tariff
-    FROM ROWS FROM (
-        json_array_elements_text(CAST(:name AS json)), json_array_elements_text(CAST(:title AS json)),
-        json_array_elements_text(CAST(:organization_id AS json)), json_array_elements_text(CAST(:tariff_id AS json)),
-        json_array_elements_text(CAST(:watcher_organization_id AS json)),
-        json_array_elements_text(CAST(:watcher_preset_id AS json)), json_array_elements_text(CAST(:disabled AS json)),
-        json_array_elements_text(CAST(:created_ms AS json)), json_array_elements_text(CAST(:want_org AS json)),
-        json_array_elements_text(CAST(:want_tariff AS json))
-    ) AS u(name, title, organization_id, tariff_id, watcher_organization_id, watcher_preset_id, disabled,
-           created_ms, want_org, want_tariff)
+    FROM ROWS FROM ({_ZIPPED}) AS u({_NAMES})
 ), c AS (
     SELECT c.id, v.name, c.title, c.organization_id, c.tariff_id, c.watcher_organization_id, c.watcher_preset_id,
            c.disabled, c.watcher_created_at, c.last_seen_at, c.missing_since,
@@ -422,20 +419,6 @@ def _write_page_pg(wanted: Sequence[tuple[Stream, Any, Any, Any]], now: datetime
     params = {key: json.dumps(values) for key, values in zip(_PAGE_COLUMNS, zip(*rows, strict=True), strict=True)}
     result = db.session.execute(text(_PAGE_PG), {**params, "now": now}).all()
     return result[0].new_cameras, result[0].opened, {row.name: row for row in result if row.name is not None}
-
-
-_PAGE_COLUMNS = (
-    "name",
-    "title",
-    "organization_id",
-    "tariff_id",
-    "watcher_organization_id",
-    "watcher_preset_id",
-    "disabled",
-    "created_ms",
-    "want_org",
-    "want_tariff",
-)
 
 
 def _postgres() -> bool:

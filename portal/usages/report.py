@@ -110,13 +110,9 @@ def camera_amount(exact_minor: Fraction, currency: str) -> Decimal:
 
 
 @lru_cache(maxsize=4096)
-def _day_in(day: date, pattern: str, locale: Locale) -> str:
+def _day(day: date, pattern: str, locale: Locale) -> str:
     """A date in ``locale``; cached: a billing run labels thousands of lines with a few dates."""
     return format_date(day, pattern, locale=locale)
-
-
-def _day(day: date, period: Period, locale: Locale) -> str:
-    return _day_in(day, "d MMM" if period.start.year == period.end.year else "d MMM yyyy", locale)
 
 
 def line_start(line: EngineLine) -> date:
@@ -141,17 +137,18 @@ def price_labels(lines: Sequence[EngineLine], period: Period) -> list[str]:
         starts[(ln.organization_id, ln.tariff_id, ln.is_trial)].append(line_start(ln))
     labels = []
     locale = format_locale()
+    pattern = "d MMM" if period.start.year == period.end.year else "d MMM yyyy"
     for ln in lines:
         start = line_start(ln)
         later = [d for d in starts[(ln.organization_id, ln.tariff_id, ln.is_trial)] if d > start]
         first = start if start > period.start else None
         last = min(later) - timedelta(days=1) if later and min(later) <= period.end else None
         if first and last:
-            labels.append(_("%(start)s – %(end)s", start=_day(first, period, locale), end=_day(last, period, locale)))
+            labels.append(_("%(start)s – %(end)s", start=_day(first, pattern, locale), end=_day(last, pattern, locale)))
         elif first:
-            labels.append(_("from %(date)s", date=_day(first, period, locale)))
+            labels.append(_("from %(date)s", date=_day(first, pattern, locale)))
         elif last:
-            labels.append(_("until %(date)s", date=_day(last, period, locale)))
+            labels.append(_("until %(date)s", date=_day(last, pattern, locale)))
         else:
             labels.append("")
     return labels
