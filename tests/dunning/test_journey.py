@@ -3,7 +3,7 @@ live-only preset), and restored on settlement, with the usage ledger exact throu
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Flask
 from flask.testing import FlaskCliRunner
@@ -104,7 +104,9 @@ def test_warned_then_suspended_then_restored_on_payment(
     with app.app_context():
         assert db.session.scalar(select(UsageInterval.id).where(UsageInterval.ended_at.is_not(None))) is None
         org = db.session.get(Organization, acme.org_id)
-        spans, _tariffs = load_spans(billing_scope(org), Period(date(2026, 11, 1), date(2026, 11, 30)))
+        # the restoration happens now (whatever today is), so the period runs at least until then
+        until = max(date(2026, 11, 30), (restored_at + timedelta(days=1)).date())
+        spans, _tariffs = load_spans(billing_scope(org), Period(date(2026, 11, 1), until))
         for name in preset_before:  # billed up to the suspension, and again from the restoration
             mine = [(s.started_at, s.ended_at) for s in spans if s.camera_name == name]
             if name == "acme-late":  # added while suspended: billed from the restoration only
