@@ -38,8 +38,9 @@ def _app(url: str) -> Flask:
     return create_app(make_config(url))
 
 
-#: What compare_metadata does not see: triggers, trigger functions and EXCLUDE constraints
-#: (portal/models/invoice_rules.py), per dialect, as (name, definition) rows.
+#: What compare_metadata does not see: triggers, trigger functions, EXCLUDE constraints
+#: (portal/models/invoice_rules.py) and tables' storage parameters, per dialect, as
+#: (name, definition) rows.
 _RULES = {
     "sqlite": ["SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"],
     "postgresql": [
@@ -48,6 +49,8 @@ _RULES = {
         "WHERE n.nspname = 'public' AND NOT EXISTS "
         "(SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')",
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'x'",
+        "SELECT relname, array_to_string(reloptions, ',') FROM pg_class WHERE reloptions IS NOT NULL "
+        "AND relnamespace = 'public'::regnamespace",
     ],
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, text
+from sqlalchemy import DDL, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow
@@ -32,6 +32,14 @@ class Camera(Base):
 
     organization: Mapped[Organization | None] = relationship()
     tariff: Mapped[Tariff | None] = relationship()
+
+
+#: Every pull rewrites each listed camera's ``last_seen_at``.  Pages kept half empty let
+#: PostgreSQL write the new row version beside the old one (a heap-only update: no index
+#: entries, the old version pruned in place) instead of on another page with an entry in
+#: every index, which halves what a re-sync costs the database.  Migration a12a00000003.
+CAMERAS_FILLFACTOR = "ALTER TABLE cameras SET (fillfactor = 50)"
+event.listen(Camera.__table__, "after_create", DDL(CAMERAS_FILLFACTOR).execute_if(dialect="postgresql"))
 
 
 class UsageInterval(Base):
