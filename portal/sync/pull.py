@@ -20,20 +20,24 @@ reported, never guessed: such a camera is kept with no open interval.  The work
 is set-based and page by page: a fixed number of statements per page of streams
 (plain columns, only changed rows written, ``last_seen_at`` in one statement per
 page), and memory that follows the page size, not the number of cameras.  While a
-page is written the next one is already being fetched.
+page is written the next ones are already being fetched (by a child process where the
+platform forks, see :func:`_prefetched`).
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import queue
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 from typing import Any
 
+import requests
 from sqlalchemy import (
     Boolean,
     Column,
@@ -57,7 +61,15 @@ from portal.extensions import db
 from portal.models import Camera, Organization, SuspendedCamera, SyncRun, Tariff, UsageInterval, utcnow
 from portal.models.base import UTCDateTime
 from portal.sync.locks import job_lock
-from portal.watcher import Stream, WatcherClient, WatcherProtocolError, ms_to_datetime
+from portal.watcher import (
+    Stream,
+    WatcherClient,
+    WatcherError,
+    WatcherProtocolError,
+    WatcherUnavailable,
+    ms_to_datetime,
+)
+from portal.watcher.paging import next_cursor, parse_page
 
 STREAM_FIELDS = ("name", "title", "disabled", "organization", "organization_id", "preset", "created_at", "last_change")
 
@@ -276,7 +288,13 @@ class Puller:
                     result.closed += 1
                 if want:
                     opens.append(
-                        {"camera_id": camera.id, "organization_id": want[0], "tariff_id": want[1], "started_at": at}
+                        {
+                            "camera_id": camera.id,
+                            "organization_id": want[0],
+                            "tariff_id": want[1],
+                            "started_at": at,
+                            "created_at": now,
+                        }
                     )
             if reappeared or tuple(camera[2:9]) != values:  # title .. watcher_created_at, as selected
                 result.updated_cameras += 1
@@ -284,6 +302,10 @@ class Puller:
             else:
                 seen_ids.append(camera.id)
 
+        if postgres:  # new cameras are written and unchanged ones touched already
+            _write_changes_pg(camera_updates, closes, opens)
+            result.opened += len(opens)
+            return
         if seen_ids:  # set-based: one statement for every unchanged camera of the page
             db.session.execute(
                 update(Camera)
@@ -295,11 +317,11 @@ class Puller:
             _bulk_update(_cameras, camera_updates)
         if new_rows:
             ids = dict(_bulk_insert(_cameras, new_rows, returning=("name", "id")))
-            opens.extend({"camera_id": ids[name], **row} for name, row in pending_opens)
+            opens.extend({"camera_id": ids[name], **row, "created_at": now} for name, row in pending_opens)
         if closes:
             _bulk_update(_intervals, closes)
         if opens:
-            _bulk_insert(_intervals, [{**row, "created_at": now} for row in opens])
+            _bulk_insert(_intervals, opens)
         result.opened += len(opens)
 
     def finish(self) -> PullResult:
@@ -455,46 +477,70 @@ def _json_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _recordset(table: Table, keys: list[str], rows: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
-    """``json_to_recordset(:rows) AS v(key type, ...)`` and its one parameter: a page of rows as JSON."""
+def _recordset(table: Table, keys: list[str], rows: list[dict[str, Any]], param: str) -> tuple[str, str]:
+    """``json_to_recordset(:param) AS v(key type, ...)`` and its one value: a page of rows as JSON."""
     columns = ", ".join(f"{k} {_pg_type(table.c[k])}" for k in keys)
     stamps = [k for k in keys if _pg_type(table.c[k]) == "timestamptz"]
     data = json.dumps([{**row, **{k: _json_value(row[k]) for k in stamps}} for row in rows])
-    return f"json_to_recordset(CAST(:rows AS json)) AS v({columns})", {"rows": data}
+    return f"json_to_recordset(CAST(:{param} AS json)) AS v({columns})", data
+
+
+def _insert_sql(table: Table, rows: list[dict[str, Any]], param: str) -> tuple[str, str]:
+    """PostgreSQL: ``INSERT`` of a page of rows from one JSON parameter, and that parameter's value."""
+    keys = list(rows[0])
+    source, data = _recordset(table, keys, rows, param)
+    return f"INSERT INTO {table.name} ({', '.join(keys)}) SELECT {', '.join(keys)} FROM {source}", data
+
+
+def _update_sql(table: Table, rows: list[dict[str, Any]], param: str) -> tuple[str, str]:
+    """PostgreSQL: ``UPDATE`` of a page of rows by ``id`` from one JSON parameter, and its value."""
+    keys = list(rows[0])
+    source, data = _recordset(table, keys, rows, param)
+    sets = ", ".join(f"{k} = v.{k}" for k in keys if k != "id")
+    # the ANY(ARRAY(..)) lets the planner fetch the page's rows by primary key (no table scan)
+    ids = f"ANY(ARRAY(SELECT CAST(e->>'id' AS integer) FROM json_array_elements(CAST(:{param} AS json)) AS e))"
+    return f"UPDATE {table.name} AS t SET {sets} FROM {source} WHERE t.id = v.id AND t.id = {ids}", data
 
 
 def _bulk_insert(
     table: Table, rows: list[dict[str, Any]], returning: tuple[str, str] | None = None
 ) -> list[tuple[Any, Any]]:
-    """Insert a page of rows in one statement (PostgreSQL: from one JSON parameter); optionally return two columns."""
-    keys = list(rows[0])
-    if _postgres():
-        source, params = _recordset(table, keys, rows)
-        sql = f"INSERT INTO {table.name} ({', '.join(keys)}) SELECT {', '.join(keys)} FROM {source}"
-        if returning:
-            sql += f" RETURNING {', '.join(returning)}"
-        result = db.session.execute(text(sql), params)
-    else:
-        stmt = insert(table)
-        result = db.session.execute(stmt.returning(*(table.c[k] for k in returning)) if returning else stmt, rows)
+    """Insert a page of rows in one statement (not PostgreSQL: it writes a page its own way);
+    optionally return two columns."""
+    stmt = insert(table)
+    result = db.session.execute(stmt.returning(*(table.c[k] for k in returning)) if returning else stmt, rows)
     return [(row[0], row[1]) for row in result] if returning else []
 
 
 def _bulk_update(table: Table, rows: list[dict[str, Any]]) -> None:
-    """Update a page of rows by ``id`` in one statement (PostgreSQL: from one JSON parameter)."""
-    keys = list(rows[0])
-    if _postgres():
-        source, params = _recordset(table, keys, rows)
-        sets = ", ".join(f"{k} = v.{k}" for k in keys if k != "id")
-        # the ANY(ARRAY(..)) lets the planner fetch the page's rows by primary key (no table scan)
-        ids = "ANY(ARRAY(SELECT CAST(e->>'id' AS integer) FROM json_array_elements(CAST(:rows AS json)) AS e))"
-        db.session.execute(
-            text(f"UPDATE {table.name} AS t SET {sets} FROM {source} WHERE t.id = v.id AND t.id = {ids}"), params
-        )
-        return
-    values: dict[str, Any] = {k: bindparam(f"v_{k}") for k in keys if k != "id"}
+    """Update a page of rows by ``id`` in one statement (not PostgreSQL: see :func:`_write_changes_pg`)."""
+    values: dict[str, Any] = {k: bindparam(f"v_{k}") for k in rows[0] if k != "id"}
     stmt = update(table).where(table.c.id == bindparam("v_id")).values(values)
     db.session.execute(stmt, [{f"v_{k}": v for k, v in row.items()} for row in rows])
+
+
+def _write_changes_pg(
+    camera_updates: list[dict[str, Any]], closes: list[dict[str, Any]], opens: list[dict[str, Any]]
+) -> None:
+    """PostgreSQL: a page's changed cameras, closed intervals and opened intervals in one
+    statement (its three parts as data-modifying ``WITH`` queries).  The opening waits for
+    the closing (it reads the closing's count first), so a camera's next interval is
+    inserted only once the one it replaces is no longer open."""
+    parts, params = [], {}
+    if camera_updates:
+        sql, params["cameras"] = _update_sql(_cameras, camera_updates, "cameras")
+        parts.append(f"changed AS ({sql} RETURNING 1)")
+    if closes:
+        sql, params["closes"] = _update_sql(_intervals, closes, "closes")
+        parts.append(f"closed AS ({sql} RETURNING 1)")
+    if opens:
+        sql, params["opens"] = _insert_sql(_intervals, opens, "opens")
+        if closes:
+            sql += " WHERE (SELECT count(*) FROM closed) >= 0"
+        parts.append(f"opened AS ({sql} RETURNING 1)")
+    if parts:
+        counts = ", ".join(f"(SELECT count(*) FROM {part.split(' ', 1)[0]})" for part in parts)
+        db.session.execute(text(f"WITH {', '.join(parts)} SELECT {counts}"), params)
 
 
 def apply_streams(
@@ -553,19 +599,96 @@ def pull(client: WatcherClient, now: datetime | None = None) -> PullResult:
     return result
 
 
-def _prefetched(client: WatcherClient, depth: int = 2) -> Iterator[tuple[Stream, ...]]:
-    """The pages of the listing, fetched one ahead on a thread while the caller writes.
+def _prefetched(client: WatcherClient) -> Iterator[tuple[Stream, ...]]:
+    """The pages of the listing, fetched ahead while the caller writes, parsed here.
 
-    At most ``depth`` pages wait in memory.  A fetch error is raised here, in the
-    caller's thread; when the caller stops early the fetching thread stops too.
+    Watcher serves the pages one after another (each ``next`` comes with the page before
+    it), so the pull can be no faster than that chain of requests, and everything else is
+    done beside it.  Where the platform can fork, the requests are sent from a child
+    process: the caller's Python then never holds up a request (a thread waits for the
+    interpreter lock after each network read, and the writing of a page kept it waiting
+    for most of its own duration).  Elsewhere a thread sends them.  Either way a fetch
+    error is raised here, and a caller that stops early stops the fetching too.
     """
-    pages: queue.Queue[tuple[Stream, ...] | BaseException | None] = queue.Queue(maxsize=depth)
+    fetch = _fetch_in_child if "fork" in multiprocessing.get_all_start_methods() else _fetch_in_thread
+    for body in fetch(client):
+        yield parse_page(body, "streams", Stream.parse).items
+
+
+def _bodies(client: WatcherClient) -> Iterator[Any]:
+    """Every page of the listing as its decoded body, following ``next`` (a loop is refused)."""
+    cursor: str | None = None
+    seen: set[str] = set()
+    while True:
+        body = client.list_streams_body(select=STREAM_FIELDS, limit=PAGE_SIZE, cursor=cursor)
+        yield body
+        following = next_cursor(body)
+        if not following:
+            return
+        if following in seen:
+            raise WatcherProtocolError(f"cursor loop: the server returned cursor {following!r} twice")
+        seen.add(following)
+        cursor = following
+
+
+#: What the fetching side hands over: a page's body, the end, or the error it stopped on.
+_PAGE, _DONE, _ERROR = "page", "done", "error"
+#: Bytes of pages the child may have fetched ahead of the caller (the pipe's buffer).
+_AHEAD = 1 << 20
+
+
+def _send_pages(client: WatcherClient, sender: Any) -> None:
+    """In the child: its own HTTP connections, then every page down the pipe."""
+    client.session = requests.Session()  # never the parent's pooled sockets
+    try:
+        for body in _bodies(client):
+            sender.send((_PAGE, body))
+        sender.send((_DONE, None))
+    except BaseException as error:  # handed to the parent
+        try:
+            sender.send((_ERROR, error))
+        except Exception:  # an error that cannot be pickled travels as its text
+            sender.send((_ERROR, WatcherError(str(error))))
+    finally:
+        sender.close()
+
+
+def _fetch_in_child(client: WatcherClient) -> Iterator[Any]:
+    import fcntl  # POSIX, as fork is
+
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    with suppress(AttributeError, OSError):  # Linux: room for several pages ahead
+        fcntl.fcntl(sender.fileno(), fcntl.F_SETPIPE_SZ, _AHEAD)
+    child = context.Process(target=_send_pages, args=(client, sender), name="watcher-pull-fetch", daemon=True)
+    child.start()
+    sender.close()
+    try:
+        while True:
+            try:
+                kind, item = receiver.recv()
+            except EOFError:
+                raise WatcherUnavailable("the process fetching the streams ended unexpectedly") from None
+            if kind == _DONE:
+                return
+            if kind == _ERROR:
+                raise item
+            yield item
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.terminate()
+        child.join()
+
+
+def _fetch_in_thread(client: WatcherClient, depth: int = 2) -> Iterator[Any]:
+    bodies: queue.Queue[Any] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
-    def put(item: tuple[Stream, ...] | BaseException | None) -> bool:
+    def put(item: tuple[str, Any]) -> bool:
         while not stop.is_set():
             try:
-                pages.put(item, timeout=0.5)
+                bodies.put(item, timeout=0.5)
                 return True
             except queue.Full:
                 continue
@@ -573,28 +696,21 @@ def _prefetched(client: WatcherClient, depth: int = 2) -> Iterator[tuple[Stream,
 
     def fetch() -> None:
         try:
-            cursor: str | None = None
-            seen: set[str] = set()
-            while True:
-                page = client.list_streams(select=STREAM_FIELDS, limit=PAGE_SIZE, cursor=cursor)
-                if not put(page.items) or not page.next:
-                    break
-                if page.next in seen:
-                    raise WatcherProtocolError(f"cursor loop: the server returned cursor {page.next!r} twice")
-                seen.add(page.next)
-                cursor = page.next
-            put(None)
+            for body in _bodies(client):
+                if not put((_PAGE, body)):
+                    return
+            put((_DONE, None))
         except BaseException as error:  # handed to the caller's thread
-            put(error)
+            put((_ERROR, error))
 
     worker = threading.Thread(target=fetch, name="watcher-pull-fetch", daemon=True)
     worker.start()
     try:
         while True:
-            item = pages.get()
-            if item is None:
+            kind, item = bodies.get()
+            if kind == _DONE:
                 return
-            if isinstance(item, BaseException):
+            if kind == _ERROR:
                 raise item
             yield item
     finally:

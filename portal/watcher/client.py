@@ -202,11 +202,25 @@ class WatcherClient(Transport):
         sort: str | None = None,
     ) -> Page[Stream]:
         """One page of streams; ``select`` limits the fields (``name`` is always added)."""
+        body = self.list_streams_body(select=select, limit=limit, cursor=cursor, sort=sort)
+        return parse_page(body, "streams", Stream.parse)
+
+    def list_streams_body(
+        self,
+        *,
+        select: str | Iterable[str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        sort: str | None = None,
+    ) -> Any:
+        """One page of streams as the decoded JSON body, not yet parsed: a reader that pages
+        on one thread reads only its ``next`` (:func:`~.paging.next_cursor`) and leaves
+        :func:`~.paging.parse_page` to another, so the next request is not kept waiting."""
         if select is not None:
             fields = [s.strip() for s in (select.split(",") if isinstance(select, str) else select)]
             select = ",".join(dict.fromkeys(["name", *filter(None, fields)]))
         params = _params(select=select, limit=limit, cursor=cursor, sort=sort)
-        return parse_page(self._request("GET", self.api, "/streams", params=params), "streams", Stream.parse)
+        return self._request("GET", self.api, "/streams", params=params)
 
     def iter_streams(
         self, *, select: str | Iterable[str] | None = None, limit: int | None = None, sort: str | None = None

@@ -96,6 +96,12 @@ def parse_page(data: Any, key: str, parse: Callable[[Any, str], T]) -> Page[T]:
     )
 
 
+def next_cursor(data: Any) -> str | None:
+    """The ``next`` cursor of a collection body, read as :func:`parse_page` reads it."""
+    value: str | None = Fields(data, "response").str("next") or None
+    return value
+
+
 def iterate_pages(fetch: Callable[[str | None], Page[T]], *, max_pages: int = 100_000) -> Iterator[T]:
     """Yield every item of a collection, calling ``fetch(cursor)`` page after page.
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from multiprocessing.sharedctypes import Synchronized
 
 import pytest
 from flask import Flask
@@ -38,6 +43,7 @@ def test_many_pages_give_the_ledger_of_one_listing(
     watcher: SimHandle,
     world: dict[str, int],  # noqa: F811
     small_pages: None,
+    fetching: str,
 ) -> None:
     w = world
     for i in range(7):
@@ -82,7 +88,59 @@ def test_many_pages_give_the_ledger_of_one_listing(
         assert not third.changed, third.counts()
 
 
+@pytest.fixture(params=["child", "thread"])
+def fetching(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each way of fetching ahead: from a forked child (where the platform forks) and from a thread."""
+    if request.param == "thread":
+        monkeypatch.setattr(pull_module, "_fetch_in_child", pull_module._fetch_in_thread)
+    return str(request.param)
+
+
+def _failing_on(client: object, call: int, fail: Callable[[], None]) -> Synchronized[int]:
+    """Make the client's ``call``-th page request run ``fail``; returns the shared call count
+    (shared memory, so it counts calls made in a forked child too)."""
+    calls: Synchronized[int] = multiprocessing.get_context("fork").Value("i", 0)
+    real = client.list_streams_body  # type: ignore[attr-defined]
+
+    def page(**kwargs: object) -> object:
+        with calls.get_lock():
+            calls.value += 1
+            now = calls.value
+        if now == call:
+            fail()
+        return real(**kwargs)
+
+    client.list_streams_body = page  # type: ignore[attr-defined]
+    return calls
+
+
 def test_a_failed_page_rolls_the_whole_pull_back(
+    app: Flask,
+    watcher: SimHandle,
+    world: dict[str, int],  # noqa: F811
+    small_pages: None,
+    fetching: str,
+) -> None:
+    w = world
+    for i in range(5):
+        watcher.add_stream(f"f{i}", w["w_a"], w["w_basic"], created_at=datetime_to_ms(T0))
+    with app.app_context():
+        client = get_client()
+
+        def second_page_fails() -> None:
+            raise WatcherError("the second page failed", status=503, method="GET", path="/streams")
+
+        calls = _failing_on(client, 2, second_page_fails)
+        with pytest.raises(WatcherError, match="second page") as raised:
+            pull_module.pull(client, now=T0 + timedelta(days=1))
+        assert calls.value == 2
+        assert raised.value.status == 503  # the error itself, whichever side fetched
+        assert db.session.scalar(select(db.func.count()).select_from(Camera)) == 0
+        run = db.session.scalar(select(SyncRun).where(SyncRun.direction == "pull"))
+        assert run is not None and not run.ok and "second page" in (run.error or "")
+
+
+def test_a_fetching_child_that_dies_fails_the_pull_instead_of_hanging(
     app: Flask,
     watcher: SimHandle,
     world: dict[str, int],  # noqa: F811
@@ -90,23 +148,29 @@ def test_a_failed_page_rolls_the_whole_pull_back(
 ) -> None:
     w = world
     for i in range(5):
-        watcher.add_stream(f"f{i}", w["w_a"], w["w_basic"], created_at=datetime_to_ms(T0))
+        watcher.add_stream(f"d{i}", w["w_a"], w["w_basic"], created_at=datetime_to_ms(T0))
     with app.app_context():
         client = get_client()
-        calls = 0
-        real = client.list_streams
-
-        def second_page_fails(**kwargs: object) -> object:
-            nonlocal calls
-            calls += 1
-            if calls == 2:
-                raise WatcherError("the second page failed")
-            return real(**kwargs)  # type: ignore[arg-type]
-
-        client.list_streams = second_page_fails  # type: ignore[method-assign,assignment]
-        with pytest.raises(WatcherError, match="second page"):
+        _failing_on(client, 2, lambda: os._exit(3))  # the child is gone mid-listing
+        with pytest.raises(WatcherError, match="ended unexpectedly"):
             pull_module.pull(client, now=T0 + timedelta(days=1))
-        assert calls == 2
         assert db.session.scalar(select(db.func.count()).select_from(Camera)) == 0
-        run = db.session.scalar(select(SyncRun).where(SyncRun.direction == "pull"))
-        assert run is not None and not run.ok and "second page" in (run.error or "")
+        assert multiprocessing.active_children() == []
+
+
+def test_a_caller_that_stops_early_stops_the_fetching(
+    app: Flask,
+    watcher: SimHandle,
+    world: dict[str, int],  # noqa: F811
+    small_pages: None,
+    fetching: str,
+) -> None:
+    w = world
+    for i in range(7):
+        watcher.add_stream(f"e{i}", w["w_a"], w["w_basic"], created_at=datetime_to_ms(T0))
+    with app.app_context():
+        pages = pull_module._prefetched(get_client())
+        assert len(next(pages)) == 2
+        pages.close()
+        assert multiprocessing.active_children() == []
+        assert not [t for t in threading.enumerate() if t.name == "watcher-pull-fetch"]
