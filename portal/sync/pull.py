@@ -20,8 +20,8 @@ reported, never guessed: such a camera is kept with no open interval.  The work
 is set-based and page by page: a fixed number of statements per page of streams
 (plain columns, only changed rows written, ``last_seen_at`` in one statement per
 page), and memory that follows the page size, not the number of cameras.  While a
-page is written the next ones are already being fetched (by a child process where the
-platform forks, see :func:`_prefetched`).
+page is written the next ones are already being fetched (on Linux by a forked child
+process, see :func:`_prefetched`).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import queue
+import sys
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
@@ -604,13 +605,13 @@ def _prefetched(client: WatcherClient) -> Iterator[tuple[Stream, ...]]:
 
     Watcher serves the pages one after another (each ``next`` comes with the page before
     it), so the pull can be no faster than that chain of requests, and everything else is
-    done beside it.  Where the platform can fork, the requests are sent from a child
-    process: the caller's Python then never holds up a request (a thread waits for the
-    interpreter lock after each network read, and the writing of a page kept it waiting
-    for most of its own duration).  Elsewhere a thread sends them.  Either way a fetch
-    error is raised here, and a caller that stops early stops the fetching too.
+    done beside it.  On Linux the requests are sent from a forked child process, so the
+    caller's Python never holds up a request (a thread waits for the interpreter lock
+    after each network read, and the writing of a page kept it waiting for most of its
+    own duration); elsewhere a thread sends them.  Either way a fetch error is raised
+    here, and a caller that stops early stops the fetching too.
     """
-    fetch = _fetch_in_child if "fork" in multiprocessing.get_all_start_methods() else _fetch_in_thread
+    fetch = _fetch_in_child if sys.platform.startswith("linux") else _fetch_in_thread
     for body in fetch(client):
         yield parse_page(body, "streams", Stream.parse).items
 

@@ -90,7 +90,7 @@ def test_many_pages_give_the_ledger_of_one_listing(
 
 @pytest.fixture(params=["child", "thread"])
 def fetching(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Each way of fetching ahead: from a forked child (where the platform forks) and from a thread."""
+    """Each way of fetching ahead: from a forked child (Linux) and from a thread (elsewhere)."""
     if request.param == "thread":
         monkeypatch.setattr(pull_module, "_fetch_in_child", pull_module._fetch_in_thread)
     return str(request.param)
