@@ -20,9 +20,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, FromClause, Select, cast, func, literal, or_, select, true, union_all
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    FromClause,
+    Integer,
+    Select,
+    bindparam,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from portal import settings
@@ -97,16 +112,25 @@ def billing_org(org: Organization) -> BillingOrg:
     )
 
 
-def billing_scope(org: Organization) -> Scope:
-    """``org`` and its subsidiaries (any depth) billed to it, in one query."""
-    levels = [select(Organization.id).where(Organization.id == org.id)]
+@cache
+def _scope_query() -> Select[tuple[Organization]]:
+    """The organization ``:org_id`` and its subsidiaries (any depth) billed to it.
+
+    Built once: a statement of ``MAX_DEPTH`` aliased levels costs more to build than to run
+    (every Usages and invoice page asks for a scope)."""
+    levels = [select(Organization.id).where(Organization.id == bindparam("org_id", type_=Integer))]
     level = levels[0]
     for _ in range(MAX_DEPTH):
         child = aliased(Organization)
         level = select(child.id).where(child.parent_id.in_(level), child.invoice_to_parent.is_(True))
         levels.append(level)
     ids = select(Organization.id).where(or_(*(Organization.id.in_(part) for part in levels)))
-    rows = list(db.session.scalars(select(Organization).where(Organization.id.in_(ids))))
+    return select(Organization).where(Organization.id.in_(ids))
+
+
+def billing_scope(org: Organization) -> Scope:
+    """``org`` and its subsidiaries (any depth) billed to it, in one query."""
+    rows = list(db.session.scalars(_scope_query(), {"org_id": org.id}))
     by_id = {row.id: row for row in rows}
     by_id[org.id] = org
     scope = invoice_scope(billing_org(org), [billing_org(row) for row in by_id.values()])
@@ -510,15 +534,20 @@ def stream_spans(
         yield _span(row)
 
 
-def _ancestors(org: Organization) -> dict[int, BillingOrg]:
-    """``org`` and its ancestors (at most ``MAX_DEPTH`` levels up) as the engine sees them: one query."""
-    levels = [select(Organization.parent_id).where(Organization.id == org.id)]
+@cache
+def _ancestors_query() -> Select[tuple[Organization]]:
+    """The organization ``:org_id`` and its ancestors (at most ``MAX_DEPTH`` levels up); built once."""
+    org_id = bindparam("org_id", type_=Integer)
+    levels = [select(Organization.parent_id).where(Organization.id == org_id)]
     for _ in range(MAX_DEPTH - 1):
         parent = aliased(Organization)
         levels.append(select(parent.parent_id).where(parent.id.in_(levels[-1])))
-    rows = db.session.scalars(
-        select(Organization).where(or_(Organization.id == org.id, *(Organization.id.in_(level) for level in levels)))
-    )
+    return select(Organization).where(or_(Organization.id == org_id, *(Organization.id.in_(level) for level in levels)))
+
+
+def _ancestors(org: Organization) -> dict[int, BillingOrg]:
+    """``org`` and its ancestors (at most ``MAX_DEPTH`` levels up) as the engine sees them: one query."""
+    rows = db.session.scalars(_ancestors_query(), {"org_id": org.id})
     found = {row.id: billing_org(row) for row in rows}
     found[org.id] = billing_org(org)
     return found
