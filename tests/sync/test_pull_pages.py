@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -140,6 +141,7 @@ def test_a_failed_page_rolls_the_whole_pull_back(
         assert run is not None and not run.ok and "second page" in (run.error or "")
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the fetching child is forked on Linux only")
 def test_a_fetching_child_that_dies_fails_the_pull_instead_of_hanging(
     app: Flask,
     watcher: SimHandle,
