@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import pickle
 import queue
 import sys
 import threading
@@ -645,11 +646,14 @@ def _send_pages(client: WatcherClient, sender: Any) -> None:
         for body in _bodies(client):
             sender.send((_PAGE, body))
         sender.send((_DONE, None))
+    except BrokenPipeError:
+        pass  # the parent stopped reading: nobody to tell
     except BaseException as error:  # handed to the parent
-        try:
-            sender.send((_ERROR, error))
-        except Exception:  # an error that cannot be pickled travels as its text
-            sender.send((_ERROR, WatcherError(str(error))))
+        with suppress(BrokenPipeError):
+            try:
+                sender.send((_ERROR, error))
+            except (pickle.PicklingError, TypeError, AttributeError):  # sent as its text instead
+                sender.send((_ERROR, WatcherError(str(error))))
     finally:
         sender.close()
 

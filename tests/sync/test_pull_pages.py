@@ -176,3 +176,27 @@ def test_a_caller_that_stops_early_stops_the_fetching(
         pages.close()
         assert multiprocessing.active_children() == []
         assert not [t for t in threading.enumerate() if t.name == "watcher-pull-fetch"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the fetching child is forked on Linux only")
+def test_an_error_the_child_cannot_pickle_arrives_as_its_text(
+    app: Flask,
+    watcher: SimHandle,
+    world: dict[str, int],  # noqa: F811
+    small_pages: None,
+) -> None:
+    w = world
+    for i in range(3):
+        watcher.add_stream(f"u{i}", w["w_a"], w["w_basic"], created_at=datetime_to_ms(T0))
+    with app.app_context():
+        client = get_client()
+
+        def unpicklable() -> None:
+            error = WatcherError("the page came back mangled")
+            error.hook = lambda: None  # type: ignore[attr-defined]  # a local function: no pickle for it
+            raise error
+
+        _failing_on(client, 1, unpicklable)
+        with pytest.raises(WatcherError, match="came back mangled"):
+            pull_module.pull(client, now=T0 + timedelta(days=1))
+        assert multiprocessing.active_children() == []
