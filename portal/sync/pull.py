@@ -32,8 +32,8 @@ import pickle
 import queue
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import suppress
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -528,21 +528,19 @@ def _write_changes_pg(
     statement (its three parts as data-modifying ``WITH`` queries).  The opening waits for
     the closing (it reads the closing's count first), so a camera's next interval is
     inserted only once the one it replaces is no longer open."""
-    parts, params = [], {}
+    parts: dict[str, str] = {}
+    params: dict[str, str] = {}
     if camera_updates:
-        sql, params["cameras"] = _update_sql(_cameras, camera_updates, "cameras")
-        parts.append(f"changed AS ({sql} RETURNING 1)")
+        parts["changed"], params["cameras"] = _update_sql(_cameras, camera_updates, "cameras")
     if closes:
-        sql, params["closes"] = _update_sql(_intervals, closes, "closes")
-        parts.append(f"closed AS ({sql} RETURNING 1)")
+        parts["closed"], params["closes"] = _update_sql(_intervals, closes, "closes")
     if opens:
         sql, params["opens"] = _insert_sql(_intervals, opens, "opens")
-        if closes:
-            sql += " WHERE (SELECT count(*) FROM closed) >= 0"
-        parts.append(f"opened AS ({sql} RETURNING 1)")
+        parts["opened"] = sql + " WHERE (SELECT count(*) FROM closed) >= 0" if closes else sql
     if parts:
-        counts = ", ".join(f"(SELECT count(*) FROM {part.split(' ', 1)[0]})" for part in parts)
-        db.session.execute(text(f"WITH {', '.join(parts)} SELECT {counts}"), params)
+        queries = ", ".join(f"{name} AS ({sql} RETURNING 1)" for name, sql in parts.items())
+        counts = ", ".join(f"(SELECT count(*) FROM {name})" for name in parts)
+        db.session.execute(text(f"WITH {queries} SELECT {counts}"), params)
 
 
 def apply_streams(
@@ -613,8 +611,13 @@ def _prefetched(client: WatcherClient) -> Iterator[tuple[Stream, ...]]:
     here, and a caller that stops early stops the fetching too.
     """
     fetch = _fetch_in_child if sys.platform.startswith("linux") else _fetch_in_thread
-    for body in fetch(client):
-        yield parse_page(body, "streams", Stream.parse).items
+    with closing(fetch(client)) as messages:
+        for kind, item in messages:
+            if kind == _DONE:
+                return
+            if kind == _ERROR:
+                raise item
+            yield parse_page(item, "streams", Stream.parse).items
 
 
 def _bodies(client: WatcherClient) -> Iterator[Any]:
@@ -658,7 +661,7 @@ def _send_pages(client: WatcherClient, sender: Any) -> None:
         sender.close()
 
 
-def _fetch_in_child(client: WatcherClient) -> Iterator[Any]:
+def _fetch_in_child(client: WatcherClient) -> Generator[tuple[str, Any], None, None]:
     import fcntl  # POSIX, as fork is
 
     context = multiprocessing.get_context("fork")
@@ -671,14 +674,9 @@ def _fetch_in_child(client: WatcherClient) -> Iterator[Any]:
     try:
         while True:
             try:
-                kind, item = receiver.recv()
+                yield receiver.recv()
             except EOFError:
                 raise WatcherUnavailable("the process fetching the streams ended unexpectedly") from None
-            if kind == _DONE:
-                return
-            if kind == _ERROR:
-                raise item
-            yield item
     finally:
         receiver.close()
         if child.is_alive():
@@ -686,7 +684,7 @@ def _fetch_in_child(client: WatcherClient) -> Iterator[Any]:
         child.join()
 
 
-def _fetch_in_thread(client: WatcherClient, depth: int = 2) -> Iterator[Any]:
+def _fetch_in_thread(client: WatcherClient, depth: int = 2) -> Generator[tuple[str, Any], None, None]:
     bodies: queue.Queue[Any] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
@@ -712,12 +710,7 @@ def _fetch_in_thread(client: WatcherClient, depth: int = 2) -> Iterator[Any]:
     worker.start()
     try:
         while True:
-            kind, item = bodies.get()
-            if kind == _DONE:
-                return
-            if kind == _ERROR:
-                raise item
-            yield item
+            yield bodies.get()
     finally:
         stop.set()
         worker.join()

@@ -39,6 +39,11 @@ def _ledger() -> list[tuple[str, int, datetime, datetime | None]]:
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
+def _add_streams(watcher: SimHandle, world: dict[str, int], prefix: str, count: int) -> None:
+    for i in range(count):
+        watcher.add_stream(f"{prefix}{i}", world["w_a"], world["w_basic"], created_at=datetime_to_ms(T0))
+
+
 def test_many_pages_give_the_ledger_of_one_listing(
     app: Flask,
     watcher: SimHandle,
@@ -47,8 +52,7 @@ def test_many_pages_give_the_ledger_of_one_listing(
     fetching: str,
 ) -> None:
     w = world
-    for i in range(7):
-        watcher.add_stream(f"p{i}", w["w_a"], w["w_basic"], created_at=datetime_to_ms(T0))
+    _add_streams(watcher, w, "p", 7)
     with app.app_context():
         first = pull_module.pull(get_client(), now=T0 + timedelta(days=1))
         assert (first.seen, first.new_cameras, first.opened) == (7, 7, 7)
@@ -122,9 +126,7 @@ def test_a_failed_page_rolls_the_whole_pull_back(
     small_pages: None,
     fetching: str,
 ) -> None:
-    w = world
-    for i in range(5):
-        watcher.add_stream(f"f{i}", w["w_a"], w["w_basic"], created_at=datetime_to_ms(T0))
+    _add_streams(watcher, world, "f", 5)
     with app.app_context():
         client = get_client()
 
@@ -141,25 +143,6 @@ def test_a_failed_page_rolls_the_whole_pull_back(
         assert run is not None and not run.ok and "second page" in (run.error or "")
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the fetching child is forked on Linux only")
-def test_a_fetching_child_that_dies_fails_the_pull_instead_of_hanging(
-    app: Flask,
-    watcher: SimHandle,
-    world: dict[str, int],  # noqa: F811
-    small_pages: None,
-) -> None:
-    w = world
-    for i in range(5):
-        watcher.add_stream(f"d{i}", w["w_a"], w["w_basic"], created_at=datetime_to_ms(T0))
-    with app.app_context():
-        client = get_client()
-        _failing_on(client, 2, lambda: os._exit(3))  # the child is gone mid-listing
-        with pytest.raises(WatcherError, match="ended unexpectedly"):
-            pull_module.pull(client, now=T0 + timedelta(days=1))
-        assert db.session.scalar(select(db.func.count()).select_from(Camera)) == 0
-        assert multiprocessing.active_children() == []
-
-
 def test_a_caller_that_stops_early_stops_the_fetching(
     app: Flask,
     watcher: SimHandle,
@@ -167,9 +150,7 @@ def test_a_caller_that_stops_early_stops_the_fetching(
     small_pages: None,
     fetching: str,
 ) -> None:
-    w = world
-    for i in range(7):
-        watcher.add_stream(f"e{i}", w["w_a"], w["w_basic"], created_at=datetime_to_ms(T0))
+    _add_streams(watcher, world, "e", 7)
     with app.app_context():
         pages = pull_module._prefetched(get_client())
         assert len(next(pages)) == 2
@@ -178,25 +159,32 @@ def test_a_caller_that_stops_early_stops_the_fetching(
         assert not [t for t in threading.enumerate() if t.name == "watcher-pull-fetch"]
 
 
+def _unpicklable() -> None:
+    error = WatcherError("the page came back mangled")
+    error.hook = lambda: None  # type: ignore[attr-defined]  # a local function: no pickle for it
+    raise error
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the fetching child is forked on Linux only")
-def test_an_error_the_child_cannot_pickle_arrives_as_its_text(
+@pytest.mark.parametrize(
+    ("call", "fail", "message"),
+    [(2, lambda: os._exit(3), "ended unexpectedly"), (1, _unpicklable, "came back mangled")],
+    ids=["the child dies mid-listing", "its error cannot be pickled: it arrives as its text"],
+)
+def test_what_goes_wrong_in_the_fetching_child_fails_the_pull_and_ends_it(
     app: Flask,
     watcher: SimHandle,
     world: dict[str, int],  # noqa: F811
     small_pages: None,
+    call: int,
+    fail: Callable[[], None],
+    message: str,
 ) -> None:
-    w = world
-    for i in range(3):
-        watcher.add_stream(f"u{i}", w["w_a"], w["w_basic"], created_at=datetime_to_ms(T0))
+    _add_streams(watcher, world, "d", 5)
     with app.app_context():
         client = get_client()
-
-        def unpicklable() -> None:
-            error = WatcherError("the page came back mangled")
-            error.hook = lambda: None  # type: ignore[attr-defined]  # a local function: no pickle for it
-            raise error
-
-        _failing_on(client, 1, unpicklable)
-        with pytest.raises(WatcherError, match="came back mangled"):
+        _failing_on(client, call, fail)
+        with pytest.raises(WatcherError, match=message):  # not a hang
             pull_module.pull(client, now=T0 + timedelta(days=1))
+        assert db.session.scalar(select(db.func.count()).select_from(Camera)) == 0
         assert multiprocessing.active_children() == []
