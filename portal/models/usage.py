@@ -20,8 +20,16 @@ class Camera(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(255), unique=True)
     title: Mapped[str] = mapped_column(String(255), default="")
-    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"), index=True)
-    tariff_id: Mapped[int | None] = mapped_column(ForeignKey("tariffs.id", ondelete="SET NULL"), index=True)
+    # The organization and tariff the camera maps to now: a projection of Watcher's organization
+    # and preset through Organization.watcher_id and Tariff.watcher_id, without foreign keys
+    # (migration a12a00000004).  A foreign key is checked row by row and a first sync inserts
+    # every camera of the operator: the two checks cost PostgreSQL a fifth of that pull.  These
+    # columns hold no money and no history; the pull derives them from the organizations and
+    # tariffs it reads in the same transaction and rewrites them whenever the mapping changes,
+    # so an id that stops existing (a tariff deleted while unused) is cleared by the next pull.
+    # The ledger (usage_intervals), which bills, keeps every foreign key.
+    organization_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    tariff_id: Mapped[int | None] = mapped_column(Integer, index=True)
     watcher_organization_id: Mapped[int | None] = mapped_column(Integer)
     watcher_preset_id: Mapped[int | None] = mapped_column(Integer)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -30,8 +38,10 @@ class Camera(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     missing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    organization: Mapped[Organization | None] = relationship()
-    tariff: Mapped[Tariff | None] = relationship()
+    organization: Mapped[Organization | None] = relationship(
+        primaryjoin="foreign(Camera.organization_id) == Organization.id", viewonly=True
+    )
+    tariff: Mapped[Tariff | None] = relationship(primaryjoin="foreign(Camera.tariff_id) == Tariff.id", viewonly=True)
 
 
 #: Every pull rewrites each listed camera's ``last_seen_at``.  Pages kept half empty let
