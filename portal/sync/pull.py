@@ -37,6 +37,7 @@ from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
+from operator import attrgetter
 from typing import Any
 
 import requests
@@ -138,6 +139,8 @@ _FIELDS = (
     "disabled",
     "watcher_created_at",
 )
+#: A camera row's stored values of :data:`_FIELDS`, by name (rows of either dialect's read).
+_stored = attrgetter(*_FIELDS)
 _cameras: Table = Camera.__table__  # type: ignore[assignment]
 _intervals: Table = UsageInterval.__table__  # type: ignore[assignment]
 #: Names kept per unknown preset or unmanaged organization in a report (the count stays exact).
@@ -298,8 +301,9 @@ class Puller:
                             "created_at": now,
                         }
                     )
-            if reappeared or tuple(camera[2:9]) != values:  # title .. watcher_created_at, as selected
-                result.updated_cameras += 1
+            changed = reappeared or _stored(camera) != values
+            if changed or postgres:  # PostgreSQL answered it for its interval: seen in the same write
+                result.updated_cameras += int(changed)
                 camera_updates.append({"id": camera.id, **fields, "last_seen_at": now, "missing_since": None})
             else:
                 seen_ids.append(camera.id)

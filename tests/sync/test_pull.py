@@ -142,6 +142,33 @@ def test_names_and_titles_arrive_as_written(app: Flask, world: dict[str, int]) -
         assert not again.changed, again.counts()
 
 
+def test_billing_disabled_cameras_changes_intervals_not_cameras(app: Flask, world: dict[str, int]) -> None:
+    """Turning billing of disabled cameras on opens their intervals (off closes them again)
+    while the cameras themselves are unchanged: none is counted or written as updated."""
+    from portal.sync.pull import apply_streams
+    from portal.watcher import Stream
+
+    w = world
+    streams = [
+        Stream(name=f"d{i}", disabled=True, organization_id=w["w_a"], preset_id=w["w_basic"], created_at=ms(T0))
+        for i in range(3)
+    ]
+    with app.app_context():
+        first = apply_streams(streams, now=T0 + timedelta(days=1), bill_disabled=False)
+        assert (first.new_cameras, first.opened) == (3, 0)
+        stamps = {c.name: c.last_seen_at for c in db.session.scalars(select(Camera))}
+        on = T0 + timedelta(days=2)
+        billed = apply_streams(streams, now=on, bill_disabled=True)
+        assert billed.counts() == {**billed.counts(), "updated_cameras": 0, "opened": 3, "closed": 0}
+        assert _intervals("d0") == [(w["a"], w["basic"], on, None)]
+        assert all(c.last_seen_at == on for c in db.session.scalars(select(Camera)))  # seen, not rewritten
+        assert stamps and all(stamp < on for stamp in stamps.values())
+        off = T0 + timedelta(days=3)
+        unbilled = apply_streams(streams, now=off, bill_disabled=False)
+        assert unbilled.counts() == {**unbilled.counts(), "updated_cameras": 0, "opened": 0, "closed": 3}
+        assert _intervals("d0") == [(w["a"], w["basic"], on, off)]
+
+
 def test_change_without_last_change_is_dated_when_observed(app: Flask, world: dict[str, int]) -> None:
     """A change whose last_change is old news (before the last observation) is dated at observation."""
     from portal.sync.pull import apply_streams
