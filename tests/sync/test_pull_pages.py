@@ -188,3 +188,12 @@ def test_what_goes_wrong_in_the_fetching_child_fails_the_pull_and_ends_it(
             pull_module.pull(client, now=T0 + timedelta(days=1))
         assert db.session.scalar(select(db.func.count()).select_from(Camera)) == 0
         assert multiprocessing.active_children() == []
+
+
+def test_benchmark_floor_pages_as_the_pull_does() -> None:
+    """``bench.sync``'s floor asks for the same page size and fields as the pull (it keeps its
+    own copies so the floor's process imports nothing of the portal)."""
+    from bench import sync as bench_sync
+
+    assert bench_sync.PAGE_SIZE == pull_module.PAGE_SIZE
+    assert bench_sync.SELECT.split(",") == list(pull_module.STREAM_FIELDS)
