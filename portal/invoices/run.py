@@ -34,7 +34,6 @@ batch's scopes are loaded as ORM objects.
 
 from __future__ import annotations
 
-import gc
 import json
 import re
 from collections import defaultdict
@@ -52,8 +51,8 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, scoped_session
 
+from portal import collector, unit_of_work
 from portal import settings as portal_settings
-from portal import unit_of_work
 from portal.audit import service as audit
 from portal.billing import (
     BillingError,
@@ -202,7 +201,7 @@ def _pipelined(
         with app.app_context():
             return _prepare(db.session, period, list(dict.fromkeys(batch)), now, draft, settings)
 
-    with _without_cycle_collector(), ThreadPoolExecutor(1, thread_name_prefix="billing-run-read") as reader:
+    with collector.paused(), ThreadPoolExecutor(1, thread_name_prefix="billing-run-read") as reader:
         pending = reader.submit(prepare, batches[0])
         for index, batch in enumerate(batches):
             prepared = pending.result()
@@ -273,25 +272,8 @@ def bill_organizations(
     carries it).  An existing draft of exactly the period is issued through the
     per-invoice path (:func:`portal.invoices.service.create_invoice`).
     """
-    with _without_cycle_collector():
+    with collector.paused():
         return _bill(session, period, list(dict.fromkeys(org_ids)), now, draft, settings)
-
-
-@contextmanager
-def _without_cycle_collector() -> Iterator[None]:
-    """Pause Python's cycle collector while a batch is rated and written.
-
-    A batch holds a few hundred thousand live objects (spans, charges, row dicts);
-    the collector would walk them all again and again while they are built (a
-    third of the run's CPU), yet they form no cycles: reference counting frees them.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass

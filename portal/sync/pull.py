@@ -58,8 +58,8 @@ from sqlalchemy import (
     update,
 )
 
+from portal import collector, unit_of_work
 from portal import settings as portal_settings
-from portal import unit_of_work
 from portal.extensions import db
 from portal.models import Camera, Organization, SuspendedCamera, SyncRun, Tariff, UsageInterval, utcnow
 from portal.models.base import UTCDateTime
@@ -593,10 +593,11 @@ def pull(client: WatcherClient, now: datetime | None = None) -> PullResult:
     with job_lock("watcher-pull"):
         try:
             with unit_of_work.transaction():
-                puller = Puller(now)
-                for page in _prefetched(client):
-                    puller.page(page)
-                result = puller.finish()
+                with collector.paused():  # pages make no cycles; see portal.collector
+                    puller = Puller(now)
+                    for page in _prefetched(client):
+                        puller.page(page)
+                    result = puller.finish()
                 db.session.add(
                     SyncRun(
                         direction="pull",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from multiprocessing.sharedctypes import Synchronized
 
@@ -18,7 +19,7 @@ from portal.extensions import db
 from portal.models import Camera, SyncRun, UsageInterval
 from portal.sync import pull as pull_module
 from portal.sync.connection import get_client
-from portal.watcher import WatcherError, datetime_to_ms
+from portal.watcher import Stream, WatcherError, datetime_to_ms
 from tests.sync.test_pull import world  # noqa: F401
 from watcher_sim.testing import SimHandle
 
@@ -188,6 +189,32 @@ def test_what_goes_wrong_in_the_fetching_child_fails_the_pull_and_ends_it(
             pull_module.pull(client, now=T0 + timedelta(days=1))
         assert db.session.scalar(select(db.func.count()).select_from(Camera)) == 0
         assert multiprocessing.active_children() == []
+
+
+def test_pages_are_applied_with_the_cycle_collector_paused(
+    app: Flask,
+    watcher: SimHandle,
+    world: dict[str, int],  # noqa: F811
+    small_pages: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The pull applies its pages with Python's cycle collector paused (portal.collector),
+    and leaves it on again after."""
+    states: list[bool] = []
+    apply_page = pull_module.Puller.page
+
+    def page(self: pull_module.Puller, streams: Sequence[Stream]) -> None:
+        states.append(gc.isenabled())
+        apply_page(self, streams)
+
+    monkeypatch.setattr(pull_module.Puller, "page", page)
+    _add_streams(watcher, world, "gc", 3)
+    assert gc.isenabled()
+    with app.app_context():
+        result = pull_module.pull(get_client(), now=T0 + timedelta(days=1))
+    assert result.new_cameras == 3
+    assert states == [False, False]
+    assert gc.isenabled()
 
 
 def test_benchmark_floor_pages_as_the_pull_does() -> None:
