@@ -68,11 +68,10 @@ from portal.watcher import (
     Stream,
     WatcherClient,
     WatcherError,
-    WatcherProtocolError,
     WatcherUnavailable,
     ms_to_datetime,
 )
-from portal.watcher.paging import next_cursor, parse_page
+from portal.watcher.paging import follow_cursors, next_cursor, parse_page
 
 STREAM_FIELDS = ("name", "title", "disabled", "organization", "organization_id", "preset", "created_at", "last_change")
 
@@ -648,19 +647,10 @@ def _prefetched(client: WatcherClient) -> Iterator[tuple[Stream, ...]]:
 
 
 def _bodies(client: WatcherClient) -> Iterator[Any]:
-    """Every page of the listing as its decoded body, following ``next`` (a loop is refused)."""
-    cursor: str | None = None
-    seen: set[str] = set()
-    while True:
-        body = client.list_streams_body(select=STREAM_FIELDS, limit=PAGE_SIZE, cursor=cursor)
-        yield body
-        following = next_cursor(body)
-        if not following:
-            return
-        if following in seen:
-            raise WatcherProtocolError(f"cursor loop: the server returned cursor {following!r} twice")
-        seen.add(following)
-        cursor = following
+    """Every page of the listing as its decoded body, following ``next``."""
+    return follow_cursors(
+        lambda cursor: client.list_streams_body(select=STREAM_FIELDS, limit=PAGE_SIZE, cursor=cursor), next_cursor
+    )
 
 
 #: What the fetching side hands over: a page's body, the end, or the error it stopped on.

@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 from .errors import WatcherProtocolError
 
 T = TypeVar("T")
+B = TypeVar("B")
 
 
 def _show(value: Any) -> str:
@@ -102,22 +103,31 @@ def next_cursor(data: Any) -> str | None:
     return value
 
 
-def iterate_pages(fetch: Callable[[str | None], Page[T]], *, max_pages: int = 100_000) -> Iterator[T]:
-    """Yield every item of a collection, calling ``fetch(cursor)`` page after page.
+def follow_cursors(
+    fetch: Callable[[str | None], B], next_of: Callable[[B], str | None], *, max_pages: int = 100_000
+) -> Iterator[B]:
+    """Yield every page of a collection, calling ``fetch(cursor)`` page after page.
 
-    Starts with ``cursor=None`` and follows ``next`` until it is absent or null. A cursor
-    seen twice (a server stuck in a loop) raises :class:`WatcherProtocolError` instead of
-    looping forever; so does going past ``max_pages``.
+    Starts with ``cursor=None`` and follows ``next_of(page)`` until it is absent or null. A
+    cursor seen twice (a server stuck in a loop) raises :class:`WatcherProtocolError` instead
+    of looping forever; so does going past ``max_pages``.
     """
     seen: set[str] = set()
     cursor: str | None = None
     for _ in range(max_pages):
         page = fetch(cursor)
-        yield from page.items
-        if not page.next:
+        yield page
+        following = next_of(page)
+        if not following:
             return
-        if page.next in seen:
-            raise WatcherProtocolError(f"cursor loop: the server returned cursor {page.next!r} twice")
-        seen.add(page.next)
-        cursor = page.next
+        if following in seen:
+            raise WatcherProtocolError(f"cursor loop: the server returned cursor {following!r} twice")
+        seen.add(following)
+        cursor = following
     raise WatcherProtocolError(f"collection did not end after {max_pages} pages")
+
+
+def iterate_pages(fetch: Callable[[str | None], Page[T]], *, max_pages: int = 100_000) -> Iterator[T]:
+    """Yield every item of a collection, page after page (see :func:`follow_cursors`)."""
+    for page in follow_cursors(fetch, lambda page: page.next, max_pages=max_pages):
+        yield from page.items
